@@ -1,0 +1,202 @@
+//! The application edge: converts the command line into calls, and every
+//! outcome into a documented exit code (see README "Exit codes").
+
+use crate::cli::{Cli, Command, HostCommand, ImageCommand, RunArgs};
+use crate::engine::{image, DockerEngine};
+use crate::host::{self, HostSpec};
+use crate::runner::{self, RunError, RunOptions, RunReport};
+use crate::scenario::Scenario;
+use anyhow::Context;
+use tokio_util::sync::CancellationToken;
+
+/// Exit codes.
+pub mod exit {
+    /// Everything migrated and verified (a collapse found under the guard is a result, not a failure).
+    pub const SUCCESS: u8 = 0;
+    /// An unexpected error (I/O on the results directory, a bug).
+    pub const INTERNAL: u8 = 1;
+    /// Bad input: scenario file, override or command line.
+    pub const BAD_INPUT: u8 = 2;
+    /// The environment is not ready: engine, CRIU, cgroups (`migbench doctor` says what to do).
+    pub const NOT_READY: u8 = 3;
+    /// The run finished, but operations failed or states were lost before any collapse.
+    pub const FAILURES: u8 = 4;
+    /// Interrupted by SIGINT / SIGTERM (after cleanup).
+    pub const INTERRUPTED: u8 = 130;
+}
+
+/// An error with the exit code it maps to.
+#[derive(Debug)]
+pub struct AppError {
+    pub code: u8,
+    pub error: anyhow::Error,
+}
+
+impl AppError {
+    fn new(code: u8, error: impl Into<anyhow::Error>) -> AppError {
+        AppError {
+            code,
+            error: error.into(),
+        }
+    }
+}
+
+fn internal(error: impl Into<anyhow::Error>) -> AppError {
+    AppError::new(exit::INTERNAL, error)
+}
+
+pub fn init_logging(verbose: u8) {
+    let default = match verbose {
+        0 => "warn",
+        1 => "migbench=debug,warn",
+        _ => "migbench=trace,info",
+    };
+    let filter = tracing_subscriber::EnvFilter::try_from_env("MIGBENCH_LOG")
+        .unwrap_or_else(|_| tracing_subscriber::EnvFilter::new(default));
+    tracing_subscriber::fmt()
+        .with_env_filter(filter)
+        .with_writer(std::io::stderr)
+        .init();
+}
+
+/// Runs a parsed command line; returns the exit code.
+pub fn run(cli: Cli) -> Result<u8, AppError> {
+    let runtime = tokio::runtime::Builder::new_multi_thread()
+        .enable_all()
+        .build()
+        .context("cannot start the async runtime")
+        .map_err(internal)?;
+    runtime.block_on(dispatch(cli.command))
+}
+
+async fn dispatch(command: Command) -> Result<u8, AppError> {
+    match command {
+        Command::Run(args) => run_scenario(args).await,
+        Command::Report { run_dir } => {
+            let summary = crate::report::rebuild(&run_dir).map_err(internal)?;
+            println!("{}", crate::report::console_table(&summary));
+            println!("report: {}", run_dir.join(crate::report::REPORT_MD).display());
+            Ok(exit::SUCCESS)
+        }
+        Command::Compare { run_dirs, out } => {
+            let table = crate::report::compare(&run_dirs, &out).map_err(internal)?;
+            println!("{table}");
+            Ok(exit::SUCCESS)
+        }
+        Command::Host(command) => host_command(command).await,
+        Command::Image(ImageCommand::Build { endpoint }) => {
+            let engine = DockerEngine::connect(&endpoint).map_err(|e| AppError::new(exit::NOT_READY, e))?;
+            let (tag, state) = image::ensure_image(&engine)
+                .await
+                .map_err(|e| AppError::new(exit::NOT_READY, e))?;
+            println!("{tag} ({})", if state == image::ImageState::Built { "built" } else { "already present" });
+            Ok(exit::SUCCESS)
+        }
+        Command::Doctor { endpoint } => {
+            let report = crate::doctor::check(&endpoint).await;
+            println!("{report}");
+            Ok(if report.ready() { exit::SUCCESS } else { exit::NOT_READY })
+        }
+        Command::Clean { endpoint } => {
+            let lines = crate::doctor::clean(&endpoint).await;
+            for line in &lines {
+                println!("{line}");
+            }
+            Ok(exit::SUCCESS)
+        }
+    }
+}
+
+async fn run_scenario(args: RunArgs) -> Result<u8, AppError> {
+    let scenario =
+        Scenario::load(&args.scenario, &args.overrides).map_err(|e| AppError::new(exit::BAD_INPUT, e))?;
+    let interrupt = CancellationToken::new();
+    tokio::spawn(watch_signals(interrupt.clone()));
+    let options = RunOptions {
+        results_dir: args.results,
+    };
+    let report = runner::run(scenario, options, interrupt).await.map_err(|e| match e {
+        RunError::Environment(_) => AppError::new(exit::NOT_READY, e),
+        other => internal(other),
+    })?;
+    crate::report::write_all(&report.run_dir, &report.summary);
+    println!("{}", crate::report::console_table(&report.summary));
+    println!("run directory: {}", report.run_dir.display());
+    Ok(exit_code(&report))
+}
+
+fn exit_code(report: &RunReport) -> u8 {
+    let summary = &report.summary;
+    if report.interrupted {
+        return exit::INTERRUPTED;
+    }
+    if summary.failures_before_collapse > 0 {
+        exit::FAILURES
+    } else {
+        exit::SUCCESS
+    }
+}
+
+/// First SIGINT/SIGTERM: stop starting operations, clean up, record. Second: exit now.
+async fn watch_signals(interrupt: CancellationToken) {
+    let Ok(mut terminate) = tokio::signal::unix::signal(tokio::signal::unix::SignalKind::terminate()) else {
+        return;
+    };
+    for count in 0.. {
+        tokio::select! {
+            _ = tokio::signal::ctrl_c() => {}
+            _ = terminate.recv() => {}
+        }
+        if count == 0 {
+            eprintln!("interrupted: finishing in-flight operations, then cleaning up (again to exit at once)");
+            interrupt.cancel();
+        } else {
+            eprintln!("interrupted again: exiting now; every row written so far is on disk");
+            std::process::exit(i32::from(exit::INTERRUPTED));
+        }
+    }
+}
+
+async fn host_command(command: HostCommand) -> Result<u8, AppError> {
+    match command {
+        HostCommand::Up {
+            name,
+            memory,
+            swap,
+            cpus,
+        } => {
+            let spec = HostSpec {
+                name,
+                memory_bytes: memory.as_u64(),
+                swap_bytes: swap.as_u64(),
+                cpus,
+            };
+            let state = host::up(spec).await.map_err(|e| AppError::new(exit::NOT_READY, e))?;
+            println!("{} is up: endpoint {}", state.spec.name, state.endpoint());
+            Ok(exit::SUCCESS)
+        }
+        HostCommand::Down { name } => {
+            host::down(&name).await.map_err(|e| AppError::new(exit::BAD_INPUT, e))?;
+            println!("{name} is down");
+            Ok(exit::SUCCESS)
+        }
+        HostCommand::Ls => {
+            let hosts = host::list().map_err(internal)?;
+            if hosts.is_empty() {
+                println!("no emulated hosts");
+            }
+            for h in hosts {
+                println!(
+                    "{:<12} memory {:>9} swap {:>9} cpus {:<5} engine {:<5} {}",
+                    h.spec.name,
+                    bytesize::ByteSize(h.spec.memory_bytes).to_string(),
+                    bytesize::ByteSize(h.spec.swap_bytes).to_string(),
+                    h.spec.cpus.map(|c| c.to_string()).unwrap_or_else(|| "-".into()),
+                    if h.engine_alive() { "up" } else { "dead" },
+                    h.endpoint()
+                );
+            }
+            Ok(exit::SUCCESS)
+        }
+    }
+}

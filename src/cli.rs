@@ -1,0 +1,96 @@
+//! The command line (clap). It only describes input; `app` converts it.
+
+use clap::{Args, Parser, Subcommand};
+use std::path::PathBuf;
+
+/// Scale and stress benchmark for container live migration (CRIU under Docker).
+#[derive(Debug, Parser)]
+#[command(name = "migbench", version, about, long_about = None)]
+pub struct Cli {
+    /// More log output (-v: debug, -vv: trace).
+    #[arg(short, long, action = clap::ArgAction::Count, global = true)]
+    pub verbose: u8,
+    #[command(subcommand)]
+    pub command: Command,
+}
+
+#[derive(Debug, Subcommand)]
+pub enum Command {
+    /// Run a scenario: launch, checkpoint, transfer, restore, verify, report.
+    Run(RunArgs),
+    /// Rebuild summary.json, charts and report.md of a run from its CSVs.
+    Report {
+        /// The run directory (results/<scenario>-<time>).
+        run_dir: PathBuf,
+    },
+    /// Compare runs: a table (console and Markdown) and a chart.
+    Compare {
+        /// Two or more run directories.
+        #[arg(required = true, num_args = 1..)]
+        run_dirs: Vec<PathBuf>,
+        /// Where to write compare.md and the chart (default: current directory).
+        #[arg(long, default_value = ".")]
+        out: PathBuf,
+    },
+    /// Emulated memory-bounded target hosts.
+    #[command(subcommand)]
+    Host(HostCommand),
+    /// The workload image.
+    #[command(subcommand)]
+    Image(ImageCommand),
+    /// Check every prerequisite and say what to do about each failure.
+    Doctor {
+        /// Engine endpoint to check.
+        #[arg(long, default_value = crate::scenario::DEFAULT_ENDPOINT)]
+        endpoint: String,
+    },
+    /// Remove leftovers of any run: containers, checkpoints, emulated hosts.
+    Clean {
+        /// Engine endpoint to clean.
+        #[arg(long, default_value = crate::scenario::DEFAULT_ENDPOINT)]
+        endpoint: String,
+    },
+}
+
+#[derive(Debug, Args)]
+pub struct RunArgs {
+    /// The scenario file (TOML).
+    pub scenario: PathBuf,
+    /// Override a scenario field, e.g. --set checkpoint.pause_ms=0 (repeatable).
+    #[arg(long = "set", value_name = "KEY=VALUE")]
+    pub overrides: Vec<String>,
+    /// Directory under which the run directory is created.
+    #[arg(long, default_value = "results")]
+    pub results: PathBuf,
+}
+
+#[derive(Debug, Subcommand)]
+pub enum HostCommand {
+    /// Bring an emulated host up.
+    Up {
+        /// 1 to 12 lowercase letters, digits or '-'.
+        name: String,
+        /// RAM budget, e.g. 2GiB.
+        #[arg(long)]
+        memory: bytesize::ByteSize,
+        /// Swap budget on top of the RAM, e.g. 1536MiB.
+        #[arg(long, default_value = "0")]
+        swap: bytesize::ByteSize,
+        /// CPU quota in cores (default: none).
+        #[arg(long)]
+        cpus: Option<f64>,
+    },
+    /// Tear an emulated host down completely.
+    Down { name: String },
+    /// List emulated hosts.
+    Ls,
+}
+
+#[derive(Debug, Subcommand)]
+pub enum ImageCommand {
+    /// Build the workload image into an engine (no registry needed).
+    Build {
+        #[arg(long, default_value = crate::scenario::DEFAULT_ENDPOINT)]
+        endpoint: String,
+    },
+}

@@ -1,0 +1,334 @@
+//! [`Engine`] for the Docker Engine API, through bollard.
+//!
+//! Two things here are Docker 20.10 specifics (see shared PLATFORM-NOTES):
+//! bollard cannot start a container from a checkpoint, so that one request
+//! gets `?checkpoint=NAME` through a request modifier; and the engine refuses
+//! a custom checkpoint directory on start, so the checkpoint is first placed
+//! into `<data-root>/containers/<id>/checkpoints/NAME`, where it looks by default.
+
+use super::fsutil::copy_dir;
+use super::{
+    ContainerSpec, Engine, EngineError, EngineInfo, LabelledContainer, Placement,
+};
+use async_trait::async_trait;
+use bollard::container::CreateCheckpointOptions;
+use bollard::models::{ContainerCreateBody, HostConfig};
+use bollard::query_parameters::{
+    CreateContainerOptions, CreateImageOptions, ImportImageOptions, ListContainersOptions,
+    LogsOptions, RemoveContainerOptions,
+};
+use bollard::{body_full, Docker};
+use futures_util::{StreamExt, TryStreamExt};
+use std::collections::HashMap;
+use std::path::{Path, PathBuf};
+use tokio::sync::OnceCell;
+
+/// Seconds bollard waits for any one API response; operations have their own
+/// (scenario) timeouts on top, this only bounds a hung engine.
+const API_TIMEOUT_S: u64 = 600;
+
+/// A Docker engine reached at one endpoint.
+pub struct DockerEngine {
+    endpoint: String,
+    docker: Docker,
+    data_root: OnceCell<PathBuf>,
+}
+
+impl DockerEngine {
+    /// Connects (lazily: nothing is sent until the first call).
+    pub fn connect(endpoint: &str) -> Result<DockerEngine, EngineError> {
+        let unreachable = |e: bollard::errors::Error| EngineError::Unreachable {
+            endpoint: endpoint.to_string(),
+            detail: e.to_string(),
+        };
+        let docker = if endpoint.starts_with("unix://") {
+            Docker::connect_with_unix(endpoint, API_TIMEOUT_S, bollard::API_DEFAULT_VERSION)
+        } else {
+            let address = endpoint.replacen("tcp://", "http://", 1);
+            Docker::connect_with_http(&address, API_TIMEOUT_S, bollard::API_DEFAULT_VERSION)
+        }
+        .map_err(unreachable)?;
+        Ok(DockerEngine {
+            endpoint: endpoint.to_string(),
+            docker,
+            data_root: OnceCell::new(),
+        })
+    }
+
+    /// Maps a bollard error: transport failures mean the engine is down.
+    fn fail(&self, what: impl Into<String>) -> impl Fn(bollard::errors::Error) -> EngineError + '_ {
+        let what = what.into();
+        move |e| {
+            use bollard::errors::Error as B;
+            match e {
+                B::DockerResponseServerError { message, .. } => EngineError::Operation {
+                    endpoint: self.endpoint.clone(),
+                    what: what.clone(),
+                    detail: message.trim().to_string(),
+                },
+                B::DockerStreamError { error } => EngineError::Operation {
+                    endpoint: self.endpoint.clone(),
+                    what: what.clone(),
+                    detail: error,
+                },
+                other => EngineError::Unreachable {
+                    endpoint: self.endpoint.clone(),
+                    detail: format!("{what}: {other}"),
+                },
+            }
+        }
+    }
+
+    async fn data_root(&self) -> Result<&PathBuf, EngineError> {
+        self.data_root
+            .get_or_try_init(|| async { Ok(self.info().await?.data_root) })
+            .await
+    }
+
+    /// A handle whose start request asks the daemon to restore `checkpoint`.
+    fn with_checkpoint_on_start(&self, checkpoint: String) -> Docker {
+        self.docker.clone().with_request_modifier(move |mut request| {
+            if request.uri().path().ends_with("/start") {
+                let mut parts = request.uri().clone().into_parts();
+                let path = request.uri().path().to_string();
+                let query = format!("{path}?checkpoint={checkpoint}");
+                if let Ok(path_and_query) = query.parse() {
+                    parts.path_and_query = Some(path_and_query);
+                    if let Ok(uri) = http::Uri::from_parts(parts) {
+                        *request.uri_mut() = uri;
+                    }
+                }
+            }
+            request
+        })
+    }
+}
+
+#[async_trait]
+impl Engine for DockerEngine {
+    fn endpoint(&self) -> &str {
+        &self.endpoint
+    }
+
+    async fn info(&self) -> Result<EngineInfo, EngineError> {
+        let info = self.docker.info().await.map_err(self.fail("info"))?;
+        let version = self.docker.version().await.map_err(self.fail("version"))?;
+        Ok(EngineInfo {
+            endpoint: self.endpoint.clone(),
+            server_version: version.version.unwrap_or_default(),
+            api_version: version.api_version.unwrap_or_default(),
+            experimental: version.experimental.unwrap_or(false) || info.experimental_build.unwrap_or(false),
+            data_root: PathBuf::from(info.docker_root_dir.unwrap_or_default()),
+            kernel: info.kernel_version.unwrap_or_default(),
+            os: info.operating_system.unwrap_or_default(),
+            cpus: info.ncpu.unwrap_or_default().max(0) as u64,
+            memory_bytes: info.mem_total.unwrap_or_default().max(0) as u64,
+            cgroup_driver: info.cgroup_driver.map(|d| d.to_string()).unwrap_or_default(),
+            running_containers: info.containers_running.unwrap_or_default().max(0) as u64,
+        })
+    }
+
+    async fn has_image(&self, tag: &str) -> Result<bool, EngineError> {
+        match self.docker.inspect_image(tag).await {
+            Ok(_) => Ok(true),
+            Err(bollard::errors::Error::DockerResponseServerError { status_code: 404, .. }) => {
+                Ok(false)
+            }
+            Err(e) => Err(self.fail(format!("inspect image '{tag}'"))(e)),
+        }
+    }
+
+    async fn import_rootfs(&self, rootfs_tar: Vec<u8>, tag: &str) -> Result<(), EngineError> {
+        let (repo, version) = tag.split_once(':').unwrap_or((tag, "latest"));
+        let options = CreateImageOptions {
+            from_src: Some("-".into()),
+            repo: Some(repo.into()),
+            tag: Some(version.into()),
+            ..Default::default()
+        };
+        self.docker
+            .create_image(Some(options), Some(body_full(rootfs_tar.into())), None)
+            .try_collect::<Vec<_>>()
+            .await
+            .map_err(self.fail(format!("import image '{tag}'")))?;
+        Ok(())
+    }
+
+    async fn save_image(&self, tag: &str) -> Result<Vec<u8>, EngineError> {
+        let chunks: Vec<_> = self
+            .docker
+            .export_image(tag)
+            .try_collect()
+            .await
+            .map_err(self.fail(format!("save image '{tag}'")))?;
+        Ok(chunks.concat())
+    }
+
+    async fn load_image(&self, image_tar: Vec<u8>) -> Result<(), EngineError> {
+        self.docker
+            .import_image(ImportImageOptions::default(), body_full(image_tar.into()), None)
+            .try_collect::<Vec<_>>()
+            .await
+            .map_err(self.fail("load image"))?;
+        Ok(())
+    }
+
+    async fn create(&self, spec: &ContainerSpec) -> Result<String, EngineError> {
+        let body = ContainerCreateBody {
+            image: Some(spec.image.clone()),
+            cmd: Some(spec.cmd.clone()),
+            labels: Some(spec.labels.clone()),
+            network_disabled: Some(true),
+            host_config: Some(HostConfig {
+                network_mode: Some("none".into()),
+                ..Default::default()
+            }),
+            ..Default::default()
+        };
+        let options = CreateContainerOptions {
+            name: Some(spec.name.clone()),
+            ..Default::default()
+        };
+        let created = self
+            .docker
+            .create_container(Some(options), body)
+            .await
+            .map_err(self.fail(format!("create container '{}'", spec.name)))?;
+        Ok(created.id)
+    }
+
+    async fn start(&self, id: &str) -> Result<(), EngineError> {
+        self.docker
+            .start_container(id, None)
+            .await
+            .map_err(self.fail(format!("start container '{id}'")))
+    }
+
+    async fn checkpoint(&self, id: &str, dir: &Path, name: &str) -> Result<(), EngineError> {
+        let options = CreateCheckpointOptions {
+            checkpoint_id: name.to_string(),
+            checkpoint_dir: Some(dir.display().to_string()),
+            exit: true,
+        };
+        self.docker
+            .create_checkpoint(id, options)
+            .await
+            .map_err(self.fail(format!("checkpoint container '{id}'")))
+    }
+
+    async fn restore(
+        &self,
+        id: &str,
+        checkpoint: &Path,
+        placement: Placement,
+    ) -> Result<(), EngineError> {
+        let name = checkpoint
+            .file_name()
+            .map(|n| n.to_string_lossy().into_owned())
+            .ok_or_else(|| EngineError::Operation {
+                endpoint: self.endpoint.clone(),
+                what: format!("restore container '{id}'"),
+                detail: format!("'{}' names no checkpoint directory", checkpoint.display()),
+            })?;
+        let store = self.data_root().await?.join("containers").join(id).join("checkpoints");
+        let destination = store.join(&name);
+        let source = checkpoint.to_path_buf();
+        let placed = tokio::task::spawn_blocking(move || match placement {
+            Placement::Copy => copy_dir(&source, &destination),
+            Placement::Move => std::fs::create_dir_all(&store)
+                .and_then(|()| std::fs::rename(&source, &destination))
+                .map_err(|e| EngineError::Io {
+                    what: "cannot move checkpoint into the clone's store".into(),
+                    path: destination.clone(),
+                    source: e,
+                }),
+        })
+        .await;
+        match placed {
+            Ok(result) => result?,
+            Err(join) => {
+                return Err(EngineError::Operation {
+                    endpoint: self.endpoint.clone(),
+                    what: format!("place checkpoint for '{id}'"),
+                    detail: join.to_string(),
+                })
+            }
+        }
+        self.with_checkpoint_on_start(name)
+            .start_container(id, None)
+            .await
+            .map_err(self.fail(format!("restore container '{id}'")))
+    }
+
+    async fn log_lines(&self, id: &str) -> Result<Vec<String>, EngineError> {
+        let options = LogsOptions {
+            stdout: true,
+            stderr: true,
+            tail: "all".into(),
+            ..Default::default()
+        };
+        let mut text = String::new();
+        let mut stream = self.docker.logs(id, Some(options));
+        while let Some(chunk) = stream.next().await {
+            let chunk = chunk.map_err(self.fail(format!("logs of '{id}'")))?;
+            text.push_str(&String::from_utf8_lossy(&chunk.into_bytes()));
+        }
+        Ok(text.lines().map(str::to_string).collect())
+    }
+
+    async fn is_running(&self, id: &str) -> Result<bool, EngineError> {
+        let inspect = self
+            .docker
+            .inspect_container(id, None)
+            .await
+            .map_err(self.fail(format!("inspect container '{id}'")))?;
+        Ok(inspect.state.and_then(|s| s.running).unwrap_or(false))
+    }
+
+    async fn remove(&self, id: &str) -> Result<(), EngineError> {
+        let options = RemoveContainerOptions {
+            force: true,
+            v: true,
+            ..Default::default()
+        };
+        match self.docker.remove_container(id, Some(options)).await {
+            Ok(()) => Ok(()),
+            Err(bollard::errors::Error::DockerResponseServerError { status_code: 404, .. }) => {
+                Ok(())
+            }
+            Err(e) => Err(self.fail(format!("remove container '{id}'"))(e)),
+        }
+    }
+
+    async fn list_labelled(
+        &self,
+        label: &str,
+        value: Option<&str>,
+    ) -> Result<Vec<LabelledContainer>, EngineError> {
+        let filter = match value {
+            Some(value) => format!("{label}={value}"),
+            None => label.to_string(),
+        };
+        let options = ListContainersOptions {
+            all: true,
+            filters: Some(HashMap::from([("label".to_string(), vec![filter])])),
+            ..Default::default()
+        };
+        let containers = self
+            .docker
+            .list_containers(Some(options))
+            .await
+            .map_err(self.fail("list containers"))?;
+        Ok(containers
+            .into_iter()
+            .map(|c| LabelledContainer {
+                id: c.id.unwrap_or_default(),
+                name: c
+                    .names
+                    .and_then(|n| n.first().map(|n| n.trim_start_matches('/').to_string()))
+                    .unwrap_or_default(),
+                running: c.state.map(|s| s.to_string() == "running").unwrap_or(false),
+            })
+            .collect())
+    }
+}

@@ -1,0 +1,159 @@
+//! The host's own dockerd: config, bridge, start inside the budget, stop,
+//! and the mounts it leaves behind.
+
+use super::cgroup::JOINED;
+use super::{io_error, HostError, HostState};
+use crate::engine::{DockerEngine, Engine};
+use std::path::PathBuf;
+use std::process::{Command, Stdio};
+use std::time::{Duration, Instant};
+
+const READY_TIMEOUT: Duration = Duration::from_secs(60);
+/// CRIU 4.x is installed here by scripts/provision.sh; runc finds it on PATH.
+const PATH: &str = "/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin";
+
+fn ip(args: &[&str]) -> Result<(), HostError> {
+    let output = Command::new("ip").args(args).output().map_err(|e| HostError::Command {
+        command: format!("ip {}", args.join(" ")),
+        detail: e.to_string(),
+    })?;
+    if output.status.success() {
+        Ok(())
+    } else {
+        Err(HostError::Command {
+            command: format!("ip {}", args.join(" ")),
+            detail: String::from_utf8_lossy(&output.stderr).trim().to_string(),
+        })
+    }
+}
+
+/// A bridge of the host's own: with `"bridge": "none"` a second dockerd
+/// deletes the first engine's docker0 (seen on this platform).
+pub fn create_bridge(bridge: &str, name: &str) -> Result<(), HostError> {
+    if std::path::Path::new("/sys/class/net").join(bridge).exists() {
+        return Ok(());
+    }
+    // A /24 per host name in 10.254/16; workload containers use no network.
+    let octet = name.bytes().fold(7u32, |h, b| h.wrapping_mul(31).wrapping_add(u32::from(b))) % 250 + 1;
+    ip(&["link", "add", bridge, "type", "bridge"])?;
+    ip(&["addr", "add", &format!("10.254.{octet}.1/24"), "dev", bridge])?;
+    ip(&["link", "set", bridge, "up"])
+}
+
+pub fn delete_bridge(bridge: &str) {
+    // Already gone is fine; nothing else can be done about a failure here.
+    let _ = ip(&["link", "del", bridge]);
+}
+
+/// Writes the daemon config and starts dockerd from a shell that first moves
+/// itself into the budget, so the daemon, containerd, shims and containers
+/// are all charged to it.
+pub fn start(host: &HostState) -> Result<u32, HostError> {
+    for dir in [host.run_dir(), host.exec_root(), host.data_root()] {
+        std::fs::create_dir_all(&dir).map_err(io_error("cannot create directory", &dir))?;
+    }
+    let config = serde_json::json!({
+        "data-root": host.data_root(),
+        "exec-root": host.exec_root(),
+        "pidfile": host.run_dir().join("docker.pid"),
+        "hosts": [host.endpoint()],
+        "bridge": host.bridge,
+        "iptables": false,
+        "ip-masq": false,
+        "cgroup-parent": format!("/{}", host.cgroup),
+        "experimental": true,
+    });
+    let config_path = host.base_dir().join("daemon.json");
+    std::fs::write(&config_path, config.to_string())
+        .map_err(io_error("cannot write daemon config", &config_path))?;
+    let join: String = JOINED
+        .iter()
+        .map(|h| format!("echo $$ > /sys/fs/cgroup/{h}/{}/cgroup.procs && ", host.cgroup))
+        .collect();
+    let script = format!("{join}exec dockerd --config-file '{}'", config_path.display());
+    let log_path = host.log_file();
+    let log = std::fs::File::create(&log_path).map_err(io_error("cannot create engine log", &log_path))?;
+    let log_err = log.try_clone().map_err(io_error("cannot create engine log", &log_path))?;
+    let child = Command::new("setsid")
+        .args(["sh", "-c", &script])
+        .env("PATH", PATH)
+        .stdin(Stdio::null())
+        .stdout(log)
+        .stderr(log_err)
+        .spawn()
+        .map_err(|e| HostError::Command {
+            command: "setsid sh -c 'exec dockerd ...'".into(),
+            detail: e.to_string(),
+        })?;
+    // The shell execs dockerd, so the child's pid is the daemon's.
+    Ok(child.id())
+}
+
+/// Waits until the engine answers.
+pub async fn wait_ready(host: &HostState) -> Result<(), HostError> {
+    let started = Instant::now();
+    while started.elapsed() < READY_TIMEOUT {
+        if host.socket().exists() {
+            if let Ok(engine) = DockerEngine::connect(&host.endpoint()) {
+                if engine.info().await.is_ok() {
+                    return Ok(());
+                }
+            }
+        }
+        tokio::time::sleep(Duration::from_millis(200)).await;
+    }
+    Err(HostError::EngineStart {
+        name: host.spec.name.clone(),
+        seconds: READY_TIMEOUT.as_secs(),
+        log: host.log_file(),
+    })
+}
+
+/// SIGTERM, then SIGKILL after a grace period.
+pub async fn stop(pid: u32) {
+    let alive = || std::path::Path::new(&format!("/proc/{pid}")).exists() && !is_zombie(pid);
+    let pid_t = pid as libc::pid_t;
+    // SAFETY: kill(2) has no memory-safety preconditions.
+    unsafe { libc::kill(pid_t, libc::SIGTERM) };
+    let started = Instant::now();
+    while alive() && started.elapsed() < Duration::from_secs(15) {
+        tokio::time::sleep(Duration::from_millis(100)).await;
+    }
+    if alive() {
+        // SAFETY: as above.
+        unsafe { libc::kill(pid_t, libc::SIGKILL) };
+    }
+    reap(pid_t);
+}
+
+fn is_zombie(pid: u32) -> bool {
+    std::fs::read_to_string(format!("/proc/{pid}/stat"))
+        .map(|s| s.rsplit(')').next().is_some_and(|rest| rest.trim_start().starts_with('Z')))
+        .unwrap_or(false)
+}
+
+/// Reaps the daemon if it is our child (started by this process).
+fn reap(pid: libc::pid_t) {
+    let mut status = 0;
+    // SAFETY: waitpid with a valid out-pointer; WNOHANG never blocks.
+    unsafe { libc::waitpid(pid, &mut status, libc::WNOHANG) };
+}
+
+/// Lazily unmounts everything mounted under `roots` (netns files, overlay
+/// `merged` dirs, shm), deepest first.
+pub fn unmount_under(roots: &[PathBuf]) {
+    let mountinfo = std::fs::read_to_string("/proc/self/mountinfo").unwrap_or_default();
+    let mut points: Vec<String> = mountinfo
+        .lines()
+        .filter_map(|line| line.split_whitespace().nth(4))
+        .map(|p| p.replace("\\040", " "))
+        .filter(|p| roots.iter().any(|root| std::path::Path::new(p).starts_with(root)))
+        .collect();
+    points.sort_by_key(|p| std::cmp::Reverse(p.len()));
+    for point in points {
+        if let Ok(c_point) = std::ffi::CString::new(point) {
+            // SAFETY: a valid NUL-terminated path; failure is harmless here.
+            unsafe { libc::umount2(c_point.as_ptr(), libc::MNT_DETACH) };
+        }
+    }
+}

@@ -1,0 +1,127 @@
+//! The saved state of an emulated host, and the paths derived from its name.
+
+use super::{io_error, HostError, HOSTS_DIR, RUN_DIR};
+use serde::{Deserialize, Serialize};
+use std::path::PathBuf;
+
+/// A host's budget.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct HostSpec {
+    pub name: String,
+    pub memory_bytes: u64,
+    pub swap_bytes: u64,
+    /// CPU quota in cores; `None`: no quota.
+    pub cpus: Option<f64>,
+}
+
+/// A host as saved in `state.json`.
+#[derive(Debug, Clone, Serialize, Deserialize)]
+pub struct HostState {
+    pub spec: HostSpec,
+    /// The cgroup's name under each hierarchy.
+    pub cgroup: String,
+    pub bridge: String,
+    pub pid: Option<u32>,
+    /// The swap file this host created (removed on `down`).
+    pub swap_file: Option<PathBuf>,
+    pub created_at: String,
+}
+
+impl HostState {
+    pub fn new(spec: HostSpec) -> HostState {
+        HostState {
+            cgroup: format!("migbench-{}", spec.name),
+            bridge: format!("mb-{}", spec.name),
+            pid: None,
+            swap_file: None,
+            created_at: chrono::Utc::now().to_rfc3339_opts(chrono::SecondsFormat::Secs, true),
+            spec,
+        }
+    }
+
+    pub fn base_dir(&self) -> PathBuf {
+        PathBuf::from(HOSTS_DIR).join(&self.spec.name)
+    }
+    pub fn data_root(&self) -> PathBuf {
+        self.base_dir().join("data")
+    }
+    pub fn run_dir(&self) -> PathBuf {
+        PathBuf::from(RUN_DIR).join(&self.spec.name)
+    }
+    pub fn exec_root(&self) -> PathBuf {
+        self.run_dir().join("exec")
+    }
+    pub fn socket(&self) -> PathBuf {
+        self.run_dir().join("docker.sock")
+    }
+    pub fn endpoint(&self) -> String {
+        format!("unix://{}", self.socket().display())
+    }
+    pub fn log_file(&self) -> PathBuf {
+        self.base_dir().join("dockerd.log")
+    }
+    fn state_file(&self) -> PathBuf {
+        self.base_dir().join("state.json")
+    }
+
+    /// Whether the host's dockerd still runs.
+    pub fn engine_alive(&self) -> bool {
+        self.pid.is_some_and(|pid| {
+            std::fs::read_to_string(format!("/proc/{pid}/comm")).is_ok_and(|c| c.trim() == "dockerd")
+        })
+    }
+
+    pub fn save(&self) -> Result<(), HostError> {
+        let dir = self.base_dir();
+        std::fs::create_dir_all(&dir).map_err(io_error("cannot create host directory", &dir))?;
+        let path = self.state_file();
+        let text = serde_json::to_string_pretty(self).map_err(|e| HostError::Io {
+            what: "cannot encode host state".into(),
+            path: path.clone(),
+            source: std::io::Error::other(e),
+        })?;
+        std::fs::write(&path, text).map_err(io_error("cannot write host state", &path))
+    }
+
+    pub fn load(name: &str) -> Result<Option<HostState>, HostError> {
+        let path = PathBuf::from(HOSTS_DIR).join(name).join("state.json");
+        match std::fs::read_to_string(&path) {
+            Ok(text) => serde_json::from_str(&text).map(Some).map_err(|e| HostError::Io {
+                what: "cannot parse host state".into(),
+                path,
+                source: std::io::Error::other(e),
+            }),
+            Err(e) if e.kind() == std::io::ErrorKind::NotFound => Ok(None),
+            Err(e) => Err(io_error("cannot read host state", &path)(e)),
+        }
+    }
+}
+
+/// Host names become cgroup, bridge (15-byte limit) and path names.
+pub fn check_name(name: &str) -> Result<(), HostError> {
+    let ok = !name.is_empty()
+        && name.len() <= 12
+        && name.chars().all(|c| c.is_ascii_lowercase() || c.is_ascii_digit() || c == '-');
+    if ok {
+        Ok(())
+    } else {
+        Err(HostError::BadName(name.to_string()))
+    }
+}
+
+pub fn list() -> Result<Vec<HostState>, HostError> {
+    let dir = PathBuf::from(HOSTS_DIR);
+    let entries = match std::fs::read_dir(&dir) {
+        Ok(entries) => entries,
+        Err(e) if e.kind() == std::io::ErrorKind::NotFound => return Ok(Vec::new()),
+        Err(e) => return Err(io_error("cannot list hosts", &dir)(e)),
+    };
+    let mut hosts = Vec::new();
+    for entry in entries.flatten() {
+        if let Some(host) = HostState::load(&entry.file_name().to_string_lossy())? {
+            hosts.push(host);
+        }
+    }
+    hosts.sort_by(|a, b| a.spec.name.cmp(&b.spec.name));
+    Ok(hosts)
+}

@@ -1,0 +1,16 @@
+//! migbench: a scale and stress benchmark harness for container live migration.
+//!
+//! Data flows one way: scenario -> runner (drives engines) -> records and
+//! samples -> collapse detector -> report.
+
+pub mod app;
+pub mod cli;
+pub mod collapse;
+pub mod doctor;
+pub mod engine;
+pub mod host;
+pub mod record;
+pub mod report;
+pub mod runner;
+pub mod sampler;
+pub mod scenario;

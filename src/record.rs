@@ -1,0 +1,35 @@
+//! Records of a run: `ops.csv` (one row per operation), `samples.csv` (one row
+//! per sampler tick), both appended and flushed row by row so that nothing
+//! measured is lost when the machine dies, and `summary.json`.
+
+mod appender;
+pub mod ops;
+pub mod samples;
+pub mod summary;
+
+pub use appender::{read_rows, CsvAppender, ReadRows};
+pub use ops::{OpRecord, Outcome, Phase};
+pub use samples::SampleRow;
+pub use summary::Summary;
+
+/// File names inside a run directory.
+pub const OPS_CSV: &str = "ops.csv";
+pub const SAMPLES_CSV: &str = "samples.csv";
+pub const SUMMARY_JSON: &str = "summary.json";
+pub const SCENARIO_TOML: &str = "scenario.toml";
+pub const ENVIRONMENT_JSON: &str = "environment.json";
+
+/// Errors writing or reading records, naming the file.
+#[derive(Debug, thiserror::Error)]
+pub enum RecordError {
+    #[error("cannot write '{path}': {source}")]
+    Write {
+        path: std::path::PathBuf,
+        source: std::io::Error,
+    },
+    #[error("cannot read '{path}': {detail}")]
+    Read {
+        path: std::path::PathBuf,
+        detail: String,
+    },
+}

@@ -1,0 +1,39 @@
+//! One row of `samples.csv`: one sampler tick.
+
+use serde::{Deserialize, Serialize};
+
+/// A row of samples.csv. Target fields are empty when the target is not an
+/// emulated host (its cgroup is then not ours to read).
+#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
+pub struct SampleRow {
+    /// Milliseconds since the run started.
+    pub t_ms: f64,
+    pub phase: String,
+    pub mem_used_bytes: u64,
+    pub mem_available_bytes: u64,
+    pub swap_used_bytes: u64,
+    pub swap_total_bytes: u64,
+    pub swap_in_pages_per_s: f64,
+    pub swap_out_pages_per_s: f64,
+    pub cpu_pct: f64,
+    /// Per-core CPU %, separated by `;`.
+    pub cpu_per_core_pct: String,
+    pub load1: f64,
+    pub psi_cpu_some_avg10: f64,
+    pub psi_memory_some_avg10: f64,
+    pub psi_memory_full_avg10: f64,
+    pub psi_io_some_avg10: f64,
+    pub psi_io_full_avg10: f64,
+    pub psi_memory_full_total_us: u64,
+    pub target_memory_bytes: Option<u64>,
+    pub target_memsw_bytes: Option<u64>,
+    pub target_swap_bytes: Option<u64>,
+    pub target_failcnt: Option<u64>,
+    pub target_oom_kills: Option<u64>,
+    pub target_cpu_ns: Option<u64>,
+    pub target_running: Option<u64>,
+    /// Containers restored so far.
+    pub migrated: u64,
+    /// Actual minus scheduled tick time: how responsive the machine still is.
+    pub lag_ms: f64,
+}

@@ -1,0 +1,250 @@
+//! `summary.json`: per-phase latency percentiles (HdrHistogram), verification
+//! counts, service gaps, the collapse verdict, resource peaks, the projection
+//! and the environment. Built from the records alone, so `migbench report`
+//! can rebuild it from the CSVs of any run, even one cut short.
+
+use super::{OpRecord, Outcome, Phase, SampleRow};
+use crate::collapse::{Projection, Verdict};
+use hdrhistogram::Histogram;
+use serde::{Deserialize, Serialize};
+
+/// Latency percentiles of one series, milliseconds.
+#[derive(Debug, Clone, Copy, PartialEq, Serialize, Deserialize)]
+pub struct Percentiles {
+    pub p50_ms: f64,
+    pub p90_ms: f64,
+    pub p99_ms: f64,
+    pub max_ms: f64,
+    pub mean_ms: f64,
+}
+
+impl Percentiles {
+    /// Percentiles of `values_ms` (microsecond resolution, 3 significant digits);
+    /// `None` when empty.
+    pub fn of(values_ms: impl IntoIterator<Item = f64>) -> Option<Percentiles> {
+        // 1 µs to 1 h at 3 significant digits.
+        let mut histogram = Histogram::<u64>::new_with_bounds(1, 3_600_000_000, 3).ok()?;
+        for value in values_ms {
+            histogram.saturating_record((value.max(0.0) * 1000.0).round() as u64);
+        }
+        if histogram.is_empty() {
+            return None;
+        }
+        let ms = |us: u64| us as f64 / 1000.0;
+        Some(Percentiles {
+            p50_ms: ms(histogram.value_at_quantile(0.50)),
+            p90_ms: ms(histogram.value_at_quantile(0.90)),
+            p99_ms: ms(histogram.value_at_quantile(0.99)),
+            max_ms: ms(histogram.max()),
+            mean_ms: histogram.mean() / 1000.0,
+        })
+    }
+}
+
+/// One phase of the run.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct PhaseSummary {
+    pub phase: Phase,
+    pub count: usize,
+    pub ok: usize,
+    pub failed: usize,
+    pub skipped: usize,
+    /// Latency of the successful operations.
+    pub latency: Option<Percentiles>,
+    /// First start to last end, seconds.
+    pub wall_s: f64,
+    /// Successful operations per second of wall time.
+    pub throughput_per_s: f64,
+    pub bytes_total: u64,
+}
+
+/// Did the restored containers continue where they stopped?
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default, Serialize, Deserialize)]
+pub struct Verification {
+    /// First counter after restore = last before checkpoint + 1.
+    pub continued: usize,
+    /// Checked, and the state did not survive.
+    pub lost: usize,
+    /// Not checked (an earlier phase failed or was skipped).
+    pub unchecked: usize,
+}
+
+/// Highest values seen by the sampler.
+#[derive(Debug, Clone, Copy, PartialEq, Default, Serialize, Deserialize)]
+pub struct Peaks {
+    pub mem_used_bytes: u64,
+    pub swap_used_bytes: u64,
+    pub cpu_pct: f64,
+    pub psi_memory_full_avg10: f64,
+    pub lag_ms: f64,
+    pub target_memory_bytes: Option<u64>,
+    pub target_swap_bytes: Option<u64>,
+    pub target_oom_kills: Option<u64>,
+}
+
+/// The whole summary.
+#[derive(Debug, Clone, Serialize, Deserialize)]
+pub struct Summary {
+    pub run_id: String,
+    pub scenario: String,
+    pub containers: usize,
+    pub phases: Vec<PhaseSummary>,
+    pub verification: Verification,
+    pub service_gap: Option<Percentiles>,
+    pub collapse: Verdict,
+    pub projection: Option<Projection>,
+    pub peaks: Option<Peaks>,
+    pub samples: usize,
+    /// Failed or timed-out operations that ended before the collapse point
+    /// (all of them when there was no collapse).
+    pub failures_before_collapse: usize,
+    /// Why the run ended early, if it did (interrupted, collapse, fatal error).
+    pub ended_early: Option<String>,
+    /// Notes on the data itself (e.g. a truncated last CSV line).
+    pub data_notes: Vec<String>,
+    /// Kernel, engine and CRIU versions, cores, memory, swap, hosts.
+    pub environment: serde_json::Value,
+}
+
+/// What the summary is built from besides the rows.
+pub struct SummaryInput<'a> {
+    pub run_id: &'a str,
+    pub scenario: &'a str,
+    pub containers: usize,
+    pub ops: &'a [OpRecord],
+    pub samples: &'a [SampleRow],
+    pub collapse: Verdict,
+    pub projection: Option<Projection>,
+    pub ended_early: Option<String>,
+    pub data_notes: Vec<String>,
+    pub environment: serde_json::Value,
+}
+
+impl Summary {
+    pub fn build(input: SummaryInput<'_>) -> Summary {
+        let phases = Phase::ALL
+            .iter()
+            .filter_map(|&phase| phase_summary(phase, input.ops))
+            .collect();
+        let verify: Vec<&OpRecord> = input.ops.iter().filter(|op| op.phase == Phase::Verify).collect();
+        let verification = Verification {
+            continued: verify.iter().filter(|op| op.outcome.is_ok()).count(),
+            lost: verify
+                .iter()
+                .filter(|op| matches!(op.outcome, Outcome::Failed | Outcome::Timeout))
+                .count(),
+            unchecked: input.containers.saturating_sub(
+                verify
+                    .iter()
+                    .filter(|op| matches!(op.outcome, Outcome::Ok | Outcome::Failed | Outcome::Timeout))
+                    .count(),
+            ),
+        };
+        let service_gap = Percentiles::of(
+            verify
+                .iter()
+                .filter(|op| op.outcome.is_ok())
+                .filter_map(|op| op.service_gap_ms),
+        );
+        let collapse_ms = input.collapse.point.as_ref().map_or(f64::INFINITY, |p| p.t_ms);
+        let failures_before_collapse = input
+            .ops
+            .iter()
+            .filter(|op| matches!(op.outcome, Outcome::Failed | Outcome::Timeout))
+            .filter(|op| op.end_ms < collapse_ms)
+            .count();
+        Summary {
+            failures_before_collapse,
+            run_id: input.run_id.to_string(),
+            scenario: input.scenario.to_string(),
+            containers: input.containers,
+            phases,
+            verification,
+            service_gap,
+            collapse: input.collapse,
+            projection: input.projection,
+            peaks: peaks(input.samples),
+            samples: input.samples.len(),
+            ended_early: input.ended_early,
+            data_notes: input.data_notes,
+            environment: input.environment,
+        }
+    }
+
+    pub fn phase(&self, phase: Phase) -> Option<&PhaseSummary> {
+        self.phases.iter().find(|p| p.phase == phase)
+    }
+
+    /// Operations that failed or timed out, any phase.
+    pub fn failures(&self) -> usize {
+        self.phases.iter().map(|p| p.failed).sum()
+    }
+}
+
+fn phase_summary(phase: Phase, ops: &[OpRecord]) -> Option<PhaseSummary> {
+    let rows: Vec<&OpRecord> = ops.iter().filter(|op| op.phase == phase).collect();
+    if rows.is_empty() {
+        return None;
+    }
+    let ok: Vec<&&OpRecord> = rows.iter().filter(|op| op.outcome.is_ok()).collect();
+    let first_start = rows.iter().map(|op| op.start_ms).fold(f64::INFINITY, f64::min);
+    let last_end = rows.iter().map(|op| op.end_ms).fold(0.0, f64::max);
+    let wall_s = ((last_end - first_start) / 1000.0).max(0.0);
+    Some(PhaseSummary {
+        phase,
+        count: rows.len(),
+        ok: ok.len(),
+        failed: rows
+            .iter()
+            .filter(|op| matches!(op.outcome, Outcome::Failed | Outcome::Timeout))
+            .count(),
+        skipped: rows
+            .iter()
+            .filter(|op| matches!(op.outcome, Outcome::Skipped | Outcome::Interrupted))
+            .count(),
+        latency: Percentiles::of(ok.iter().map(|op| op.latency_ms)),
+        wall_s,
+        throughput_per_s: if wall_s > 0.0 { ok.len() as f64 / wall_s } else { 0.0 },
+        bytes_total: ok.iter().filter_map(|op| op.bytes).sum(),
+    })
+}
+
+fn peaks(samples: &[SampleRow]) -> Option<Peaks> {
+    if samples.is_empty() {
+        return None;
+    }
+    let max_opt = |f: fn(&SampleRow) -> Option<u64>| samples.iter().filter_map(f).max();
+    Some(Peaks {
+        mem_used_bytes: samples.iter().map(|s| s.mem_used_bytes).max().unwrap_or(0),
+        swap_used_bytes: samples.iter().map(|s| s.swap_used_bytes).max().unwrap_or(0),
+        cpu_pct: samples.iter().map(|s| s.cpu_pct).fold(0.0, f64::max),
+        psi_memory_full_avg10: samples.iter().map(|s| s.psi_memory_full_avg10).fold(0.0, f64::max),
+        lag_ms: samples.iter().map(|s| s.lag_ms).fold(0.0, f64::max),
+        target_memory_bytes: max_opt(|s| s.target_memory_bytes),
+        target_swap_bytes: max_opt(|s| s.target_swap_bytes),
+        target_oom_kills: max_opt(|s| s.target_oom_kills),
+    })
+}
+
+/// Writes `summary.json` into `run_dir`.
+pub fn write(run_dir: &std::path::Path, summary: &Summary) -> Result<(), super::RecordError> {
+    let path = run_dir.join(super::SUMMARY_JSON);
+    let text = serde_json::to_string_pretty(summary).map_err(|e| super::RecordError::Write {
+        path: path.clone(),
+        source: std::io::Error::other(e),
+    })?;
+    std::fs::write(&path, text).map_err(|source| super::RecordError::Write { path, source })
+}
+
+/// Reads `summary.json` from `run_dir`.
+pub fn read(run_dir: &std::path::Path) -> Result<Summary, super::RecordError> {
+    let path = run_dir.join(super::SUMMARY_JSON);
+    let text = std::fs::read_to_string(&path).map_err(|e| super::RecordError::Read {
+        path: path.clone(),
+        detail: e.to_string(),
+    })?;
+    serde_json::from_str(&text).map_err(|e| super::RecordError::Read {
+        path,
+        detail: e.to_string(),
+    })
+}

@@ -1,0 +1,79 @@
+//! `migbench compare`: one row per run, as a console table, compare.md and a chart.
+
+use super::table::markdown_table;
+use crate::record::summary::{self, Summary};
+use crate::record::Phase;
+use anyhow::Context;
+use std::path::{Path, PathBuf};
+
+/// Header and one row per run.
+pub fn rows(summaries: &[(PathBuf, Summary)]) -> (Vec<String>, Vec<Vec<String>>) {
+    let header = [
+        "run", "containers", "ckpt conc", "restore conc", "ckpt p50 ms", "ckpt p99 ms", "restore p50 ms",
+        "restore p99 ms", "restore ops/s", "gap p50 ms", "verified", "collapse at",
+    ]
+    .map(String::from)
+    .to_vec();
+    let rows = summaries
+        .iter()
+        .map(|(_, s)| {
+            let lat = |phase: Phase, f: fn(&summary::Percentiles) -> f64| {
+                s.phase(phase)
+                    .and_then(|p| p.latency)
+                    .map_or("-".into(), |l| format!("{:.0}", f(&l)))
+            };
+            let conc = |phase: &str| {
+                s.environment["scenario"][phase]["concurrency"].as_u64().map_or("-".into(), |c| c.to_string())
+            };
+            vec![
+                s.run_id.clone(),
+                s.containers.to_string(),
+                conc("checkpoint"),
+                conc("restore"),
+                lat(Phase::Checkpoint, |l| l.p50_ms),
+                lat(Phase::Checkpoint, |l| l.p99_ms),
+                lat(Phase::Restore, |l| l.p50_ms),
+                lat(Phase::Restore, |l| l.p99_ms),
+                s.phase(Phase::Restore).map_or("-".into(), |p| format!("{:.2}", p.throughput_per_s)),
+                s.service_gap.map_or("-".into(), |g| format!("{:.0}", g.p50_ms)),
+                format!("{}/{}", s.verification.continued, s.containers),
+                s.collapse
+                    .point
+                    .as_ref()
+                    .map_or("none".into(), |p| format!("{} ({})", p.at_restore, p.rule.as_str())),
+            ]
+        })
+        .collect();
+    (header, rows)
+}
+
+/// Compares runs; writes `<out>/compare.md` and the chart; returns the console table.
+pub fn compare(run_dirs: &[PathBuf], out: &Path) -> anyhow::Result<String> {
+    let mut summaries = Vec::new();
+    for dir in run_dirs {
+        let summary = summary::read(dir)
+            .or_else(|_| super::rebuild(dir))
+            .with_context(|| format!("cannot read the run in '{}'", dir.display()))?;
+        summaries.push((dir.clone(), summary));
+    }
+    let (header, rows) = rows(&summaries);
+    std::fs::create_dir_all(out).with_context(|| format!("cannot create '{}'", out.display()))?;
+    let charts = super::charts::render_compare(out, &summaries);
+    let mut md = String::from("# migbench comparison\n\n");
+    md.push_str(&markdown_table(&header, &rows));
+    for (title, file) in charts {
+        md.push_str(&format!("\n![{title}]({file})\n"));
+    }
+    let path = out.join("compare.md");
+    std::fs::write(&path, md).with_context(|| format!("cannot write '{}'", path.display()))?;
+    let widths: Vec<usize> = (0..header.len())
+        .map(|i| rows.iter().map(|r| r[i].len()).chain([header[i].len()]).max().unwrap_or(0))
+        .collect();
+    let line = |cells: &[String]| {
+        cells.iter().zip(&widths).map(|(c, w)| format!("{c:<w$}")).collect::<Vec<_>>().join("  ")
+    };
+    let mut table = vec![line(&header)];
+    table.extend(rows.iter().map(|r| line(r)));
+    table.push(format!("written: {}", path.display()));
+    Ok(table.join("\n"))
+}

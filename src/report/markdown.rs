@@ -1,0 +1,110 @@
+//! report.md: scenario, environment, summary table, collapse, verification,
+//! failures and the charts.
+
+use super::table::{findings, markdown_table, phase_rows};
+use crate::record::{self, read_rows, OpRecord, Outcome, Summary};
+use anyhow::Context;
+use std::fmt::Write as _;
+use std::path::Path;
+
+/// Failures listed in full; the rest are counted.
+const MAX_FAILURES_LISTED: usize = 50;
+
+pub fn write(run_dir: &Path, summary: &Summary, charts: &[(String, String)]) -> anyhow::Result<()> {
+    let mut md = String::new();
+    let _ = writeln!(md, "# migbench run `{}`\n", summary.run_id);
+    let _ = writeln!(md, "Scenario **{}**, {} containers.\n", summary.scenario, summary.containers);
+    md.push_str("## Summary\n\n");
+    let (header, rows) = phase_rows(summary);
+    md.push_str(&markdown_table(&header, &rows));
+    md.push('\n');
+    for line in findings(summary) {
+        let _ = writeln!(md, "- {line}");
+    }
+    md.push_str("\n## Charts\n\n");
+    for (title, file) in charts {
+        let _ = writeln!(md, "### {title}\n\n![{title}]({file})\n");
+    }
+    md.push_str("## Failures\n\n");
+    md.push_str(&failures(run_dir));
+    md.push_str("\n## Environment\n\n");
+    md.push_str(&environment(&summary.environment));
+    md.push_str("\n## Scenario\n\n```toml\n");
+    md.push_str(&std::fs::read_to_string(run_dir.join(record::SCENARIO_TOML)).unwrap_or_default());
+    md.push_str("\n```\n");
+    let path = run_dir.join(super::REPORT_MD);
+    std::fs::write(&path, md).with_context(|| format!("cannot write '{}'", path.display()))
+}
+
+fn failures(run_dir: &Path) -> String {
+    let ops = read_rows::<OpRecord>(&run_dir.join(record::OPS_CSV)).map(|r| r.rows).unwrap_or_default();
+    let failed: Vec<&OpRecord> = ops
+        .iter()
+        .filter(|op| matches!(op.outcome, Outcome::Failed | Outcome::Timeout))
+        .collect();
+    if failed.is_empty() {
+        return "None.\n".into();
+    }
+    let header = ["phase", "container", "outcome", "error"].map(String::from).to_vec();
+    let rows: Vec<Vec<String>> = failed
+        .iter()
+        .take(MAX_FAILURES_LISTED)
+        .map(|op| {
+            vec![
+                op.phase.as_str().into(),
+                op.container.clone(),
+                format!("{:?}", op.outcome).to_lowercase(),
+                op.error.replace('|', "\\|").replace('\n', " "),
+            ]
+        })
+        .collect();
+    let mut out = markdown_table(&header, &rows);
+    if failed.len() > MAX_FAILURES_LISTED {
+        let _ = writeln!(out, "\n... and {} more (see ops.csv).", failed.len() - MAX_FAILURES_LISTED);
+    }
+    out
+}
+
+fn environment(env: &serde_json::Value) -> String {
+    let get = |path: &[&str]| {
+        let mut v = env;
+        for key in path {
+            v = &v[*key];
+        }
+        match v {
+            serde_json::Value::String(s) => s.clone(),
+            serde_json::Value::Null => "-".into(),
+            other => other.to_string(),
+        }
+    };
+    let gib = |path: &[&str]| {
+        let mut v = env;
+        for key in path {
+            v = &v[*key];
+        }
+        v.as_u64().map_or("-".into(), |b| format!("{:.1} GiB", b as f64 / 1073741824.0))
+    };
+    let budget = if env["target_budget"].is_null() {
+        "none (not emulated)".to_string()
+    } else {
+        format!(
+            "{} RAM + {} swap, cpus {}",
+            gib(&["target_budget", "memory_bytes"]),
+            gib(&["target_budget", "swap_bytes"]),
+            get(&["target_budget", "cpus"])
+        )
+    };
+    let rows = vec![
+        vec!["kernel".into(), get(&["kernel"])],
+        vec!["OS".into(), get(&["os"])],
+        vec!["cores".into(), get(&["cores"])],
+        vec!["memory".into(), gib(&["memory_bytes"])],
+        vec!["swap".into(), gib(&["swap_bytes"])],
+        vec!["CRIU".into(), get(&["criu_version"])],
+        vec!["source engine".into(), format!("Docker {} at {}", get(&["source", "server_version"]), get(&["source", "endpoint"]))],
+        vec!["target engine".into(), format!("Docker {} at {}", get(&["target", "server_version"]), get(&["target", "endpoint"]))],
+        vec!["target budget".into(), budget],
+        vec!["migbench".into(), get(&["migbench_version"])],
+    ];
+    markdown_table(&["what".into(), "value".into()], &rows)
+}

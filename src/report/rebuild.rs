@@ -1,0 +1,129 @@
+//! Rebuilding a run's summary from its CSVs alone, including a run that was
+//! cut short (no summary.json, a truncated last line).
+
+use crate::collapse::{project, Detector, TargetBudget, Verdict};
+use crate::record::summary::{self, SummaryInput};
+use crate::record::{self, read_rows, OpRecord, SampleRow, Summary};
+use crate::runner::Event;
+use crate::scenario::{Scenario, TargetSpec};
+use anyhow::Context;
+use std::path::Path;
+
+/// Restores the projection is fitted on (same as the live one).
+use crate::runner::PROJECTION_FIT_RESTORES;
+
+/// The rows of a run, plus notes on what could not be read.
+pub struct Series {
+    pub ops: Vec<OpRecord>,
+    pub samples: Vec<SampleRow>,
+    pub notes: Vec<String>,
+}
+
+/// Reads ops.csv and samples.csv (a missing samples.csv reads as empty).
+pub fn load_series(run_dir: &Path) -> anyhow::Result<Series> {
+    let mut notes = Vec::new();
+    let ops_path = run_dir.join(record::OPS_CSV);
+    let ops = read_rows::<OpRecord>(&ops_path)?;
+    if let Some(line) = ops.truncated_line {
+        notes.push(format!("{}: line {line} was cut short and left out", record::OPS_CSV));
+    }
+    let samples_path = run_dir.join(record::SAMPLES_CSV);
+    let samples = if samples_path.exists() {
+        let samples = read_rows::<SampleRow>(&samples_path)?;
+        if let Some(line) = samples.truncated_line {
+            notes.push(format!("{}: line {line} was cut short and left out", record::SAMPLES_CSV));
+        }
+        samples.rows
+    } else {
+        Vec::new()
+    };
+    Ok(Series {
+        ops: ops.rows,
+        samples,
+        notes,
+    })
+}
+
+/// Replays the detector over ops and samples in time order.
+pub fn replay(scenario: &Scenario, series: &Series) -> Verdict {
+    let budget = budget(scenario);
+    let mut detector = Detector::new(scenario.collapse.clone(), budget, scenario.host_min_available_mib << 20);
+    let mut events: Vec<(f64, Event)> = series
+        .ops
+        .iter()
+        .map(|op| (op.end_ms, Event::Op(Box::new(op.clone()))))
+        .chain(series.samples.iter().map(|s| (s.t_ms, Event::Sample(Box::new(s.clone())))))
+        .collect();
+    events.sort_by(|a, b| a.0.total_cmp(&b.0));
+    for (_, event) in events {
+        match event {
+            Event::Op(op) => {
+                detector.on_op(&op);
+            }
+            Event::Sample(sample) => {
+                detector.on_sample(&sample);
+            }
+            Event::EngineDeath { .. } => {}
+        }
+    }
+    detector.into_verdict()
+}
+
+fn budget(scenario: &Scenario) -> Option<TargetBudget> {
+    match &scenario.target {
+        TargetSpec::Emulated(b) => Some(TargetBudget {
+            memory_bytes: b.memory.as_u64(),
+            swap_bytes: b.swap.as_u64(),
+        }),
+        TargetSpec::Endpoint(_) => None,
+    }
+}
+
+/// Rebuilds summary.json, charts and report.md of `run_dir`.
+pub fn rebuild(run_dir: &Path) -> anyhow::Result<Summary> {
+    let scenario = Scenario::load_recorded(&run_dir.join(record::SCENARIO_TOML))
+        .with_context(|| format!("'{}' is not a migbench run directory", run_dir.display()))?;
+    let series = load_series(run_dir)?;
+    let environment = std::fs::read_to_string(run_dir.join(record::ENVIRONMENT_JSON))
+        .ok()
+        .and_then(|t| serde_json::from_str(&t).ok())
+        .unwrap_or_default();
+    let previous = summary::read(run_dir).ok();
+    let mut verdict = replay(&scenario, &series);
+    // An engine death seen live (not visible in the CSVs) is kept from the live summary.
+    if let Some(previous) = &previous {
+        for firing in &previous.collapse.firings {
+            if !verdict.firings.iter().any(|f| f.rule == firing.rule) {
+                verdict.firings.push(firing.clone());
+            }
+        }
+        verdict.firings.sort_by(|a, b| a.t_ms.total_cmp(&b.t_ms));
+        verdict.point = verdict.firings.first().cloned();
+    }
+    let ended_early = match &previous {
+        Some(previous) => previous.ended_early.clone(),
+        None => Some("the run did not finish (no summary.json: killed, crashed or power lost)".into()),
+    };
+    let projection = budget(&scenario)
+        .and_then(|b| project(&series.samples, PROJECTION_FIT_RESTORES, b.memory_bytes + b.swap_bytes));
+    let run_id = series
+        .ops
+        .first()
+        .map(|op| op.run_id.clone())
+        .unwrap_or_else(|| run_dir.file_name().map(|n| n.to_string_lossy().into_owned()).unwrap_or_default());
+    let summary = Summary::build(SummaryInput {
+        run_id: &run_id,
+        scenario: &scenario.name,
+        containers: scenario.containers,
+        ops: &series.ops,
+        samples: &series.samples,
+        collapse: verdict,
+        projection,
+        ended_early,
+        data_notes: series.notes.clone(),
+        environment,
+    });
+    summary::write(run_dir, &summary)?;
+    super::write_all(run_dir, &summary);
+    Ok(summary)
+}

@@ -1,0 +1,99 @@
+//! The summary as a table: aligned for the console, pipes for Markdown.
+
+use crate::record::summary::Percentiles;
+use crate::record::Summary;
+
+/// Header and rows of the per-phase table.
+pub fn phase_rows(summary: &Summary) -> (Vec<String>, Vec<Vec<String>>) {
+    let header = ["phase", "ok", "failed", "skipped", "p50 ms", "p90 ms", "p99 ms", "max ms", "ops/s", "wall s"]
+        .map(String::from)
+        .to_vec();
+    let rows = summary
+        .phases
+        .iter()
+        .map(|p| {
+            let pct = |f: fn(&Percentiles) -> f64| p.latency.as_ref().map_or("-".into(), |l| format!("{:.1}", f(l)));
+            vec![
+                p.phase.as_str().to_string(),
+                p.ok.to_string(),
+                p.failed.to_string(),
+                p.skipped.to_string(),
+                pct(|l| l.p50_ms),
+                pct(|l| l.p90_ms),
+                pct(|l| l.p99_ms),
+                pct(|l| l.max_ms),
+                format!("{:.2}", p.throughput_per_s),
+                format!("{:.1}", p.wall_s),
+            ]
+        })
+        .collect();
+    (header, rows)
+}
+
+/// Lines under the table: verification, service gap, collapse, projection.
+pub fn findings(summary: &Summary) -> Vec<String> {
+    let v = summary.verification;
+    let mut lines = vec![format!(
+        "verification: {} continued, {} lost, {} unchecked of {}",
+        v.continued, v.lost, v.unchecked, summary.containers
+    )];
+    if let Some(gap) = summary.service_gap {
+        lines.push(format!(
+            "service gap: p50 {:.0} ms, p99 {:.0} ms, max {:.0} ms",
+            gap.p50_ms, gap.p99_ms, gap.max_ms
+        ));
+    }
+    lines.push(summary.collapse.describe(v.continued + v.lost));
+    for f in summary.collapse.firings.iter().skip(1) {
+        lines.push(format!("  also fired at restore {}: {} ({})", f.at_restore, f.rule.as_str(), f.detail));
+    }
+    if let Some(p) = summary.projection {
+        let projected = p.projected_count.map_or("-".into(), |c| c.to_string());
+        let actual = summary
+            .collapse
+            .point
+            .as_ref()
+            .map_or("none".into(), |c| c.at_restore.to_string());
+        lines.push(format!(
+            "projection (first {} restores): {:.1} MiB per container, budget exhausted at ~{projected}; actual collapse: {actual}",
+            p.fitted_restores,
+            p.bytes_per_container / 1048576.0
+        ));
+    }
+    if let Some(why) = &summary.ended_early {
+        lines.push(format!("ended early: {why}"));
+    }
+    lines.extend(summary.data_notes.iter().map(|n| format!("note: {n}")));
+    lines
+}
+
+/// The table for the console.
+pub fn console_table(summary: &Summary) -> String {
+    let (header, rows) = phase_rows(summary);
+    let widths: Vec<usize> = (0..header.len())
+        .map(|i| rows.iter().map(|r| r[i].len()).chain([header[i].len()]).max().unwrap_or(0))
+        .collect();
+    let line = |cells: &[String]| {
+        cells
+            .iter()
+            .zip(&widths)
+            .enumerate()
+            .map(|(i, (c, w))| if i == 0 { format!("{c:<w$}") } else { format!("{c:>w$}") })
+            .collect::<Vec<_>>()
+            .join("  ")
+    };
+    let mut out = vec![format!("{} ({} containers)", summary.run_id, summary.containers), line(&header)];
+    out.extend(rows.iter().map(|r| line(r)));
+    out.extend(findings(summary));
+    out.join("\n")
+}
+
+/// A Markdown table.
+pub fn markdown_table(header: &[String], rows: &[Vec<String>]) -> String {
+    let mut out = format!("| {} |\n", header.join(" | "));
+    out.push_str(&format!("|{}\n", "---|".repeat(header.len())));
+    for row in rows {
+        out.push_str(&format!("| {} |\n", row.join(" | ")));
+    }
+    out
+}

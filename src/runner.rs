@@ -1,0 +1,289 @@
+//! The runner: launch -> warm-up -> checkpoint -> transfer -> restore ->
+//! verify -> cleanup, each phase with bounded concurrency and pacing, while
+//! the sampler measures the machine and the recorder writes every row.
+
+mod cleanup;
+mod context;
+mod environment;
+mod phases;
+mod pool;
+mod progress;
+mod recorder;
+mod setup;
+mod verify;
+
+pub use cleanup::remove_containers;
+pub use context::{round_us, LiveState};
+pub use environment::criu_version;
+pub use recorder::{Event, PROJECTION_FIT_RESTORES};
+pub use verify::CounterLine;
+
+use crate::collapse::{Detector, TargetBudget};
+use crate::record::{self, Phase, Summary};
+use crate::scenario::{Pacing, Scenario};
+use context::{RunContext, Slot};
+use recorder::{Recorded, Recorder};
+use setup::Prepared;
+use std::future::Future;
+use std::path::PathBuf;
+use std::sync::Arc;
+use std::time::{Duration, Instant};
+use tokio::sync::{mpsc, watch};
+use tokio_util::sync::CancellationToken;
+
+/// Containers launched at once (launch is set-up, not a measured phase).
+const LAUNCH_CONCURRENCY: usize = 4;
+/// Clones checked at once.
+const VERIFY_CONCURRENCY: usize = 8;
+
+/// How to run.
+#[derive(Debug, Clone)]
+pub struct RunOptions {
+    /// Run directories are created under this directory.
+    pub results_dir: PathBuf,
+}
+
+/// A finished run.
+#[derive(Debug)]
+pub struct RunReport {
+    pub run_dir: PathBuf,
+    pub summary: Summary,
+    pub interrupted: bool,
+}
+
+/// Why a run could not be carried out.
+#[derive(Debug, thiserror::Error)]
+pub enum RunError {
+    /// The machine is not ready (engine, CRIU, cgroups...): what to do is in the text.
+    #[error("{0}")]
+    Environment(String),
+    #[error(transparent)]
+    Record(#[from] record::RecordError),
+    #[error("{0}")]
+    Io(String),
+}
+
+/// Runs `scenario`; `interrupt` is cancelled on Ctrl-C / SIGTERM.
+pub async fn run(
+    scenario: Scenario,
+    options: RunOptions,
+    interrupt: CancellationToken,
+) -> Result<RunReport, RunError> {
+    let prepared = setup::prepare(scenario, &options).await?;
+    let run_dir = prepared.run_dir.clone();
+    let host = prepared.host.clone();
+    let outcome = execute(prepared, interrupt.clone()).await;
+    if let Some(host) = host {
+        setup::host_down(&host, &run_dir).await;
+    }
+    let summary = outcome?;
+    Ok(RunReport {
+        run_dir,
+        summary,
+        interrupted: interrupt.is_cancelled(),
+    })
+}
+
+async fn execute(mut prepared: Prepared, interrupt: CancellationToken) -> Result<Summary, RunError> {
+    let scenario = prepared.scenario.clone();
+    let Some((ops_csv, samples_csv)) = prepared.record_files.take() else {
+        return Err(RunError::Io("the record files were already taken".into()));
+    };
+    let started = Instant::now();
+    let (events, events_rx) = mpsc::unbounded_channel();
+    let (projection_tx, projection_rx) = watch::channel(None);
+    let (firings_tx, firings_rx) = mpsc::unbounded_channel();
+    // The guard stops the phases that drive the target; an interrupt stops everything.
+    let guard_stop = interrupt.child_token();
+    let budget = prepared.budget.as_ref().map(|b| TargetBudget {
+        memory_bytes: b.memory_bytes,
+        swap_bytes: b.swap_bytes,
+    });
+    let recorder = Recorder {
+        ops_csv,
+        samples_csv,
+        detector: Detector::new(
+            scenario.collapse.clone(),
+            budget,
+            scenario.host_min_available_mib << 20,
+        ),
+        policy: scenario.guard_policy,
+        stop_restores: guard_stop.clone(),
+        budget_bytes: budget.map(|b| b.memory_bytes + b.swap_bytes),
+        projection_tx,
+        firings_tx,
+    };
+    let recorder = tokio::spawn(recorder.run(events_rx));
+    let live = Arc::new(LiveState::default());
+    let ctx = Arc::new(RunContext {
+        run_id: prepared.run_id.clone(),
+        scenario: scenario.clone(),
+        source: prepared.source.clone(),
+        target: prepared.target.clone(),
+        source_host: prepared.source_host.clone(),
+        target_host: prepared.target_host.clone(),
+        image: prepared.image.clone(),
+        checkpoint_root: prepared.checkpoint_root.clone(),
+        staging_root: prepared.staging_root.clone(),
+        events: events.clone(),
+        started,
+        live: live.clone(),
+    });
+    setup::ship_image(&ctx, prepared.ship_image).await;
+
+    let sampler_stop = CancellationToken::new();
+    let sampler = tokio::spawn(crate::sampler::run(
+        crate::sampler::SamplerConfig {
+            interval: scenario.sample_interval,
+            target_cgroup: prepared.host.as_ref().map(|h| h.cgroup.clone()),
+            target_pid: prepared.host.as_ref().and_then(|h| h.pid),
+            target_engine: prepared.target.clone(),
+            live: live.clone(),
+            events: events.clone(),
+            run_started: started,
+        },
+        sampler_stop.clone(),
+    ));
+    drop(events);
+    let progress = progress::Progress::new(firings_rx, projection_rx);
+
+    let slots: Vec<Slot> = (0..scenario.containers)
+        .map(|index| Slot {
+            index,
+            name: format!("mb-{}-{index:04}", prepared.run_id),
+            source_id: None,
+            before: None,
+            checkpoint: None,
+            clone_id: None,
+            restored: false,
+            stopped_at: None,
+        })
+        .collect();
+    let launch_pacing = Pacing {
+        concurrency: LAUNCH_CONCURRENCY.max(scenario.checkpoint.concurrency),
+        pause: Duration::ZERO,
+    };
+    let slots = drive(&ctx, &progress, Phase::Launch, slots, launch_pacing, &guard_stop, |c, s| async move {
+        phases::launch(&c, s).await
+    })
+    .await;
+    warm_up(&scenario, &interrupt).await;
+    let slots = drive(&ctx, &progress, Phase::Checkpoint, slots, scenario.checkpoint, &guard_stop, |c, s| async move {
+        phases::checkpoint(&c, s).await
+    })
+    .await;
+    let slots = if ctx.staging_root.is_some() {
+        drive(&ctx, &progress, Phase::Transfer, slots, scenario.checkpoint, &guard_stop, |c, s| async move {
+            phases::transfer(&c, s).await
+        })
+        .await
+    } else {
+        slots
+    };
+    let slots = drive(&ctx, &progress, Phase::Restore, slots, scenario.restore, &guard_stop, |c, s| async move {
+        phases::restore(&c, s).await
+    })
+    .await;
+    let verify_pacing = Pacing {
+        concurrency: VERIFY_CONCURRENCY,
+        pause: Duration::ZERO,
+    };
+    let _slots = drive(&ctx, &progress, Phase::Verify, slots, verify_pacing, &interrupt, |c, s| async move {
+        verify::verify(&c, s).await
+    })
+    .await;
+
+    sampler_stop.cancel();
+    let _ = sampler.await;
+    progress.finish();
+    let cleanup_errors = setup::cleanup(&ctx).await;
+    drop(ctx);
+    let recorded = recorder
+        .await
+        .map_err(|e| RunError::Io(format!("the recorder task failed: {e}")))?;
+    let ended_early = if interrupt.is_cancelled() {
+        Some("interrupted by a signal".to_string())
+    } else if guard_stop.is_cancelled() {
+        Some(format!(
+            "the guard stopped the run: {}",
+            recorded.detector.verdict().describe(live.migrated() as usize)
+        ))
+    } else {
+        None
+    };
+    finish(&prepared, recorded, ended_early, cleanup_errors)
+}
+
+/// Runs one phase over all slots; slots the phase never reached get a row too.
+async fn drive<F, Fut>(
+    ctx: &Arc<RunContext>,
+    progress: &progress::Progress,
+    phase: Phase,
+    slots: Vec<Slot>,
+    pacing: Pacing,
+    stop: &CancellationToken,
+    operation: F,
+) -> Vec<Slot>
+where
+    F: Fn(Arc<RunContext>, Slot) -> Fut + Send + Sync + 'static,
+    Fut: Future<Output = Slot> + Send + 'static,
+{
+    ctx.live.set_phase(phase);
+    let bar = progress.phase_bar(phase, slots.len() as u64);
+    let (worker_ctx, worker_bar) = (ctx.clone(), bar.clone());
+    let operation = Arc::new(operation);
+    let result = pool::run_paced(slots, pacing, stop.clone(), move |slot| {
+        let (ctx, bar, operation) = (worker_ctx.clone(), worker_bar.clone(), operation.clone());
+        async move {
+            let slot = operation(ctx, slot).await;
+            bar.inc(1);
+            slot
+        }
+    })
+    .await;
+    bar.finish();
+    let mut slots = result.done;
+    let why = if stop.is_cancelled() {
+        "not started: the run was stopped"
+    } else {
+        "not started"
+    };
+    for mut slot in result.not_started {
+        ctx.skip(phase, &mut slot, why);
+        slots.push(slot);
+    }
+    slots.sort_by_key(|s| s.index);
+    slots
+}
+
+async fn warm_up(scenario: &Scenario, interrupt: &CancellationToken) {
+    tokio::select! {
+        () = tokio::time::sleep(scenario.warmup) => {}
+        () = interrupt.cancelled() => {}
+    }
+}
+
+/// Writes summary.json from what was recorded.
+fn finish(
+    prepared: &Prepared,
+    recorded: Recorded,
+    ended_early: Option<String>,
+    cleanup_errors: Vec<String>,
+) -> Result<Summary, RunError> {
+    let mut data_notes = recorded.write_errors;
+    data_notes.extend(cleanup_errors.into_iter().map(|e| format!("cleanup: {e}")));
+    let summary = Summary::build(record::summary::SummaryInput {
+        run_id: &prepared.run_id,
+        scenario: &prepared.scenario.name,
+        containers: prepared.scenario.containers,
+        ops: &recorded.ops,
+        samples: &recorded.samples,
+        collapse: recorded.detector.into_verdict(),
+        projection: recorded.projection,
+        ended_early,
+        data_notes,
+        environment: prepared.environment.clone(),
+    });
+    record::summary::write(&prepared.run_dir, &summary)?;
+    Ok(summary)
+}

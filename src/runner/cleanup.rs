@@ -1,0 +1,36 @@
+//! Removing what a run created: its containers (by run label) on every
+//! engine, and its checkpoint and staging directories.
+
+use crate::engine::{Engine, RUN_LABEL};
+use futures_util::{stream, StreamExt};
+use std::path::Path;
+
+/// Removals in flight at once.
+const REMOVE_CONCURRENCY: usize = 8;
+
+/// Removes every container labelled with `run_id` (any run when `None`);
+/// returns how many were removed and the errors met.
+pub async fn remove_containers(engine: &dyn Engine, run_id: Option<&str>) -> (usize, Vec<String>) {
+    let containers = match engine.list_labelled(RUN_LABEL, run_id).await {
+        Ok(containers) => containers,
+        Err(e) => return (0, vec![e.to_string()]),
+    };
+    let results: Vec<_> = stream::iter(containers)
+        .map(|c| async move { engine.remove(&c.id).await.map_err(|e| e.to_string()) })
+        .buffer_unordered(REMOVE_CONCURRENCY)
+        .collect()
+        .await;
+    let removed = results.iter().filter(|r| r.is_ok()).count();
+    let errors = results.into_iter().filter_map(Result::err).collect();
+    (removed, errors)
+}
+
+/// Removes a directory tree; gone already is fine.
+pub fn remove_dir(dir: &Path) -> Result<(), String> {
+    match std::fs::remove_dir_all(dir) {
+        Err(e) if e.kind() != std::io::ErrorKind::NotFound => {
+            Err(format!("cannot remove '{}': {e}", dir.display()))
+        }
+        _ => Ok(()),
+    }
+}

@@ -1,0 +1,186 @@
+//! What every operation of a run shares, and how an operation becomes a row.
+
+use super::recorder::Event;
+use super::verify::CounterLine;
+use crate::engine::{Engine, EngineError};
+use crate::record::{OpRecord, Outcome, Phase};
+use crate::scenario::Scenario;
+use std::future::Future;
+use std::path::PathBuf;
+use std::sync::atomic::{AtomicU64, AtomicU8, Ordering};
+use std::sync::Arc;
+use std::time::Instant;
+use tokio::sync::mpsc;
+
+/// Live counters the sampler reads.
+#[derive(Debug, Default)]
+pub struct LiveState {
+    phase: AtomicU8,
+    migrated: AtomicU64,
+}
+
+impl LiveState {
+    pub fn set_phase(&self, phase: Phase) {
+        let position = Phase::ALL.iter().position(|p| *p == phase).unwrap_or(0);
+        self.phase.store(position as u8, Ordering::Relaxed);
+    }
+
+    pub fn phase(&self) -> Phase {
+        Phase::ALL[self.phase.load(Ordering::Relaxed) as usize % Phase::ALL.len()]
+    }
+
+    pub fn add_migrated(&self) -> u64 {
+        self.migrated.fetch_add(1, Ordering::Relaxed) + 1
+    }
+
+    pub fn migrated(&self) -> u64 {
+        self.migrated.load(Ordering::Relaxed)
+    }
+}
+
+/// Shared by every operation of a run.
+pub struct RunContext {
+    pub run_id: String,
+    pub scenario: Arc<Scenario>,
+    pub source: Arc<dyn Engine>,
+    pub target: Arc<dyn Engine>,
+    pub source_host: String,
+    pub target_host: String,
+    pub image: String,
+    /// `<checkpoint_dir>/<run_id>`: where the source writes checkpoints.
+    pub checkpoint_root: PathBuf,
+    /// Where `copy` transfers put checkpoints on the target's side, if any.
+    pub staging_root: Option<PathBuf>,
+    pub events: mpsc::UnboundedSender<Event>,
+    pub started: Instant,
+    pub live: Arc<LiveState>,
+}
+
+/// One container's journey through the phases.
+#[derive(Debug, Clone)]
+pub struct Slot {
+    pub index: usize,
+    pub name: String,
+    pub source_id: Option<String>,
+    /// The original's last line before its checkpoint.
+    pub before: Option<CounterLine>,
+    /// Where its checkpoint is now.
+    pub checkpoint: Option<PathBuf>,
+    pub clone_id: Option<String>,
+    pub restored: bool,
+    /// The first phase that failed or was skipped for it.
+    pub stopped_at: Option<Phase>,
+}
+
+/// How an operation ended, before it becomes a row.
+pub enum OpEnd<T> {
+    Ok(T),
+    Failed(String),
+    Timeout,
+}
+
+/// Timing of an operation.
+pub struct Timed<T> {
+    pub end: OpEnd<T>,
+    pub started_at: chrono::DateTime<chrono::Utc>,
+    pub start_ms: f64,
+    pub end_ms: f64,
+}
+
+impl RunContext {
+    /// Milliseconds since the run started, to the microsecond.
+    pub fn now_ms(&self) -> f64 {
+        round_us(self.started.elapsed().as_secs_f64() * 1000.0)
+    }
+
+    /// Runs `operation` under the scenario's operation timeout, timing it.
+    pub async fn timed<T>(&self, operation: impl Future<Output = Result<T, EngineError>>) -> Timed<T> {
+        let started_at = chrono::Utc::now();
+        let start_ms = self.now_ms();
+        let end = match tokio::time::timeout(self.scenario.op_timeout, operation).await {
+            Ok(Ok(value)) => OpEnd::Ok(value),
+            Ok(Err(e)) => OpEnd::Failed(e.to_string()),
+            Err(_) => OpEnd::Timeout,
+        };
+        Timed {
+            end,
+            started_at,
+            start_ms,
+            end_ms: self.now_ms(),
+        }
+    }
+
+    /// A row for `slot` in `phase`, to be completed by the caller.
+    pub fn row(&self, phase: Phase, slot: &Slot) -> OpRecord {
+        let now = self.now_ms();
+        OpRecord {
+            run_id: self.run_id.clone(),
+            phase,
+            index: slot.index,
+            container: slot.name.clone(),
+            container_id: slot.source_id.clone().unwrap_or_default(),
+            source_host: self.source_host.clone(),
+            target_host: self.target_host.clone(),
+            started_at: chrono::Utc::now().to_rfc3339_opts(chrono::SecondsFormat::Millis, true),
+            start_ms: now,
+            end_ms: now,
+            latency_ms: 0.0,
+            bytes: None,
+            outcome: Outcome::Skipped,
+            error: String::new(),
+            seq_before: None,
+            seq_after: None,
+            service_gap_ms: None,
+        }
+    }
+
+    /// A row from a timed operation; returns the value when it succeeded.
+    pub fn timed_row<T>(&self, mut row: OpRecord, timed: Timed<T>) -> (OpRecord, Option<T>) {
+        row.started_at = timed
+            .started_at
+            .to_rfc3339_opts(chrono::SecondsFormat::Millis, true);
+        row.start_ms = timed.start_ms;
+        row.end_ms = timed.end_ms;
+        row.latency_ms = round_us(timed.end_ms - timed.start_ms);
+        let value = match timed.end {
+            OpEnd::Ok(value) => {
+                row.outcome = Outcome::Ok;
+                Some(value)
+            }
+            OpEnd::Failed(error) => {
+                row.outcome = Outcome::Failed;
+                row.error = error;
+                None
+            }
+            OpEnd::Timeout => {
+                row.outcome = Outcome::Timeout;
+                row.error = format!(
+                    "no answer within the operation timeout of {} s (timeout_s)",
+                    self.scenario.op_timeout.as_secs()
+                );
+                None
+            }
+        };
+        (row, value)
+    }
+
+    /// Sends a finished row to the recorder.
+    pub fn emit(&self, row: OpRecord) {
+        // The recorder outlives every worker; a send can only fail during a
+        // crash unwinding, when there is nothing left to record into.
+        let _ = self.events.send(Event::Op(Box::new(row)));
+    }
+
+    /// Records `phase` as skipped for a slot that stopped earlier (or was not reached).
+    pub fn skip(&self, phase: Phase, slot: &mut Slot, why: &str) {
+        let mut row = self.row(phase, slot);
+        row.error = why.to_string();
+        self.emit(row);
+        slot.stopped_at.get_or_insert(phase);
+    }
+}
+
+/// Milliseconds rounded to whole microseconds (keeps the CSV readable).
+pub fn round_us(ms: f64) -> f64 {
+    (ms * 1000.0).round() / 1000.0
+}

@@ -1,0 +1,55 @@
+//! The environment a run measured: machine, kernel, engines, CRIU, hosts.
+
+use crate::engine::EngineInfo;
+use crate::host::HostSpec;
+use serde::Serialize;
+use sysinfo::System;
+
+/// Written to environment.json and embedded in summary.json.
+#[derive(Debug, Clone, Serialize)]
+pub struct Environment {
+    pub migbench_version: &'static str,
+    pub hostname: String,
+    pub kernel: String,
+    pub os: String,
+    pub cores: usize,
+    pub memory_bytes: u64,
+    pub swap_bytes: u64,
+    pub criu_version: String,
+    pub source: EngineInfo,
+    pub target: EngineInfo,
+    /// The emulated target's budget, if the target is emulated.
+    pub target_budget: Option<HostSpec>,
+}
+
+impl Environment {
+    pub fn collect(source: EngineInfo, target: EngineInfo, target_budget: Option<HostSpec>) -> Self {
+        let mut system = System::new();
+        system.refresh_memory();
+        Environment {
+            migbench_version: env!("CARGO_PKG_VERSION"),
+            hostname: System::host_name().unwrap_or_default(),
+            kernel: System::kernel_version().unwrap_or_default(),
+            os: System::long_os_version().unwrap_or_default(),
+            cores: std::thread::available_parallelism().map(usize::from).unwrap_or(1),
+            memory_bytes: system.total_memory(),
+            swap_bytes: system.total_swap(),
+            criu_version: criu_version().unwrap_or_else(|| "not found".into()),
+            source,
+            target,
+            target_budget,
+        }
+    }
+}
+
+/// `criu --version`'s "Version: X" line, from the PATH runc would use.
+pub fn criu_version() -> Option<String> {
+    let output = std::process::Command::new("criu")
+        .arg("--version")
+        .env("PATH", "/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin")
+        .output()
+        .ok()?;
+    String::from_utf8_lossy(&output.stdout)
+        .lines()
+        .find_map(|l| l.strip_prefix("Version:").map(|v| v.trim().to_string()))
+}

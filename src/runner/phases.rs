@@ -1,0 +1,150 @@
+//! The per-container operations of each phase. Each takes a slot, records
+//! exactly one row for it, and hands the slot on.
+
+use super::context::{RunContext, Slot};
+use super::verify::CounterLine;
+use crate::engine::{copy_dir, dir_bytes, image, ContainerSpec, EngineError, Placement, RUN_LABEL};
+use crate::record::Phase;
+use std::collections::HashMap;
+use std::path::PathBuf;
+
+/// Label holding the container's index in the batch.
+const INDEX_LABEL: &str = "io.migbench.index";
+
+fn spec(ctx: &RunContext, slot: &Slot, name: String) -> ContainerSpec {
+    ContainerSpec {
+        name,
+        image: ctx.image.clone(),
+        cmd: image::workload_cmd(
+            ctx.scenario.log_interval.as_millis() as u64,
+            ctx.scenario.workload_memory_mib,
+        ),
+        labels: HashMap::from([
+            (RUN_LABEL.to_string(), ctx.run_id.clone()),
+            (INDEX_LABEL.to_string(), slot.index.to_string()),
+        ]),
+    }
+}
+
+/// Launch: create and start the original on the source.
+pub async fn launch(ctx: &RunContext, mut slot: Slot) -> Slot {
+    let spec = spec(ctx, &slot, slot.name.clone());
+    let timed = ctx
+        .timed(async {
+            let id = ctx.source.create(&spec).await?;
+            ctx.source.start(&id).await?;
+            Ok(id)
+        })
+        .await;
+    let (mut row, id) = ctx.timed_row(ctx.row(Phase::Launch, &slot), timed);
+    match id {
+        Some(id) => {
+            row.container_id = id.clone();
+            slot.source_id = Some(id);
+        }
+        None => {
+            slot.stopped_at = Some(Phase::Launch);
+        }
+    }
+    ctx.emit(row);
+    slot
+}
+
+/// Checkpoint: dump the original into `<checkpoint_root>/<name>` and stop it;
+/// then read the last counter it printed.
+pub async fn checkpoint(ctx: &RunContext, mut slot: Slot) -> Slot {
+    let Some(id) = slot.source_id.clone().filter(|_| slot.stopped_at.is_none()) else {
+        ctx.skip(Phase::Checkpoint, &mut slot, "not launched");
+        return slot;
+    };
+    let timed = ctx
+        .timed(ctx.source.checkpoint(&id, &ctx.checkpoint_root, &slot.name))
+        .await;
+    let (mut row, done) = ctx.timed_row(ctx.row(Phase::Checkpoint, &slot), timed);
+    let path = ctx.checkpoint_root.join(&slot.name);
+    if done.is_some() {
+        row.bytes = dir_bytes(&path).ok();
+        slot.checkpoint = Some(path);
+        slot.before = match ctx.source.log_lines(&id).await {
+            Ok(lines) => CounterLine::last_of(&lines),
+            Err(_) => None,
+        };
+        row.seq_before = slot.before.map(|b| b.seq);
+    } else {
+        slot.stopped_at = Some(Phase::Checkpoint);
+    }
+    ctx.emit(row);
+    slot
+}
+
+/// Transfer (`copy` mode, separate target): copy the checkpoint to the target's side.
+pub async fn transfer(ctx: &RunContext, mut slot: Slot) -> Slot {
+    let (Some(from), Some(staging), None) =
+        (slot.checkpoint.clone(), ctx.staging_root.clone(), slot.stopped_at)
+    else {
+        ctx.skip(Phase::Transfer, &mut slot, "no checkpoint to transfer");
+        return slot;
+    };
+    let to: PathBuf = staging.join(&slot.name);
+    let (from_c, to_c) = (from.clone(), to.clone());
+    let timed = ctx
+        .timed(async move {
+            let copy = tokio::task::spawn_blocking(move || {
+                copy_dir(&from_c, &to_c)?;
+                dir_bytes(&to_c)
+            });
+            copy.await.map_err(|e| EngineError::Io {
+                what: "checkpoint copy task failed".into(),
+                path: from.clone(),
+                source: std::io::Error::other(e),
+            })?
+        })
+        .await;
+    let (mut row, bytes) = ctx.timed_row(ctx.row(Phase::Transfer, &slot), timed);
+    row.bytes = bytes;
+    if bytes.is_some() {
+        slot.checkpoint = Some(to);
+    } else {
+        slot.stopped_at = Some(Phase::Transfer);
+    }
+    ctx.emit(row);
+    slot
+}
+
+/// Restore: create the clone on the target, place the checkpoint into its
+/// store and start it from the checkpoint. Timed as a whole, as the lab did.
+pub async fn restore(ctx: &RunContext, mut slot: Slot) -> Slot {
+    let (Some(checkpoint), None) = (slot.checkpoint.clone(), slot.stopped_at) else {
+        ctx.skip(Phase::Restore, &mut slot, "no checkpoint to restore");
+        return slot;
+    };
+    let placement = if ctx.staging_root.is_some() {
+        Placement::Move
+    } else {
+        Placement::Copy
+    };
+    let spec = spec(ctx, &slot, format!("{}-r", slot.name));
+    let created = std::sync::Mutex::new(None);
+    let timed = ctx
+        .timed(async {
+            let id = ctx.target.create(&spec).await?;
+            if let Ok(mut created) = created.lock() {
+                *created = Some(id.clone());
+            }
+            ctx.target.restore(&id, &checkpoint, placement).await?;
+            Ok(id)
+        })
+        .await;
+    let (mut row, id) = ctx.timed_row(ctx.row(Phase::Restore, &slot), timed);
+    // Keep the clone's id even when its restore failed, for cleanup and the row.
+    slot.clone_id = created.lock().ok().and_then(|c| c.clone());
+    row.container_id = slot.clone_id.clone().unwrap_or_default();
+    if id.is_some() {
+        slot.restored = true;
+        ctx.live.add_migrated();
+    } else {
+        slot.stopped_at = Some(Phase::Restore);
+    }
+    ctx.emit(row);
+    slot
+}

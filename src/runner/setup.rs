@@ -1,0 +1,232 @@
+//! Before and after the phases: engines checked, run directory and record
+//! files created up front (a bad path fails before anything is measured),
+//! the target brought up, the image shipped; and at the end, cleanup.
+
+use super::context::{RunContext, Slot};
+use super::environment::{criu_version, Environment};
+use super::{cleanup, RunError, RunOptions};
+use crate::engine::{image, DockerEngine, Engine, EngineInfo};
+use crate::host::{self, HostSpec, HostState};
+use crate::record::{self, CsvAppender, OpRecord, Phase, SampleRow};
+use crate::scenario::{Scenario, TargetSpec, TransferMode};
+use std::path::{Path, PathBuf};
+use std::sync::Arc;
+
+/// Everything a run needs before its first phase.
+pub struct Prepared {
+    pub run_id: String,
+    pub run_dir: PathBuf,
+    pub scenario: Arc<Scenario>,
+    pub source: Arc<dyn Engine>,
+    pub target: Arc<dyn Engine>,
+    pub source_host: String,
+    pub target_host: String,
+    pub image: String,
+    /// The target is another engine: the image must be shipped to it.
+    pub ship_image: bool,
+    pub checkpoint_root: PathBuf,
+    pub staging_root: Option<PathBuf>,
+    /// ops.csv and samples.csv, created up front; taken by the recorder.
+    pub record_files: Option<(CsvAppender<OpRecord>, CsvAppender<SampleRow>)>,
+    pub host: Option<HostState>,
+    pub budget: Option<HostSpec>,
+    pub environment: serde_json::Value,
+}
+
+fn io(what: &str, path: &Path) -> impl FnOnce(std::io::Error) -> RunError {
+    let message = format!("{what} '{}'", path.display());
+    move |e| RunError::Io(format!("{message}: {e}"))
+}
+
+/// Connects to an engine and checks it can checkpoint.
+pub async fn connect_checked(endpoint: &str, role: &str) -> Result<(Arc<dyn Engine>, EngineInfo), RunError> {
+    let not_ready = |e: crate::engine::EngineError| RunError::Environment(format!("{role} {e}"));
+    let engine = DockerEngine::connect(endpoint).map_err(not_ready)?;
+    let info = engine.info().await.map_err(not_ready)?;
+    if !info.experimental {
+        return Err(RunError::Environment(format!(
+            "{role} engine '{endpoint}' runs without experimental mode, which checkpoint needs: \
+             add {{\"experimental\": true}} to its daemon.json and restart it (scripts/provision.sh does this)"
+        )));
+    }
+    Ok((Arc::new(engine), info))
+}
+
+/// Creates `<results>/<name>-<UTC time>` (a suffix keeps concurrent runs apart).
+fn create_run_dir(results_dir: &Path, name: &str) -> Result<(String, PathBuf), RunError> {
+    std::fs::create_dir_all(results_dir).map_err(io("cannot create results directory", results_dir))?;
+    let stamp = chrono::Utc::now().format("%Y%m%dT%H%M%SZ");
+    for attempt in 0..100 {
+        let run_id = match attempt {
+            0 => format!("{name}-{stamp}"),
+            n => format!("{name}-{stamp}-{n}"),
+        };
+        let dir = results_dir.join(&run_id);
+        match std::fs::create_dir(&dir) {
+            Ok(()) => return Ok((run_id, dir)),
+            Err(e) if e.kind() == std::io::ErrorKind::AlreadyExists => continue,
+            Err(e) => return Err(io("cannot create run directory", &dir)(e)),
+        }
+    }
+    Err(RunError::Io(format!(
+        "too many runs named '{name}' in '{}' this second",
+        results_dir.display()
+    )))
+}
+
+pub async fn prepare(scenario: Scenario, options: &RunOptions) -> Result<Prepared, RunError> {
+    let (source, source_info) = connect_checked(&scenario.source_endpoint, "source").await?;
+    if criu_version().is_none() {
+        return Err(RunError::Environment(
+            "CRIU is not installed (no `criu` on PATH): run scripts/provision.sh".into(),
+        ));
+    }
+    let (run_id, run_dir) = create_run_dir(&options.results_dir, &scenario.name)?;
+    let scenario_path = run_dir.join(record::SCENARIO_TOML);
+    std::fs::write(&scenario_path, &scenario.source_text)
+        .map_err(io("cannot write", &scenario_path))?;
+    let ops_csv = CsvAppender::create(&run_dir.join(record::OPS_CSV))?;
+    let samples_csv = CsvAppender::create(&run_dir.join(record::SAMPLES_CSV))?;
+    let (image, _) = image::ensure_image(source.as_ref())
+        .await
+        .map_err(|e| RunError::Environment(format!("cannot make the workload image: {e}")))?;
+
+    let (host, budget) = match &scenario.target {
+        TargetSpec::Emulated(emulated) => {
+            let spec = HostSpec {
+                name: format!("r{:x}", std::process::id()),
+                memory_bytes: emulated.memory.as_u64(),
+                swap_bytes: emulated.swap.as_u64(),
+                cpus: emulated.cpus,
+            };
+            let host = host::up(spec.clone())
+                .await
+                .map_err(|e| RunError::Environment(format!("cannot bring the emulated target up: {e}")))?;
+            (Some(host), Some(spec))
+        }
+        TargetSpec::Endpoint(_) => (None, None),
+    };
+    let rest = prepare_target(scenario, source, source_info, host.clone(), budget, (run_id, run_dir), (ops_csv, samples_csv), image).await;
+    if rest.is_err() {
+        if let Some(host) = &host {
+            // The run never started: nothing of this host is worth keeping.
+            let _ = host::down_state(host).await;
+        }
+    }
+    rest
+}
+
+#[allow(clippy::too_many_arguments)]
+async fn prepare_target(
+    scenario: Scenario,
+    source: Arc<dyn Engine>,
+    source_info: EngineInfo,
+    host: Option<HostState>,
+    budget: Option<HostSpec>,
+    (run_id, run_dir): (String, PathBuf),
+    (ops_csv, samples_csv): (CsvAppender<OpRecord>, CsvAppender<SampleRow>),
+    image: String,
+) -> Result<Prepared, RunError> {
+    let target_endpoint = match (&host, scenario.target_endpoint()) {
+        (Some(host), _) => host.endpoint(),
+        (None, Some(endpoint)) => endpoint.to_string(),
+        (None, None) => scenario.source_endpoint.clone(),
+    };
+    let same_engine = target_endpoint == scenario.source_endpoint;
+    let (target, target_info) = if same_engine {
+        (source.clone(), source_info.clone())
+    } else {
+        connect_checked(&target_endpoint, "target").await?
+    };
+    if !same_engine && !target_info.data_root.is_dir() {
+        return Err(RunError::Environment(format!(
+            "target engine '{target_endpoint}' keeps its data in '{}', which this machine cannot see: \
+             Docker restores only from a container's own checkpoint store, so the harness must be able \
+             to write there (run migbench on the target, or share that directory)",
+            target_info.data_root.display()
+        )));
+    }
+    let checkpoint_root = scenario.checkpoint_dir.join(&run_id);
+    std::fs::create_dir_all(&checkpoint_root)
+        .map_err(io("cannot create checkpoint directory", &checkpoint_root))?;
+    let staging_root = match (same_engine, scenario.transfer_mode) {
+        (false, TransferMode::Copy) => {
+            let staging = target_info.data_root.join("migbench-incoming").join(&run_id);
+            std::fs::create_dir_all(&staging).map_err(io("cannot create staging directory", &staging))?;
+            Some(staging)
+        }
+        _ => None,
+    };
+    let environment = Environment::collect(source_info.clone(), target_info.clone(), budget.clone());
+    let environment = serde_json::to_value(&environment).unwrap_or_default();
+    let environment_path = run_dir.join(record::ENVIRONMENT_JSON);
+    std::fs::write(&environment_path, serde_json::to_string_pretty(&environment).unwrap_or_default())
+        .map_err(io("cannot write", &environment_path))?;
+    Ok(Prepared {
+        source_host: host_label(&source_info, None),
+        target_host: host_label(&target_info, host.as_ref()),
+        run_id,
+        run_dir,
+        scenario: Arc::new(scenario),
+        source,
+        target,
+        image,
+        ship_image: !same_engine,
+        checkpoint_root,
+        staging_root,
+        record_files: Some((ops_csv, samples_csv)),
+        host,
+        budget,
+        environment,
+    })
+}
+
+fn host_label(info: &EngineInfo, host: Option<&HostState>) -> String {
+    match host {
+        Some(host) => format!("emulated:{}", host.spec.name),
+        None => info.endpoint.clone(),
+    }
+}
+
+/// The image phase: the source's image saved and loaded into the target.
+pub async fn ship_image(ctx: &RunContext, ship: bool) {
+    if !ship {
+        return;
+    }
+    ctx.live.set_phase(Phase::Image);
+    let slot = Slot {
+        index: 0,
+        name: ctx.image.clone(),
+        source_id: None,
+        before: None,
+        checkpoint: None,
+        clone_id: None,
+        restored: false,
+        stopped_at: None,
+    };
+    let timed = ctx
+        .timed(image::ship_image(ctx.source.as_ref(), ctx.target.as_ref(), &ctx.image))
+        .await;
+    let (mut row, bytes) = ctx.timed_row(ctx.row(Phase::Image, &slot), timed);
+    row.bytes = bytes;
+    ctx.emit(row);
+}
+
+/// Removes the run's containers and directories; returns what failed.
+pub async fn cleanup(ctx: &RunContext) -> Vec<String> {
+    let mut errors = cleanup::remove_containers(ctx.source.as_ref(), Some(&ctx.run_id)).await.1;
+    if ctx.source_host != ctx.target_host {
+        errors.extend(cleanup::remove_containers(ctx.target.as_ref(), Some(&ctx.run_id)).await.1);
+    }
+    let dirs = [Some(ctx.checkpoint_root.clone()), ctx.staging_root.clone()];
+    errors.extend(dirs.iter().flatten().filter_map(|d| cleanup::remove_dir(d).err()));
+    errors
+}
+
+/// Keeps the emulated target's engine log in the run directory, then tears it down.
+pub async fn host_down(host: &HostState, run_dir: &Path) {
+    let _ = std::fs::copy(host.log_file(), run_dir.join("target-dockerd.log"));
+    if let Err(e) = host::down_state(host).await {
+        tracing::error!("tearing down emulated host '{}': {e}", host.spec.name);
+    }
+}

@@ -1,0 +1,145 @@
+//! The sampler: a fixed-cadence task that measures the machine (sysinfo,
+//! /proc/pressure, /proc/vmstat) and, for an emulated target, its cgroup,
+//! and sends one [`SampleRow`] per tick to the recorder. Its own lag (actual
+//! minus scheduled tick time) measures how responsive the machine still is.
+
+mod procfs;
+
+pub use procfs::{read_psi, CgroupReading, Psi};
+
+use crate::engine::Engine;
+use crate::record::SampleRow;
+use crate::runner::{round_us, Event, LiveState};
+use std::path::PathBuf;
+use std::sync::Arc;
+use std::time::{Duration, Instant};
+use sysinfo::System;
+use tokio::sync::mpsc;
+use tokio_util::sync::CancellationToken;
+
+/// What the sampler watches.
+pub struct SamplerConfig {
+    pub interval: Duration,
+    /// The emulated target's cgroup name (under each v1 hierarchy), if any.
+    pub target_cgroup: Option<String>,
+    /// The emulated target's dockerd: its death is reported once.
+    pub target_pid: Option<u32>,
+    /// Asked for its running-container count when there is no cgroup to read.
+    pub target_engine: Arc<dyn Engine>,
+    pub live: Arc<LiveState>,
+    pub events: mpsc::UnboundedSender<Event>,
+    pub run_started: Instant,
+}
+
+/// Runs until `stop` is cancelled.
+pub async fn run(config: SamplerConfig, stop: CancellationToken) {
+    let mut system = System::new();
+    // sysinfo's first CPU reading has no interval to average over: discard it.
+    system.refresh_cpu_usage();
+    let mut vmstat = procfs::SwapCounters::read();
+    let mut last_tick = Instant::now();
+    let start = Instant::now();
+    let mut tick: u32 = 1;
+    let mut engine_death_reported = false;
+    loop {
+        let scheduled = start + config.interval * tick;
+        tokio::select! {
+            () = tokio::time::sleep_until(scheduled.into()) => {}
+            () = stop.cancelled() => return,
+        }
+        let now = Instant::now();
+        let lag = now.saturating_duration_since(scheduled);
+        // After a stall, resume the schedule from now instead of firing a burst.
+        tick = (now.duration_since(start).as_nanos() / config.interval.as_nanos().max(1)) as u32 + 1;
+        let elapsed_s = now.duration_since(last_tick).as_secs_f64().max(1e-3);
+        last_tick = now;
+        let mut row = measure_host(&mut system, &mut vmstat, elapsed_s);
+        row.t_ms = round_us(config.run_started.elapsed().as_secs_f64() * 1000.0);
+        row.lag_ms = round_us(lag.as_secs_f64() * 1000.0);
+        row.phase = config.live.phase().as_str().to_string();
+        row.migrated = config.live.migrated();
+        measure_target(&config, &mut row).await;
+        if let (Some(pid), false) = (config.target_pid, engine_death_reported) {
+            if !process_is_dockerd(pid) {
+                engine_death_reported = true;
+                let detail = format!("the target's dockerd (pid {pid}) is gone");
+                let _ = config.events.send(Event::EngineDeath { t_ms: row.t_ms, detail });
+            }
+        }
+        if config.events.send(Event::Sample(Box::new(row))).is_err() {
+            return;
+        }
+    }
+}
+
+fn measure_host(system: &mut System, vmstat: &mut procfs::SwapCounters, elapsed_s: f64) -> SampleRow {
+    system.refresh_memory();
+    system.refresh_cpu_usage();
+    let now = procfs::SwapCounters::read();
+    let rate = |after: u64, before: u64| after.saturating_sub(before) as f64 / elapsed_s;
+    let row = SampleRow {
+        mem_used_bytes: system.total_memory().saturating_sub(system.available_memory()),
+        mem_available_bytes: system.available_memory(),
+        swap_used_bytes: system.used_swap(),
+        swap_total_bytes: system.total_swap(),
+        swap_in_pages_per_s: rate(now.pswpin, vmstat.pswpin),
+        swap_out_pages_per_s: rate(now.pswpout, vmstat.pswpout),
+        cpu_pct: (f64::from(system.global_cpu_usage()) * 10.0).round() / 10.0,
+        cpu_per_core_pct: system
+            .cpus()
+            .iter()
+            .map(|c| format!("{:.1}", c.cpu_usage()))
+            .collect::<Vec<_>>()
+            .join(";"),
+        load1: System::load_average().one,
+        ..psi_fields()
+    };
+    *vmstat = now;
+    row
+}
+
+fn psi_fields() -> SampleRow {
+    let cpu = read_psi("cpu");
+    let memory = read_psi("memory");
+    let io = read_psi("io");
+    SampleRow {
+        psi_cpu_some_avg10: cpu.some_avg10,
+        psi_memory_some_avg10: memory.some_avg10,
+        psi_memory_full_avg10: memory.full_avg10,
+        psi_io_some_avg10: io.some_avg10,
+        psi_io_full_avg10: io.full_avg10,
+        psi_memory_full_total_us: memory.full_total_us,
+        ..Default::default()
+    }
+}
+
+async fn measure_target(config: &SamplerConfig, row: &mut SampleRow) {
+    if let Some(cgroup) = &config.target_cgroup {
+        let reading = CgroupReading::read(cgroup);
+        row.target_memory_bytes = reading.memory_bytes;
+        row.target_memsw_bytes = reading.memsw_bytes;
+        row.target_swap_bytes = reading
+            .memsw_bytes
+            .zip(reading.memory_bytes)
+            .map(|(memsw, memory)| memsw.saturating_sub(memory));
+        row.target_failcnt = reading.failcnt;
+        row.target_oom_kills = reading.oom_kills;
+        row.target_cpu_ns = reading.cpu_ns;
+        row.target_running = Some(reading.containers);
+        return;
+    }
+    // No cgroup of ours: ask the engine, but never let it hold up the tick.
+    let budget = config.interval / 2;
+    if let Ok(Ok(info)) = tokio::time::timeout(budget, config.target_engine.info()).await {
+        row.target_running = Some(info.running_containers);
+    }
+}
+
+/// Directory of a cgroup in one v1 hierarchy.
+pub fn cgroup_dir(hierarchy: &str, cgroup: &str) -> PathBuf {
+    PathBuf::from("/sys/fs/cgroup").join(hierarchy).join(cgroup)
+}
+
+fn process_is_dockerd(pid: u32) -> bool {
+    std::fs::read_to_string(format!("/proc/{pid}/comm")).is_ok_and(|comm| comm.trim() == "dockerd")
+}

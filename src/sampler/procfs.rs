@@ -1,0 +1,130 @@
+//! Readers for /proc/pressure, /proc/vmstat and cgroup v1 files. A file that
+//! is missing or unreadable reads as zero / `None`: a sample is never lost
+//! because one source is unavailable.
+
+use super::cgroup_dir;
+
+/// One PSI resource (`/proc/pressure/<resource>`).
+#[derive(Debug, Clone, Copy, Default, PartialEq)]
+pub struct Psi {
+    pub some_avg10: f64,
+    pub full_avg10: f64,
+    pub full_total_us: u64,
+}
+
+impl Psi {
+    /// Parses the `some ...` / `full ...` lines.
+    pub fn parse(text: &str) -> Psi {
+        let mut psi = Psi::default();
+        for line in text.lines() {
+            let mut words = line.split_whitespace();
+            let kind = words.next();
+            for word in words {
+                match (kind, word.split_once('=')) {
+                    (Some("some"), Some(("avg10", v))) => psi.some_avg10 = v.parse().unwrap_or(0.0),
+                    (Some("full"), Some(("avg10", v))) => psi.full_avg10 = v.parse().unwrap_or(0.0),
+                    (Some("full"), Some(("total", v))) => psi.full_total_us = v.parse().unwrap_or(0),
+                    _ => {}
+                }
+            }
+        }
+        psi
+    }
+}
+
+/// `/proc/pressure/<resource>`, zero when PSI is unavailable.
+pub fn read_psi(resource: &str) -> Psi {
+    std::fs::read_to_string(format!("/proc/pressure/{resource}"))
+        .map(|text| Psi::parse(&text))
+        .unwrap_or_default()
+}
+
+/// Pages swapped in and out since boot.
+#[derive(Debug, Clone, Copy, Default)]
+pub struct SwapCounters {
+    pub pswpin: u64,
+    pub pswpout: u64,
+}
+
+impl SwapCounters {
+    pub fn read() -> SwapCounters {
+        let text = std::fs::read_to_string("/proc/vmstat").unwrap_or_default();
+        let mut counters = SwapCounters::default();
+        for line in text.lines() {
+            match line.split_once(' ') {
+                Some(("pswpin", v)) => counters.pswpin = v.trim().parse().unwrap_or(0),
+                Some(("pswpout", v)) => counters.pswpout = v.trim().parse().unwrap_or(0),
+                _ => {}
+            }
+        }
+        counters
+    }
+}
+
+/// What a target's cgroup (v1) says.
+#[derive(Debug, Clone, Copy, Default)]
+pub struct CgroupReading {
+    pub memory_bytes: Option<u64>,
+    pub memsw_bytes: Option<u64>,
+    pub failcnt: Option<u64>,
+    pub oom_kills: Option<u64>,
+    pub cpu_ns: Option<u64>,
+    /// Container cgroups (one per running container) under it.
+    pub containers: u64,
+}
+
+impl CgroupReading {
+    pub fn read(cgroup: &str) -> CgroupReading {
+        let memory = cgroup_dir("memory", cgroup);
+        let number = |path: std::path::PathBuf| {
+            std::fs::read_to_string(path).ok().and_then(|t| t.trim().parse().ok())
+        };
+        let oom_kills = std::fs::read_to_string(memory.join("memory.oom_control"))
+            .ok()
+            .and_then(|text| {
+                text.lines()
+                    .find_map(|l| l.strip_prefix("oom_kill "))
+                    .and_then(|v| v.trim().parse().ok())
+            });
+        let containers = std::fs::read_dir(&memory)
+            .map(|entries| {
+                entries
+                    .filter_map(Result::ok)
+                    .filter(|e| {
+                        let name = e.file_name();
+                        let name = name.to_string_lossy();
+                        name.len() == 64 && name.chars().all(|c| c.is_ascii_hexdigit())
+                    })
+                    .count() as u64
+            })
+            .unwrap_or(0);
+        CgroupReading {
+            memory_bytes: number(memory.join("memory.usage_in_bytes")),
+            memsw_bytes: number(memory.join("memory.memsw.usage_in_bytes")),
+            failcnt: number(memory.join("memory.failcnt")),
+            oom_kills,
+            cpu_ns: number(cgroup_dir("cpuacct", cgroup).join("cpuacct.usage")),
+            containers,
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn parses_psi() {
+        let psi = Psi::parse(
+            "some avg10=1.50 avg60=0.00 avg300=0.00 total=10\nfull avg10=0.75 avg60=0.00 avg300=0.00 total=1234\n",
+        );
+        assert_eq!(psi.some_avg10, 1.5);
+        assert_eq!(psi.full_avg10, 0.75);
+        assert_eq!(psi.full_total_us, 1234);
+    }
+
+    #[test]
+    fn unknown_psi_text_reads_as_zero() {
+        assert_eq!(Psi::parse("nonsense"), Psi::default());
+    }
+}
