@@ -12,13 +12,30 @@ fn main() {
     let binary = out_dir.join("migbench-workload");
     let rustc = std::env::var_os("RUSTC").unwrap_or_else(|| "rustc".into());
     let status = Command::new(rustc)
-        .args(["--edition", "2021", "-C", "opt-level=2", "-C", "target-feature=+crt-static"])
-        .args(["-C", "strip=symbols", "-C", "panic=abort", "--crate-name", "migbench_workload"])
+        .args([
+            "--edition",
+            "2021",
+            "-C",
+            "opt-level=2",
+            "-C",
+            "target-feature=+crt-static",
+        ])
+        .args([
+            "-C",
+            "strip=symbols",
+            "-C",
+            "panic=abort",
+            "--crate-name",
+            "migbench_workload",
+        ])
         .arg("-o")
         .arg(&binary)
         .arg(source)
         .status()
         .expect("rustc runs");
-    assert!(status.success(), "building the static workload binary failed");
+    assert!(
+        status.success(),
+        "building the static workload binary failed"
+    );
     println!("cargo:rustc-env=MIGBENCH_WORKLOAD_BIN={}", binary.display());
 }

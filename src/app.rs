@@ -75,7 +75,10 @@ async fn dispatch(command: Command) -> Result<u8, AppError> {
         Command::Report { run_dir } => {
             let summary = crate::report::rebuild(&run_dir).map_err(internal)?;
             println!("{}", crate::report::console_table(&summary));
-            println!("report: {}", run_dir.join(crate::report::REPORT_MD).display());
+            println!(
+                "report: {}",
+                run_dir.join(crate::report::REPORT_MD).display()
+            );
             Ok(exit::SUCCESS)
         }
         Command::Compare { run_dirs, out } => {
@@ -85,17 +88,29 @@ async fn dispatch(command: Command) -> Result<u8, AppError> {
         }
         Command::Host(command) => host_command(command).await,
         Command::Image(ImageCommand::Build { endpoint }) => {
-            let engine = DockerEngine::connect(&endpoint).map_err(|e| AppError::new(exit::NOT_READY, e))?;
+            let engine =
+                DockerEngine::connect(&endpoint).map_err(|e| AppError::new(exit::NOT_READY, e))?;
             let (tag, state) = image::ensure_image(&engine)
                 .await
                 .map_err(|e| AppError::new(exit::NOT_READY, e))?;
-            println!("{tag} ({})", if state == image::ImageState::Built { "built" } else { "already present" });
+            println!(
+                "{tag} ({})",
+                if state == image::ImageState::Built {
+                    "built"
+                } else {
+                    "already present"
+                }
+            );
             Ok(exit::SUCCESS)
         }
         Command::Doctor { endpoint } => {
             let report = crate::doctor::check(&endpoint).await;
             println!("{report}");
-            Ok(if report.ready() { exit::SUCCESS } else { exit::NOT_READY })
+            Ok(if report.ready() {
+                exit::SUCCESS
+            } else {
+                exit::NOT_READY
+            })
         }
         Command::Clean { endpoint } => {
             let lines = crate::doctor::clean(&endpoint).await;
@@ -108,17 +123,19 @@ async fn dispatch(command: Command) -> Result<u8, AppError> {
 }
 
 async fn run_scenario(args: RunArgs) -> Result<u8, AppError> {
-    let scenario =
-        Scenario::load(&args.scenario, &args.overrides).map_err(|e| AppError::new(exit::BAD_INPUT, e))?;
+    let scenario = Scenario::load(&args.scenario, &args.overrides)
+        .map_err(|e| AppError::new(exit::BAD_INPUT, e))?;
     let interrupt = CancellationToken::new();
     tokio::spawn(watch_signals(interrupt.clone()));
     let options = RunOptions {
         results_dir: args.results,
     };
-    let report = runner::run(scenario, options, interrupt).await.map_err(|e| match e {
-        RunError::Environment(_) => AppError::new(exit::NOT_READY, e),
-        other => internal(other),
-    })?;
+    let report = runner::run(scenario, options, interrupt)
+        .await
+        .map_err(|e| match e {
+            RunError::Environment(_) => AppError::new(exit::NOT_READY, e),
+            other => internal(other),
+        })?;
     crate::report::write_all(&report.run_dir, &report.summary);
     println!("{}", crate::report::console_table(&report.summary));
     println!("run directory: {}", report.run_dir.display());
@@ -139,7 +156,9 @@ fn exit_code(report: &RunReport) -> u8 {
 
 /// First SIGINT/SIGTERM: stop starting operations, clean up, record. Second: exit now.
 async fn watch_signals(interrupt: CancellationToken) {
-    let Ok(mut terminate) = tokio::signal::unix::signal(tokio::signal::unix::SignalKind::terminate()) else {
+    let Ok(mut terminate) =
+        tokio::signal::unix::signal(tokio::signal::unix::SignalKind::terminate())
+    else {
         return;
     };
     for count in 0.. {
@@ -171,12 +190,16 @@ async fn host_command(command: HostCommand) -> Result<u8, AppError> {
                 swap_bytes: swap.as_u64(),
                 cpus,
             };
-            let state = host::up(spec).await.map_err(|e| AppError::new(exit::NOT_READY, e))?;
+            let state = host::up(spec)
+                .await
+                .map_err(|e| AppError::new(exit::NOT_READY, e))?;
             println!("{} is up: endpoint {}", state.spec.name, state.endpoint());
             Ok(exit::SUCCESS)
         }
         HostCommand::Down { name } => {
-            host::down(&name).await.map_err(|e| AppError::new(exit::BAD_INPUT, e))?;
+            host::down(&name)
+                .await
+                .map_err(|e| AppError::new(exit::BAD_INPUT, e))?;
             println!("{name} is down");
             Ok(exit::SUCCESS)
         }
@@ -191,7 +214,10 @@ async fn host_command(command: HostCommand) -> Result<u8, AppError> {
                     h.spec.name,
                     bytesize::ByteSize(h.spec.memory_bytes).to_string(),
                     bytesize::ByteSize(h.spec.swap_bytes).to_string(),
-                    h.spec.cpus.map(|c| c.to_string()).unwrap_or_else(|| "-".into()),
+                    h.spec
+                        .cpus
+                        .map(|c| c.to_string())
+                        .unwrap_or_else(|| "-".into()),
                     if h.engine_alive() { "up" } else { "dead" },
                     h.endpoint()
                 );

@@ -45,7 +45,11 @@ impl fmt::Display for DoctorReport {
         write!(
             f,
             "{}",
-            if self.ready() { "ready" } else { "NOT ready: fix the failures above" }
+            if self.ready() {
+                "ready"
+            } else {
+                "NOT ready: fix the failures above"
+            }
         )
     }
 }
@@ -91,12 +95,19 @@ pub async fn check(endpoint: &str) -> DoctorReport {
     });
     let criu_check = Command::new("criu")
         .arg("check")
-        .env("PATH", "/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin")
+        .env(
+            "PATH",
+            "/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin",
+        )
         .output();
     let (criu_ok, criu_detail) = match criu_check {
         Ok(out) => (
             out.status.success(),
-            String::from_utf8_lossy(&out.stdout).lines().last().unwrap_or("").to_string(),
+            String::from_utf8_lossy(&out.stdout)
+                .lines()
+                .last()
+                .unwrap_or("")
+                .to_string(),
         ),
         Err(e) => (false, e.to_string()),
     };
@@ -112,7 +123,11 @@ pub async fn check(endpoint: &str) -> DoctorReport {
         name: "cgroup v1 memory + swap",
         ok: memsw,
         required: false,
-        detail: if memsw { "memory.memsw.* present".into() } else { "missing".into() },
+        detail: if memsw {
+            "memory.memsw.* present".into()
+        } else {
+            "missing".into()
+        },
         fix: "emulated hosts need cgroup v1 with swap accounting (boot with swapaccount=1)",
     });
     let psi = Path::new("/proc/pressure/memory").exists();
@@ -120,15 +135,25 @@ pub async fn check(endpoint: &str) -> DoctorReport {
         name: "PSI (/proc/pressure)",
         ok: psi,
         required: false,
-        detail: if psi { "available".into() } else { "missing: the PSI collapse rule stays silent".into() },
+        detail: if psi {
+            "available".into()
+        } else {
+            "missing: the PSI collapse rule stays silent".into()
+        },
         fix: "boot a kernel with CONFIG_PSI=y (psi=1)",
     });
-    let swap = std::fs::read_to_string("/proc/swaps").map(|t| t.lines().count() > 1).unwrap_or(false);
+    let swap = std::fs::read_to_string("/proc/swaps")
+        .map(|t| t.lines().count() > 1)
+        .unwrap_or(false);
     checks.push(Check {
         name: "swap present",
         ok: swap,
         required: false,
-        detail: if swap { "yes".into() } else { "none (emulated hosts create a swap file when they need one)".into() },
+        detail: if swap {
+            "yes".into()
+        } else {
+            "none (emulated hosts create a swap file when they need one)".into()
+        },
         fix: "nothing to do unless you target a real host with swap",
     });
     DoctorReport { checks }

@@ -25,7 +25,9 @@ pub const RUN_DIR: &str = "/run/migbench";
 pub enum HostError {
     #[error("host name '{0}' is invalid: use 1 to 12 lowercase letters, digits or '-'")]
     BadName(String),
-    #[error("host '{0}' is already up (see `migbench host ls`; `migbench host down {0}` removes it)")]
+    #[error(
+        "host '{0}' is already up (see `migbench host ls`; `migbench host down {0}` removes it)"
+    )]
     AlreadyUp(String),
     #[error("no emulated host '{0}' (see `migbench host ls`)")]
     Unknown(String),
@@ -106,7 +108,8 @@ pub async fn down_state(host: &HostState) -> Result<(), HostError> {
     dockerd::delete_bridge(&host.bridge);
     for dir in [host.run_dir(), host.base_dir()] {
         if dir.exists() {
-            std::fs::remove_dir_all(&dir).map_err(io_error("cannot remove host directory", &dir))?;
+            std::fs::remove_dir_all(&dir)
+                .map_err(io_error("cannot remove host directory", &dir))?;
         }
     }
     Ok(())

@@ -84,7 +84,10 @@ pub async fn run(
     })
 }
 
-async fn execute(mut prepared: Prepared, interrupt: CancellationToken) -> Result<Summary, RunError> {
+async fn execute(
+    mut prepared: Prepared,
+    interrupt: CancellationToken,
+) -> Result<Summary, RunError> {
     let scenario = prepared.scenario.clone();
     let Some((ops_csv, samples_csv)) = prepared.record_files.take() else {
         return Err(RunError::Io("the record files were already taken".into()));
@@ -163,34 +166,64 @@ async fn execute(mut prepared: Prepared, interrupt: CancellationToken) -> Result
         concurrency: LAUNCH_CONCURRENCY.max(scenario.checkpoint.concurrency),
         pause: Duration::ZERO,
     };
-    let slots = drive(&ctx, &progress, Phase::Launch, slots, launch_pacing, &guard_stop, |c, s| async move {
-        phases::launch(&c, s).await
-    })
+    let slots = drive(
+        &ctx,
+        &progress,
+        Phase::Launch,
+        slots,
+        launch_pacing,
+        &guard_stop,
+        |c, s| async move { phases::launch(&c, s).await },
+    )
     .await;
     warm_up(&scenario, &interrupt).await;
-    let slots = drive(&ctx, &progress, Phase::Checkpoint, slots, scenario.checkpoint, &guard_stop, |c, s| async move {
-        phases::checkpoint(&c, s).await
-    })
+    let slots = drive(
+        &ctx,
+        &progress,
+        Phase::Checkpoint,
+        slots,
+        scenario.checkpoint,
+        &guard_stop,
+        |c, s| async move { phases::checkpoint(&c, s).await },
+    )
     .await;
     let slots = if ctx.staging_root.is_some() {
-        drive(&ctx, &progress, Phase::Transfer, slots, scenario.checkpoint, &guard_stop, |c, s| async move {
-            phases::transfer(&c, s).await
-        })
+        drive(
+            &ctx,
+            &progress,
+            Phase::Transfer,
+            slots,
+            scenario.checkpoint,
+            &guard_stop,
+            |c, s| async move { phases::transfer(&c, s).await },
+        )
         .await
     } else {
         slots
     };
-    let slots = drive(&ctx, &progress, Phase::Restore, slots, scenario.restore, &guard_stop, |c, s| async move {
-        phases::restore(&c, s).await
-    })
+    let slots = drive(
+        &ctx,
+        &progress,
+        Phase::Restore,
+        slots,
+        scenario.restore,
+        &guard_stop,
+        |c, s| async move { phases::restore(&c, s).await },
+    )
     .await;
     let verify_pacing = Pacing {
         concurrency: VERIFY_CONCURRENCY,
         pause: Duration::ZERO,
     };
-    let _slots = drive(&ctx, &progress, Phase::Verify, slots, verify_pacing, &interrupt, |c, s| async move {
-        verify::verify(&c, s).await
-    })
+    let _slots = drive(
+        &ctx,
+        &progress,
+        Phase::Verify,
+        slots,
+        verify_pacing,
+        &interrupt,
+        |c, s| async move { verify::verify(&c, s).await },
+    )
     .await;
 
     sampler_stop.cancel();
@@ -206,7 +239,10 @@ async fn execute(mut prepared: Prepared, interrupt: CancellationToken) -> Result
     } else if guard_stop.is_cancelled() {
         Some(format!(
             "the guard stopped the run: {}",
-            recorded.detector.verdict().describe(live.migrated() as usize)
+            recorded
+                .detector
+                .verdict()
+                .describe(live.migrated() as usize)
         ))
     } else {
         None

@@ -50,7 +50,8 @@ pub async fn run(config: SamplerConfig, stop: CancellationToken) {
         let now = Instant::now();
         let lag = now.saturating_duration_since(scheduled);
         // After a stall, resume the schedule from now instead of firing a burst.
-        tick = (now.duration_since(start).as_nanos() / config.interval.as_nanos().max(1)) as u32 + 1;
+        tick =
+            (now.duration_since(start).as_nanos() / config.interval.as_nanos().max(1)) as u32 + 1;
         let elapsed_s = now.duration_since(last_tick).as_secs_f64().max(1e-3);
         last_tick = now;
         let mut row = measure_host(&mut system, &mut vmstat, elapsed_s);
@@ -63,7 +64,10 @@ pub async fn run(config: SamplerConfig, stop: CancellationToken) {
             if !process_is_dockerd(pid) {
                 engine_death_reported = true;
                 let detail = format!("the target's dockerd (pid {pid}) is gone");
-                let _ = config.events.send(Event::EngineDeath { t_ms: row.t_ms, detail });
+                let _ = config.events.send(Event::EngineDeath {
+                    t_ms: row.t_ms,
+                    detail,
+                });
             }
         }
         if config.events.send(Event::Sample(Box::new(row))).is_err() {
@@ -72,13 +76,19 @@ pub async fn run(config: SamplerConfig, stop: CancellationToken) {
     }
 }
 
-fn measure_host(system: &mut System, vmstat: &mut procfs::SwapCounters, elapsed_s: f64) -> SampleRow {
+fn measure_host(
+    system: &mut System,
+    vmstat: &mut procfs::SwapCounters,
+    elapsed_s: f64,
+) -> SampleRow {
     system.refresh_memory();
     system.refresh_cpu_usage();
     let now = procfs::SwapCounters::read();
     let rate = |after: u64, before: u64| after.saturating_sub(before) as f64 / elapsed_s;
     let row = SampleRow {
-        mem_used_bytes: system.total_memory().saturating_sub(system.available_memory()),
+        mem_used_bytes: system
+            .total_memory()
+            .saturating_sub(system.available_memory()),
         mem_available_bytes: system.available_memory(),
         swap_used_bytes: system.used_swap(),
         swap_total_bytes: system.total_swap(),

@@ -43,8 +43,8 @@ pub fn project(samples: &[SampleRow], fit_restores: u64, budget_bytes: u64) -> O
     let cov: f64 = points.iter().map(|p| (p.0 - mean_x) * (p.1 - mean_y)).sum();
     let slope = cov / var_x;
     let intercept = mean_y - slope * mean_x;
-    let projected_count = (slope > 0.0)
-        .then(|| ((budget_bytes as f64 - intercept) / slope).max(0.0).floor() as u64);
+    let projected_count =
+        (slope > 0.0).then(|| ((budget_bytes as f64 - intercept) / slope).max(0.0).floor() as u64);
     Some(Projection {
         fitted_restores,
         bytes_per_container: slope,
@@ -70,7 +70,9 @@ mod tests {
     fn linear_growth_projects_the_budget_crossing() {
         let mib = 1u64 << 20;
         // 100 MiB baseline, 20 MiB per container, budget 1 GiB -> (1024-100)/20 = 46.
-        let samples: Vec<_> = (0..=20).map(|m| sample(m, 100 * mib + m * 20 * mib)).collect();
+        let samples: Vec<_> = (0..=20)
+            .map(|m| sample(m, 100 * mib + m * 20 * mib))
+            .collect();
         let p = project(&samples, 20, 1024 * mib).expect("a projection");
         assert_eq!(p.projected_count, Some(46));
         assert!((p.bytes_per_container - 20.0 * mib as f64).abs() < 1.0);

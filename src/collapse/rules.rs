@@ -64,7 +64,10 @@ impl Detector {
                 Rule::OpTimeout,
                 op.end_ms,
                 at,
-                format!("restore of '{}' took over {:.0} ms", op.container, op.latency_ms),
+                format!(
+                    "restore of '{}' took over {:.0} ms",
+                    op.container, op.latency_ms
+                ),
                 &mut fired,
             ),
             Outcome::Failed if op.error.contains("not reachable") => self.fire(
@@ -104,7 +107,13 @@ impl Detector {
                 baseline_len,
                 op.latency_ms
             );
-            self.fire(Rule::RestoreKnee, op.end_ms, self.restores_done, detail, fired);
+            self.fire(
+                Rule::RestoreKnee,
+                op.end_ms,
+                self.restores_done,
+                detail,
+                fired,
+            );
         }
     }
 
@@ -121,7 +130,10 @@ impl Detector {
         }
         let psi_limit = self.rules.psi_memory_full_pct.get();
         if sample.psi_memory_full_avg10 > psi_limit {
-            let detail = format!("full avg10 {:.1}% > {psi_limit}%", sample.psi_memory_full_avg10);
+            let detail = format!(
+                "full avg10 {:.1}% > {psi_limit}%",
+                sample.psi_memory_full_avg10
+            );
             self.fire(Rule::PsiMemory, t, at, detail, &mut fired);
         }
         if let Some(detail) = self.swap_over_share(sample) {

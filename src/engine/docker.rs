@@ -7,9 +7,7 @@
 //! into `<data-root>/containers/<id>/checkpoints/NAME`, where it looks by default.
 
 use super::fsutil::copy_dir;
-use super::{
-    ContainerSpec, Engine, EngineError, EngineInfo, LabelledContainer, Placement,
-};
+use super::{ContainerSpec, Engine, EngineError, EngineInfo, LabelledContainer, Placement};
 use async_trait::async_trait;
 use bollard::container::CreateCheckpointOptions;
 use bollard::models::{ContainerCreateBody, HostConfig};
@@ -87,20 +85,22 @@ impl DockerEngine {
 
     /// A handle whose start request asks the daemon to restore `checkpoint`.
     fn with_checkpoint_on_start(&self, checkpoint: String) -> Docker {
-        self.docker.clone().with_request_modifier(move |mut request| {
-            if request.uri().path().ends_with("/start") {
-                let mut parts = request.uri().clone().into_parts();
-                let path = request.uri().path().to_string();
-                let query = format!("{path}?checkpoint={checkpoint}");
-                if let Ok(path_and_query) = query.parse() {
-                    parts.path_and_query = Some(path_and_query);
-                    if let Ok(uri) = http::Uri::from_parts(parts) {
-                        *request.uri_mut() = uri;
+        self.docker
+            .clone()
+            .with_request_modifier(move |mut request| {
+                if request.uri().path().ends_with("/start") {
+                    let mut parts = request.uri().clone().into_parts();
+                    let path = request.uri().path().to_string();
+                    let query = format!("{path}?checkpoint={checkpoint}");
+                    if let Ok(path_and_query) = query.parse() {
+                        parts.path_and_query = Some(path_and_query);
+                        if let Ok(uri) = http::Uri::from_parts(parts) {
+                            *request.uri_mut() = uri;
+                        }
                     }
                 }
-            }
-            request
-        })
+                request
+            })
     }
 }
 
@@ -117,13 +117,17 @@ impl Engine for DockerEngine {
             endpoint: self.endpoint.clone(),
             server_version: version.version.unwrap_or_default(),
             api_version: version.api_version.unwrap_or_default(),
-            experimental: version.experimental.unwrap_or(false) || info.experimental_build.unwrap_or(false),
+            experimental: version.experimental.unwrap_or(false)
+                || info.experimental_build.unwrap_or(false),
             data_root: PathBuf::from(info.docker_root_dir.unwrap_or_default()),
             kernel: info.kernel_version.unwrap_or_default(),
             os: info.operating_system.unwrap_or_default(),
             cpus: info.ncpu.unwrap_or_default().max(0) as u64,
             memory_bytes: info.mem_total.unwrap_or_default().max(0) as u64,
-            cgroup_driver: info.cgroup_driver.map(|d| d.to_string()).unwrap_or_default(),
+            cgroup_driver: info
+                .cgroup_driver
+                .map(|d| d.to_string())
+                .unwrap_or_default(),
             running_containers: info.containers_running.unwrap_or_default().max(0) as u64,
         })
     }
@@ -131,9 +135,9 @@ impl Engine for DockerEngine {
     async fn has_image(&self, tag: &str) -> Result<bool, EngineError> {
         match self.docker.inspect_image(tag).await {
             Ok(_) => Ok(true),
-            Err(bollard::errors::Error::DockerResponseServerError { status_code: 404, .. }) => {
-                Ok(false)
-            }
+            Err(bollard::errors::Error::DockerResponseServerError {
+                status_code: 404, ..
+            }) => Ok(false),
             Err(e) => Err(self.fail(format!("inspect image '{tag}'"))(e)),
         }
     }
@@ -166,7 +170,11 @@ impl Engine for DockerEngine {
 
     async fn load_image(&self, image_tar: Vec<u8>) -> Result<(), EngineError> {
         self.docker
-            .import_image(ImportImageOptions::default(), body_full(image_tar.into()), None)
+            .import_image(
+                ImportImageOptions::default(),
+                body_full(image_tar.into()),
+                None,
+            )
             .try_collect::<Vec<_>>()
             .await
             .map_err(self.fail("load image"))?;
@@ -230,7 +238,12 @@ impl Engine for DockerEngine {
                 what: format!("restore container '{id}'"),
                 detail: format!("'{}' names no checkpoint directory", checkpoint.display()),
             })?;
-        let store = self.data_root().await?.join("containers").join(id).join("checkpoints");
+        let store = self
+            .data_root()
+            .await?
+            .join("containers")
+            .join(id)
+            .join("checkpoints");
         let destination = store.join(&name);
         let source = checkpoint.to_path_buf();
         let placed = tokio::task::spawn_blocking(move || match placement {
@@ -293,9 +306,9 @@ impl Engine for DockerEngine {
         };
         match self.docker.remove_container(id, Some(options)).await {
             Ok(()) => Ok(()),
-            Err(bollard::errors::Error::DockerResponseServerError { status_code: 404, .. }) => {
-                Ok(())
-            }
+            Err(bollard::errors::Error::DockerResponseServerError {
+                status_code: 404, ..
+            }) => Ok(()),
             Err(e) => Err(self.fail(format!("remove container '{id}'"))(e)),
         }
     }

@@ -16,9 +16,11 @@ const IMAGE_REPO: &str = "migbench-workload";
 /// rebuilt binary (build-ID mismatch), so every build gets its own tag.
 pub fn workload_tag() -> String {
     // FNV-1a: stable across Rust releases, unlike std's hasher.
-    let hash = WORKLOAD_BINARY.iter().fold(0xcbf2_9ce4_8422_2325_u64, |h, b| {
-        (h ^ u64::from(*b)).wrapping_mul(0x0000_0100_0000_01b3)
-    });
+    let hash = WORKLOAD_BINARY
+        .iter()
+        .fold(0xcbf2_9ce4_8422_2325_u64, |h, b| {
+            (h ^ u64::from(*b)).wrapping_mul(0x0000_0100_0000_01b3)
+        });
     format!("{IMAGE_REPO}:{hash:016x}")
 }
 
@@ -41,7 +43,11 @@ pub fn rootfs_tar() -> Result<Vec<u8>, std::io::Error> {
     header.set_mode(0o755);
     header.set_mtime(0);
     header.set_cksum();
-    builder.append_data(&mut header, WORKLOAD_PATH.trim_start_matches('/'), WORKLOAD_BINARY)?;
+    builder.append_data(
+        &mut header,
+        WORKLOAD_PATH.trim_start_matches('/'),
+        WORKLOAD_BINARY,
+    )?;
     builder.into_inner()
 }
 

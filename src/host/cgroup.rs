@@ -27,7 +27,10 @@ pub fn create(cgroup: &str, spec: &HostSpec) -> Result<(), HostError> {
     }
     let memory = Path::new(ROOT).join("memory").join(cgroup);
     // The memory limit must be set first: memsw may never be below it.
-    write(&memory.join("memory.limit_in_bytes"), &spec.memory_bytes.to_string())?;
+    write(
+        &memory.join("memory.limit_in_bytes"),
+        &spec.memory_bytes.to_string(),
+    )?;
     let memsw = memory.join("memory.memsw.limit_in_bytes");
     if !memsw.exists() {
         return Err(HostError::NoController(

@@ -13,10 +13,13 @@ const READY_TIMEOUT: Duration = Duration::from_secs(60);
 const PATH: &str = "/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin";
 
 fn ip(args: &[&str]) -> Result<(), HostError> {
-    let output = Command::new("ip").args(args).output().map_err(|e| HostError::Command {
-        command: format!("ip {}", args.join(" ")),
-        detail: e.to_string(),
-    })?;
+    let output = Command::new("ip")
+        .args(args)
+        .output()
+        .map_err(|e| HostError::Command {
+            command: format!("ip {}", args.join(" ")),
+            detail: e.to_string(),
+        })?;
     if output.status.success() {
         Ok(())
     } else {
@@ -34,9 +37,19 @@ pub fn create_bridge(bridge: &str, name: &str) -> Result<(), HostError> {
         return Ok(());
     }
     // A /24 per host name in 10.254/16; workload containers use no network.
-    let octet = name.bytes().fold(7u32, |h, b| h.wrapping_mul(31).wrapping_add(u32::from(b))) % 250 + 1;
+    let octet = name
+        .bytes()
+        .fold(7u32, |h, b| h.wrapping_mul(31).wrapping_add(u32::from(b)))
+        % 250
+        + 1;
     ip(&["link", "add", bridge, "type", "bridge"])?;
-    ip(&["addr", "add", &format!("10.254.{octet}.1/24"), "dev", bridge])?;
+    ip(&[
+        "addr",
+        "add",
+        &format!("10.254.{octet}.1/24"),
+        "dev",
+        bridge,
+    ])?;
     ip(&["link", "set", bridge, "up"])
 }
 
@@ -68,12 +81,23 @@ pub fn start(host: &HostState) -> Result<u32, HostError> {
         .map_err(io_error("cannot write daemon config", &config_path))?;
     let join: String = JOINED
         .iter()
-        .map(|h| format!("echo $$ > /sys/fs/cgroup/{h}/{}/cgroup.procs && ", host.cgroup))
+        .map(|h| {
+            format!(
+                "echo $$ > /sys/fs/cgroup/{h}/{}/cgroup.procs && ",
+                host.cgroup
+            )
+        })
         .collect();
-    let script = format!("{join}exec dockerd --config-file '{}'", config_path.display());
+    let script = format!(
+        "{join}exec dockerd --config-file '{}'",
+        config_path.display()
+    );
     let log_path = host.log_file();
-    let log = std::fs::File::create(&log_path).map_err(io_error("cannot create engine log", &log_path))?;
-    let log_err = log.try_clone().map_err(io_error("cannot create engine log", &log_path))?;
+    let log = std::fs::File::create(&log_path)
+        .map_err(io_error("cannot create engine log", &log_path))?;
+    let log_err = log
+        .try_clone()
+        .map_err(io_error("cannot create engine log", &log_path))?;
     let child = Command::new("setsid")
         .args(["sh", "-c", &script])
         .env("PATH", PATH)
@@ -128,7 +152,11 @@ pub async fn stop(pid: u32) {
 
 fn is_zombie(pid: u32) -> bool {
     std::fs::read_to_string(format!("/proc/{pid}/stat"))
-        .map(|s| s.rsplit(')').next().is_some_and(|rest| rest.trim_start().starts_with('Z')))
+        .map(|s| {
+            s.rsplit(')')
+                .next()
+                .is_some_and(|rest| rest.trim_start().starts_with('Z'))
+        })
         .unwrap_or(false)
 }
 
@@ -147,7 +175,11 @@ pub fn unmount_under(roots: &[PathBuf]) {
         .lines()
         .filter_map(|line| line.split_whitespace().nth(4))
         .map(|p| p.replace("\\040", " "))
-        .filter(|p| roots.iter().any(|root| std::path::Path::new(p).starts_with(root)))
+        .filter(|p| {
+            roots
+                .iter()
+                .any(|root| std::path::Path::new(p).starts_with(root))
+        })
         .collect();
     points.sort_by_key(|p| std::cmp::Reverse(p.len()));
     for point in points {

@@ -67,7 +67,8 @@ impl HostState {
     /// Whether the host's dockerd still runs.
     pub fn engine_alive(&self) -> bool {
         self.pid.is_some_and(|pid| {
-            std::fs::read_to_string(format!("/proc/{pid}/comm")).is_ok_and(|c| c.trim() == "dockerd")
+            std::fs::read_to_string(format!("/proc/{pid}/comm"))
+                .is_ok_and(|c| c.trim() == "dockerd")
         })
     }
 
@@ -86,11 +87,13 @@ impl HostState {
     pub fn load(name: &str) -> Result<Option<HostState>, HostError> {
         let path = PathBuf::from(HOSTS_DIR).join(name).join("state.json");
         match std::fs::read_to_string(&path) {
-            Ok(text) => serde_json::from_str(&text).map(Some).map_err(|e| HostError::Io {
-                what: "cannot parse host state".into(),
-                path,
-                source: std::io::Error::other(e),
-            }),
+            Ok(text) => serde_json::from_str(&text)
+                .map(Some)
+                .map_err(|e| HostError::Io {
+                    what: "cannot parse host state".into(),
+                    path,
+                    source: std::io::Error::other(e),
+                }),
             Err(e) if e.kind() == std::io::ErrorKind::NotFound => Ok(None),
             Err(e) => Err(io_error("cannot read host state", &path)(e)),
         }
@@ -101,7 +104,9 @@ impl HostState {
 pub fn check_name(name: &str) -> Result<(), HostError> {
     let ok = !name.is_empty()
         && name.len() <= 12
-        && name.chars().all(|c| c.is_ascii_lowercase() || c.is_ascii_digit() || c == '-');
+        && name
+            .chars()
+            .all(|c| c.is_ascii_lowercase() || c.is_ascii_digit() || c == '-');
     if ok {
         Ok(())
     } else {

@@ -36,7 +36,9 @@ impl<T: Serialize> CsvAppender<T> {
             path: self.path.clone(),
             source,
         };
-        self.writer.serialize(row).map_err(|e| io(std::io::Error::other(e)))?;
+        self.writer
+            .serialize(row)
+            .map_err(|e| io(std::io::Error::other(e)))?;
         self.writer.flush().map_err(io)?;
         self.rows += 1;
         Ok(())

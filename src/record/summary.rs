@@ -126,7 +126,11 @@ impl Summary {
             .iter()
             .filter_map(|&phase| phase_summary(phase, input.ops))
             .collect();
-        let verify: Vec<&OpRecord> = input.ops.iter().filter(|op| op.phase == Phase::Verify).collect();
+        let verify: Vec<&OpRecord> = input
+            .ops
+            .iter()
+            .filter(|op| op.phase == Phase::Verify)
+            .collect();
         let verification = Verification {
             continued: verify.iter().filter(|op| op.outcome.is_ok()).count(),
             lost: verify
@@ -136,7 +140,9 @@ impl Summary {
             unchecked: input.containers.saturating_sub(
                 verify
                     .iter()
-                    .filter(|op| matches!(op.outcome, Outcome::Ok | Outcome::Failed | Outcome::Timeout))
+                    .filter(|op| {
+                        matches!(op.outcome, Outcome::Ok | Outcome::Failed | Outcome::Timeout)
+                    })
                     .count(),
             ),
         };
@@ -146,7 +152,11 @@ impl Summary {
                 .filter(|op| op.outcome.is_ok())
                 .filter_map(|op| op.service_gap_ms),
         );
-        let collapse_ms = input.collapse.point.as_ref().map_or(f64::INFINITY, |p| p.t_ms);
+        let collapse_ms = input
+            .collapse
+            .point
+            .as_ref()
+            .map_or(f64::INFINITY, |p| p.t_ms);
         let failures_before_collapse = input
             .ops
             .iter()
@@ -187,7 +197,10 @@ fn phase_summary(phase: Phase, ops: &[OpRecord]) -> Option<PhaseSummary> {
         return None;
     }
     let ok: Vec<&&OpRecord> = rows.iter().filter(|op| op.outcome.is_ok()).collect();
-    let first_start = rows.iter().map(|op| op.start_ms).fold(f64::INFINITY, f64::min);
+    let first_start = rows
+        .iter()
+        .map(|op| op.start_ms)
+        .fold(f64::INFINITY, f64::min);
     let last_end = rows.iter().map(|op| op.end_ms).fold(0.0, f64::max);
     let wall_s = ((last_end - first_start) / 1000.0).max(0.0);
     Some(PhaseSummary {
@@ -204,7 +217,11 @@ fn phase_summary(phase: Phase, ops: &[OpRecord]) -> Option<PhaseSummary> {
             .count(),
         latency: Percentiles::of(ok.iter().map(|op| op.latency_ms)),
         wall_s,
-        throughput_per_s: if wall_s > 0.0 { ok.len() as f64 / wall_s } else { 0.0 },
+        throughput_per_s: if wall_s > 0.0 {
+            ok.len() as f64 / wall_s
+        } else {
+            0.0
+        },
         bytes_total: ok.iter().filter_map(|op| op.bytes).sum(),
     })
 }
@@ -218,7 +235,10 @@ fn peaks(samples: &[SampleRow]) -> Option<Peaks> {
         mem_used_bytes: samples.iter().map(|s| s.mem_used_bytes).max().unwrap_or(0),
         swap_used_bytes: samples.iter().map(|s| s.swap_used_bytes).max().unwrap_or(0),
         cpu_pct: samples.iter().map(|s| s.cpu_pct).fold(0.0, f64::max),
-        psi_memory_full_avg10: samples.iter().map(|s| s.psi_memory_full_avg10).fold(0.0, f64::max),
+        psi_memory_full_avg10: samples
+            .iter()
+            .map(|s| s.psi_memory_full_avg10)
+            .fold(0.0, f64::max),
         lag_ms: samples.iter().map(|s| s.lag_ms).fold(0.0, f64::max),
         target_memory_bytes: max_opt(|s| s.target_memory_bytes),
         target_swap_bytes: max_opt(|s| s.target_swap_bytes),

@@ -9,8 +9,18 @@ use std::path::{Path, PathBuf};
 /// Header and one row per run.
 pub fn rows(summaries: &[(PathBuf, Summary)]) -> (Vec<String>, Vec<Vec<String>>) {
     let header = [
-        "run", "containers", "ckpt conc", "restore conc", "ckpt p50 ms", "ckpt p99 ms", "restore p50 ms",
-        "restore p99 ms", "restore ops/s", "gap p50 ms", "verified", "collapse at",
+        "run",
+        "containers",
+        "ckpt conc",
+        "restore conc",
+        "ckpt p50 ms",
+        "ckpt p99 ms",
+        "restore p50 ms",
+        "restore p99 ms",
+        "restore ops/s",
+        "gap p50 ms",
+        "verified",
+        "collapse at",
     ]
     .map(String::from)
     .to_vec();
@@ -23,7 +33,9 @@ pub fn rows(summaries: &[(PathBuf, Summary)]) -> (Vec<String>, Vec<Vec<String>>)
                     .map_or("-".into(), |l| format!("{:.0}", f(&l)))
             };
             let conc = |phase: &str| {
-                s.environment["scenario"][phase]["concurrency"].as_u64().map_or("-".into(), |c| c.to_string())
+                s.environment["scenario"][phase]["concurrency"]
+                    .as_u64()
+                    .map_or("-".into(), |c| c.to_string())
             };
             vec![
                 s.run_id.clone(),
@@ -34,13 +46,14 @@ pub fn rows(summaries: &[(PathBuf, Summary)]) -> (Vec<String>, Vec<Vec<String>>)
                 lat(Phase::Checkpoint, |l| l.p99_ms),
                 lat(Phase::Restore, |l| l.p50_ms),
                 lat(Phase::Restore, |l| l.p99_ms),
-                s.phase(Phase::Restore).map_or("-".into(), |p| format!("{:.2}", p.throughput_per_s)),
-                s.service_gap.map_or("-".into(), |g| format!("{:.0}", g.p50_ms)),
+                s.phase(Phase::Restore)
+                    .map_or("-".into(), |p| format!("{:.2}", p.throughput_per_s)),
+                s.service_gap
+                    .map_or("-".into(), |g| format!("{:.0}", g.p50_ms)),
                 format!("{}/{}", s.verification.continued, s.containers),
-                s.collapse
-                    .point
-                    .as_ref()
-                    .map_or("none".into(), |p| format!("{} ({})", p.at_restore, p.rule.as_str())),
+                s.collapse.point.as_ref().map_or("none".into(), |p| {
+                    format!("{} ({})", p.at_restore, p.rule.as_str())
+                }),
             ]
         })
         .collect();
@@ -67,10 +80,21 @@ pub fn compare(run_dirs: &[PathBuf], out: &Path) -> anyhow::Result<String> {
     let path = out.join("compare.md");
     std::fs::write(&path, md).with_context(|| format!("cannot write '{}'", path.display()))?;
     let widths: Vec<usize> = (0..header.len())
-        .map(|i| rows.iter().map(|r| r[i].len()).chain([header[i].len()]).max().unwrap_or(0))
+        .map(|i| {
+            rows.iter()
+                .map(|r| r[i].len())
+                .chain([header[i].len()])
+                .max()
+                .unwrap_or(0)
+        })
         .collect();
     let line = |cells: &[String]| {
-        cells.iter().zip(&widths).map(|(c, w)| format!("{c:<w$}")).collect::<Vec<_>>().join("  ")
+        cells
+            .iter()
+            .zip(&widths)
+            .map(|(c, w)| format!("{c:<w$}"))
+            .collect::<Vec<_>>()
+            .join("  ")
     };
     let mut table = vec![line(&header)];
     table.extend(rows.iter().map(|r| line(r)));

@@ -13,7 +13,11 @@ const MAX_FAILURES_LISTED: usize = 50;
 pub fn write(run_dir: &Path, summary: &Summary, charts: &[(String, String)]) -> anyhow::Result<()> {
     let mut md = String::new();
     let _ = writeln!(md, "# migbench run `{}`\n", summary.run_id);
-    let _ = writeln!(md, "Scenario **{}**, {} containers.\n", summary.scenario, summary.containers);
+    let _ = writeln!(
+        md,
+        "Scenario **{}**, {} containers.\n",
+        summary.scenario, summary.containers
+    );
     md.push_str("## Summary\n\n");
     let (header, rows) = phase_rows(summary);
     md.push_str(&markdown_table(&header, &rows));
@@ -37,7 +41,9 @@ pub fn write(run_dir: &Path, summary: &Summary, charts: &[(String, String)]) -> 
 }
 
 fn failures(run_dir: &Path) -> String {
-    let ops = read_rows::<OpRecord>(&run_dir.join(record::OPS_CSV)).map(|r| r.rows).unwrap_or_default();
+    let ops = read_rows::<OpRecord>(&run_dir.join(record::OPS_CSV))
+        .map(|r| r.rows)
+        .unwrap_or_default();
     let failed: Vec<&OpRecord> = ops
         .iter()
         .filter(|op| matches!(op.outcome, Outcome::Failed | Outcome::Timeout))
@@ -45,7 +51,9 @@ fn failures(run_dir: &Path) -> String {
     if failed.is_empty() {
         return "None.\n".into();
     }
-    let header = ["phase", "container", "outcome", "error"].map(String::from).to_vec();
+    let header = ["phase", "container", "outcome", "error"]
+        .map(String::from)
+        .to_vec();
     let rows: Vec<Vec<String>> = failed
         .iter()
         .take(MAX_FAILURES_LISTED)
@@ -60,7 +68,11 @@ fn failures(run_dir: &Path) -> String {
         .collect();
     let mut out = markdown_table(&header, &rows);
     if failed.len() > MAX_FAILURES_LISTED {
-        let _ = writeln!(out, "\n... and {} more (see ops.csv).", failed.len() - MAX_FAILURES_LISTED);
+        let _ = writeln!(
+            out,
+            "\n... and {} more (see ops.csv).",
+            failed.len() - MAX_FAILURES_LISTED
+        );
     }
     out
 }
@@ -82,7 +94,9 @@ fn environment(env: &serde_json::Value) -> String {
         for key in path {
             v = &v[*key];
         }
-        v.as_u64().map_or("-".into(), |b| format!("{:.1} GiB", b as f64 / 1073741824.0))
+        v.as_u64().map_or("-".into(), |b| {
+            format!("{:.1} GiB", b as f64 / 1073741824.0)
+        })
     };
     let budget = if env["target_budget"].is_null() {
         "none (not emulated)".to_string()
@@ -101,8 +115,22 @@ fn environment(env: &serde_json::Value) -> String {
         vec!["memory".into(), gib(&["memory_bytes"])],
         vec!["swap".into(), gib(&["swap_bytes"])],
         vec!["CRIU".into(), get(&["criu_version"])],
-        vec!["source engine".into(), format!("Docker {} at {}", get(&["source", "server_version"]), get(&["source", "endpoint"]))],
-        vec!["target engine".into(), format!("Docker {} at {}", get(&["target", "server_version"]), get(&["target", "endpoint"]))],
+        vec![
+            "source engine".into(),
+            format!(
+                "Docker {} at {}",
+                get(&["source", "server_version"]),
+                get(&["source", "endpoint"])
+            ),
+        ],
+        vec![
+            "target engine".into(),
+            format!(
+                "Docker {} at {}",
+                get(&["target", "server_version"]),
+                get(&["target", "endpoint"])
+            ),
+        ],
         vec!["target budget".into(), budget],
         vec!["migbench".into(), get(&["migbench_version"])],
     ];

@@ -25,13 +25,19 @@ pub fn load_series(run_dir: &Path) -> anyhow::Result<Series> {
     let ops_path = run_dir.join(record::OPS_CSV);
     let ops = read_rows::<OpRecord>(&ops_path)?;
     if let Some(line) = ops.truncated_line {
-        notes.push(format!("{}: line {line} was cut short and left out", record::OPS_CSV));
+        notes.push(format!(
+            "{}: line {line} was cut short and left out",
+            record::OPS_CSV
+        ));
     }
     let samples_path = run_dir.join(record::SAMPLES_CSV);
     let samples = if samples_path.exists() {
         let samples = read_rows::<SampleRow>(&samples_path)?;
         if let Some(line) = samples.truncated_line {
-            notes.push(format!("{}: line {line} was cut short and left out", record::SAMPLES_CSV));
+            notes.push(format!(
+                "{}: line {line} was cut short and left out",
+                record::SAMPLES_CSV
+            ));
         }
         samples.rows
     } else {
@@ -47,12 +53,21 @@ pub fn load_series(run_dir: &Path) -> anyhow::Result<Series> {
 /// Replays the detector over ops and samples in time order.
 pub fn replay(scenario: &Scenario, series: &Series) -> Verdict {
     let budget = budget(scenario);
-    let mut detector = Detector::new(scenario.collapse.clone(), budget, scenario.host_min_available_mib << 20);
+    let mut detector = Detector::new(
+        scenario.collapse.clone(),
+        budget,
+        scenario.host_min_available_mib << 20,
+    );
     let mut events: Vec<(f64, Event)> = series
         .ops
         .iter()
         .map(|op| (op.end_ms, Event::Op(Box::new(op.clone()))))
-        .chain(series.samples.iter().map(|s| (s.t_ms, Event::Sample(Box::new(s.clone())))))
+        .chain(
+            series
+                .samples
+                .iter()
+                .map(|s| (s.t_ms, Event::Sample(Box::new(s.clone())))),
+        )
         .collect();
     events.sort_by(|a, b| a.0.total_cmp(&b.0));
     for (_, event) in events {
@@ -102,15 +117,27 @@ pub fn rebuild(run_dir: &Path) -> anyhow::Result<Summary> {
     }
     let ended_early = match &previous {
         Some(previous) => previous.ended_early.clone(),
-        None => Some("the run did not finish (no summary.json: killed, crashed or power lost)".into()),
+        None => {
+            Some("the run did not finish (no summary.json: killed, crashed or power lost)".into())
+        }
     };
-    let projection = budget(&scenario)
-        .and_then(|b| project(&series.samples, PROJECTION_FIT_RESTORES, b.memory_bytes + b.swap_bytes));
+    let projection = budget(&scenario).and_then(|b| {
+        project(
+            &series.samples,
+            PROJECTION_FIT_RESTORES,
+            b.memory_bytes + b.swap_bytes,
+        )
+    });
     let run_id = series
         .ops
         .first()
         .map(|op| op.run_id.clone())
-        .unwrap_or_else(|| run_dir.file_name().map(|n| n.to_string_lossy().into_owned()).unwrap_or_default());
+        .unwrap_or_else(|| {
+            run_dir
+                .file_name()
+                .map(|n| n.to_string_lossy().into_owned())
+                .unwrap_or_default()
+        });
     let summary = Summary::build(SummaryInput {
         run_id: &run_id,
         scenario: &scenario.name,

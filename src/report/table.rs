@@ -5,14 +5,21 @@ use crate::record::Summary;
 
 /// Header and rows of the per-phase table.
 pub fn phase_rows(summary: &Summary) -> (Vec<String>, Vec<Vec<String>>) {
-    let header = ["phase", "ok", "failed", "skipped", "p50 ms", "p90 ms", "p99 ms", "max ms", "ops/s", "wall s"]
-        .map(String::from)
-        .to_vec();
+    let header = [
+        "phase", "ok", "failed", "skipped", "p50 ms", "p90 ms", "p99 ms", "max ms", "ops/s",
+        "wall s",
+    ]
+    .map(String::from)
+    .to_vec();
     let rows = summary
         .phases
         .iter()
         .map(|p| {
-            let pct = |f: fn(&Percentiles) -> f64| p.latency.as_ref().map_or("-".into(), |l| format!("{:.1}", f(l)));
+            let pct = |f: fn(&Percentiles) -> f64| {
+                p.latency
+                    .as_ref()
+                    .map_or("-".into(), |l| format!("{:.1}", f(l)))
+            };
             vec![
                 p.phase.as_str().to_string(),
                 p.ok.to_string(),
@@ -45,7 +52,12 @@ pub fn findings(summary: &Summary) -> Vec<String> {
     }
     lines.push(summary.collapse.describe(v.continued + v.lost));
     for f in summary.collapse.firings.iter().skip(1) {
-        lines.push(format!("  also fired at restore {}: {} ({})", f.at_restore, f.rule.as_str(), f.detail));
+        lines.push(format!(
+            "  also fired at restore {}: {} ({})",
+            f.at_restore,
+            f.rule.as_str(),
+            f.detail
+        ));
     }
     if let Some(p) = summary.projection {
         let projected = p.projected_count.map_or("-".into(), |c| c.to_string());
@@ -71,18 +83,33 @@ pub fn findings(summary: &Summary) -> Vec<String> {
 pub fn console_table(summary: &Summary) -> String {
     let (header, rows) = phase_rows(summary);
     let widths: Vec<usize> = (0..header.len())
-        .map(|i| rows.iter().map(|r| r[i].len()).chain([header[i].len()]).max().unwrap_or(0))
+        .map(|i| {
+            rows.iter()
+                .map(|r| r[i].len())
+                .chain([header[i].len()])
+                .max()
+                .unwrap_or(0)
+        })
         .collect();
     let line = |cells: &[String]| {
         cells
             .iter()
             .zip(&widths)
             .enumerate()
-            .map(|(i, (c, w))| if i == 0 { format!("{c:<w$}") } else { format!("{c:>w$}") })
+            .map(|(i, (c, w))| {
+                if i == 0 {
+                    format!("{c:<w$}")
+                } else {
+                    format!("{c:>w$}")
+                }
+            })
             .collect::<Vec<_>>()
             .join("  ")
     };
-    let mut out = vec![format!("{} ({} containers)", summary.run_id, summary.containers), line(&header)];
+    let mut out = vec![
+        format!("{} ({} containers)", summary.run_id, summary.containers),
+        line(&header),
+    ];
     out.extend(rows.iter().map(|r| line(r)));
     out.extend(findings(summary));
     out.join("\n")

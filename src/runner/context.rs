@@ -94,7 +94,10 @@ impl RunContext {
     }
 
     /// Runs `operation` under the scenario's operation timeout, timing it.
-    pub async fn timed<T>(&self, operation: impl Future<Output = Result<T, EngineError>>) -> Timed<T> {
+    pub async fn timed<T>(
+        &self,
+        operation: impl Future<Output = Result<T, EngineError>>,
+    ) -> Timed<T> {
         let started_at = chrono::Utc::now();
         let start_ms = self.now_ms();
         let end = match tokio::time::timeout(self.scenario.op_timeout, operation).await {

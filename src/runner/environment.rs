@@ -23,7 +23,11 @@ pub struct Environment {
 }
 
 impl Environment {
-    pub fn collect(source: EngineInfo, target: EngineInfo, target_budget: Option<HostSpec>) -> Self {
+    pub fn collect(
+        source: EngineInfo,
+        target: EngineInfo,
+        target_budget: Option<HostSpec>,
+    ) -> Self {
         let mut system = System::new();
         system.refresh_memory();
         Environment {
@@ -31,7 +35,9 @@ impl Environment {
             hostname: System::host_name().unwrap_or_default(),
             kernel: System::kernel_version().unwrap_or_default(),
             os: System::long_os_version().unwrap_or_default(),
-            cores: std::thread::available_parallelism().map(usize::from).unwrap_or(1),
+            cores: std::thread::available_parallelism()
+                .map(usize::from)
+                .unwrap_or(1),
             memory_bytes: system.total_memory(),
             swap_bytes: system.total_swap(),
             criu_version: criu_version().unwrap_or_else(|| "not found".into()),
@@ -46,7 +52,10 @@ impl Environment {
 pub fn criu_version() -> Option<String> {
     let output = std::process::Command::new("criu")
         .arg("--version")
-        .env("PATH", "/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin")
+        .env(
+            "PATH",
+            "/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin",
+        )
         .output()
         .ok()?;
     String::from_utf8_lossy(&output.stdout)

@@ -79,9 +79,11 @@ pub async fn checkpoint(ctx: &RunContext, mut slot: Slot) -> Slot {
 
 /// Transfer (`copy` mode, separate target): copy the checkpoint to the target's side.
 pub async fn transfer(ctx: &RunContext, mut slot: Slot) -> Slot {
-    let (Some(from), Some(staging), None) =
-        (slot.checkpoint.clone(), ctx.staging_root.clone(), slot.stopped_at)
-    else {
+    let (Some(from), Some(staging), None) = (
+        slot.checkpoint.clone(),
+        ctx.staging_root.clone(),
+        slot.stopped_at,
+    ) else {
         ctx.skip(Phase::Transfer, &mut slot, "no checkpoint to transfer");
         return slot;
     };

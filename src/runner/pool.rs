@@ -87,16 +87,21 @@ mod tests {
             pause: Duration::from_millis(1),
         };
         let (f, p) = (in_flight.clone(), peak.clone());
-        let result = run_paced((0..20).collect(), pacing, CancellationToken::new(), move |i: u32| {
-            let (f, p) = (f.clone(), p.clone());
-            async move {
-                let now = f.fetch_add(1, Ordering::SeqCst) + 1;
-                p.fetch_max(now, Ordering::SeqCst);
-                tokio::time::sleep(Duration::from_millis(5)).await;
-                f.fetch_sub(1, Ordering::SeqCst);
-                i * 10
-            }
-        })
+        let result = run_paced(
+            (0..20).collect(),
+            pacing,
+            CancellationToken::new(),
+            move |i: u32| {
+                let (f, p) = (f.clone(), p.clone());
+                async move {
+                    let now = f.fetch_add(1, Ordering::SeqCst) + 1;
+                    p.fetch_max(now, Ordering::SeqCst);
+                    tokio::time::sleep(Duration::from_millis(5)).await;
+                    f.fetch_sub(1, Ordering::SeqCst);
+                    i * 10
+                }
+            },
+        )
         .await;
         assert_eq!(result.done, (0..20).map(|i| i * 10).collect::<Vec<_>>());
         assert!(result.not_started.is_empty());

@@ -18,7 +18,10 @@ pub enum Event {
     Op(Box<OpRecord>),
     Sample(Box<SampleRow>),
     /// The target engine was found dead (outside any operation).
-    EngineDeath { t_ms: f64, detail: String },
+    EngineDeath {
+        t_ms: f64,
+        detail: String,
+    },
 }
 
 /// Everything the recorder saw, handed back when the channel closes.

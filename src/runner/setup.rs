@@ -39,7 +39,10 @@ fn io(what: &str, path: &Path) -> impl FnOnce(std::io::Error) -> RunError {
 }
 
 /// Connects to an engine and checks it can checkpoint.
-pub async fn connect_checked(endpoint: &str, role: &str) -> Result<(Arc<dyn Engine>, EngineInfo), RunError> {
+pub async fn connect_checked(
+    endpoint: &str,
+    role: &str,
+) -> Result<(Arc<dyn Engine>, EngineInfo), RunError> {
     let not_ready = |e: crate::engine::EngineError| RunError::Environment(format!("{role} {e}"));
     let engine = DockerEngine::connect(endpoint).map_err(not_ready)?;
     let info = engine.info().await.map_err(not_ready)?;
@@ -54,7 +57,8 @@ pub async fn connect_checked(endpoint: &str, role: &str) -> Result<(Arc<dyn Engi
 
 /// Creates `<results>/<name>-<UTC time>` (a suffix keeps concurrent runs apart).
 fn create_run_dir(results_dir: &Path, name: &str) -> Result<(String, PathBuf), RunError> {
-    std::fs::create_dir_all(results_dir).map_err(io("cannot create results directory", results_dir))?;
+    std::fs::create_dir_all(results_dir)
+        .map_err(io("cannot create results directory", results_dir))?;
     let stamp = chrono::Utc::now().format("%Y%m%dT%H%M%SZ");
     for attempt in 0..100 {
         let run_id = match attempt {
@@ -76,6 +80,12 @@ fn create_run_dir(results_dir: &Path, name: &str) -> Result<(String, PathBuf), R
 
 pub async fn prepare(scenario: Scenario, options: &RunOptions) -> Result<Prepared, RunError> {
     let (source, source_info) = connect_checked(&scenario.source_endpoint, "source").await?;
+    if let Some(endpoint) = scenario.target_endpoint() {
+        // Checked before anything is created, so a dead target leaves nothing.
+        if endpoint != scenario.source_endpoint {
+            connect_checked(endpoint, "target").await?;
+        }
+    }
     if criu_version().is_none() {
         return Err(RunError::Environment(
             "CRIU is not installed (no `criu` on PATH): run scripts/provision.sh".into(),
@@ -99,14 +109,24 @@ pub async fn prepare(scenario: Scenario, options: &RunOptions) -> Result<Prepare
                 swap_bytes: emulated.swap.as_u64(),
                 cpus: emulated.cpus,
             };
-            let host = host::up(spec.clone())
-                .await
-                .map_err(|e| RunError::Environment(format!("cannot bring the emulated target up: {e}")))?;
+            let host = host::up(spec.clone()).await.map_err(|e| {
+                RunError::Environment(format!("cannot bring the emulated target up: {e}"))
+            })?;
             (Some(host), Some(spec))
         }
         TargetSpec::Endpoint(_) => (None, None),
     };
-    let rest = prepare_target(scenario, source, source_info, host.clone(), budget, (run_id, run_dir), (ops_csv, samples_csv), image).await;
+    let rest = prepare_target(
+        scenario,
+        source,
+        source_info,
+        host.clone(),
+        budget,
+        (run_id, run_dir),
+        (ops_csv, samples_csv),
+        image,
+    )
+    .await;
     if rest.is_err() {
         if let Some(host) = &host {
             // The run never started: nothing of this host is worth keeping.
@@ -151,17 +171,25 @@ async fn prepare_target(
         .map_err(io("cannot create checkpoint directory", &checkpoint_root))?;
     let staging_root = match (same_engine, scenario.transfer_mode) {
         (false, TransferMode::Copy) => {
-            let staging = target_info.data_root.join("migbench-incoming").join(&run_id);
-            std::fs::create_dir_all(&staging).map_err(io("cannot create staging directory", &staging))?;
+            let staging = target_info
+                .data_root
+                .join("migbench-incoming")
+                .join(&run_id);
+            std::fs::create_dir_all(&staging)
+                .map_err(io("cannot create staging directory", &staging))?;
             Some(staging)
         }
         _ => None,
     };
-    let environment = Environment::collect(source_info.clone(), target_info.clone(), budget.clone());
+    let environment =
+        Environment::collect(source_info.clone(), target_info.clone(), budget.clone());
     let environment = serde_json::to_value(&environment).unwrap_or_default();
     let environment_path = run_dir.join(record::ENVIRONMENT_JSON);
-    std::fs::write(&environment_path, serde_json::to_string_pretty(&environment).unwrap_or_default())
-        .map_err(io("cannot write", &environment_path))?;
+    std::fs::write(
+        &environment_path,
+        serde_json::to_string_pretty(&environment).unwrap_or_default(),
+    )
+    .map_err(io("cannot write", &environment_path))?;
     Ok(Prepared {
         source_host: host_label(&source_info, None),
         target_host: host_label(&target_info, host.as_ref()),
@@ -205,7 +233,11 @@ pub async fn ship_image(ctx: &RunContext, ship: bool) {
         stopped_at: None,
     };
     let timed = ctx
-        .timed(image::ship_image(ctx.source.as_ref(), ctx.target.as_ref(), &ctx.image))
+        .timed(image::ship_image(
+            ctx.source.as_ref(),
+            ctx.target.as_ref(),
+            &ctx.image,
+        ))
         .await;
     let (mut row, bytes) = ctx.timed_row(ctx.row(Phase::Image, &slot), timed);
     row.bytes = bytes;
@@ -214,12 +246,22 @@ pub async fn ship_image(ctx: &RunContext, ship: bool) {
 
 /// Removes the run's containers and directories; returns what failed.
 pub async fn cleanup(ctx: &RunContext) -> Vec<String> {
-    let mut errors = cleanup::remove_containers(ctx.source.as_ref(), Some(&ctx.run_id)).await.1;
+    let mut errors = cleanup::remove_containers(ctx.source.as_ref(), Some(&ctx.run_id))
+        .await
+        .1;
     if ctx.source_host != ctx.target_host {
-        errors.extend(cleanup::remove_containers(ctx.target.as_ref(), Some(&ctx.run_id)).await.1);
+        errors.extend(
+            cleanup::remove_containers(ctx.target.as_ref(), Some(&ctx.run_id))
+                .await
+                .1,
+        );
     }
     let dirs = [Some(ctx.checkpoint_root.clone()), ctx.staging_root.clone()];
-    errors.extend(dirs.iter().flatten().filter_map(|d| cleanup::remove_dir(d).err()));
+    errors.extend(
+        dirs.iter()
+            .flatten()
+            .filter_map(|d| cleanup::remove_dir(d).err()),
+    );
     errors
 }
 

@@ -121,10 +121,15 @@ mod tests {
 
     #[test]
     fn first_and_last_skip_noise() {
-        let lines: Vec<String> = ["noise", "seq=1 unix_ms=10", "seq=2 unix_ms=20", "tail noise"]
-            .iter()
-            .map(|s| s.to_string())
-            .collect();
+        let lines: Vec<String> = [
+            "noise",
+            "seq=1 unix_ms=10",
+            "seq=2 unix_ms=20",
+            "tail noise",
+        ]
+        .iter()
+        .map(|s| s.to_string())
+        .collect();
         assert_eq!(CounterLine::first_of(&lines).map(|l| l.seq), Some(1));
         assert_eq!(CounterLine::last_of(&lines).map(|l| l.seq), Some(2));
     }

@@ -23,7 +23,9 @@ impl Psi {
                 match (kind, word.split_once('=')) {
                     (Some("some"), Some(("avg10", v))) => psi.some_avg10 = v.parse().unwrap_or(0.0),
                     (Some("full"), Some(("avg10", v))) => psi.full_avg10 = v.parse().unwrap_or(0.0),
-                    (Some("full"), Some(("total", v))) => psi.full_total_us = v.parse().unwrap_or(0),
+                    (Some("full"), Some(("total", v))) => {
+                        psi.full_total_us = v.parse().unwrap_or(0)
+                    }
                     _ => {}
                 }
             }
@@ -77,7 +79,9 @@ impl CgroupReading {
     pub fn read(cgroup: &str) -> CgroupReading {
         let memory = cgroup_dir("memory", cgroup);
         let number = |path: std::path::PathBuf| {
-            std::fs::read_to_string(path).ok().and_then(|t| t.trim().parse().ok())
+            std::fs::read_to_string(path)
+                .ok()
+                .and_then(|t| t.trim().parse().ok())
         };
         let oom_kills = std::fs::read_to_string(memory.join("memory.oom_control"))
             .ok()

@@ -331,7 +331,9 @@ impl ScenarioFile {
         };
         let source_endpoint = check_endpoint(
             "source.endpoint",
-            self.source.endpoint.unwrap_or_else(|| DEFAULT_ENDPOINT.into()),
+            self.source
+                .endpoint
+                .unwrap_or_else(|| DEFAULT_ENDPOINT.into()),
         )?;
         if !self.transfer.checkpoint_dir.is_absolute() {
             return Err(format!(

@@ -6,7 +6,11 @@ use serde::Deserialize;
 use std::path::Path;
 
 /// Applies `assignments` to the scenario `text` (already known to parse).
-pub fn apply(path: &Path, text: &str, assignments: &[String]) -> Result<ScenarioFile, ScenarioError> {
+pub fn apply(
+    path: &Path,
+    text: &str,
+    assignments: &[String],
+) -> Result<ScenarioFile, ScenarioError> {
     let error = |assignment: &str, message: String| ScenarioError::Override {
         path: path.to_path_buf(),
         assignment: assignment.to_string(),
@@ -18,9 +22,12 @@ pub fn apply(path: &Path, text: &str, assignments: &[String]) -> Result<Scenario
     })?;
     let mut file = None;
     for assignment in assignments {
-        let (key, raw_value) = assignment
-            .split_once('=')
-            .ok_or_else(|| error(assignment, "expected key=value, e.g. restore.pause_ms=0".into()))?;
+        let (key, raw_value) = assignment.split_once('=').ok_or_else(|| {
+            error(
+                assignment,
+                "expected key=value, e.g. restore.pause_ms=0".into(),
+            )
+        })?;
         set(&mut table, key.trim(), parse_value(raw_value.trim()))
             .map_err(|message| error(assignment, message))?;
         let parsed = ScenarioFile::deserialize(toml::Value::Table(table.clone()))
@@ -41,7 +48,9 @@ fn parse_value(raw: &str) -> toml::Value {
 fn set(table: &mut toml::Table, key: &str, value: toml::Value) -> Result<(), String> {
     let parts: Vec<&str> = key.split('.').collect();
     if key.is_empty() || parts.iter().any(|p| p.is_empty()) {
-        return Err(format!("'{key}' is not a key: use dotted names like checkpoint.pause_ms"));
+        return Err(format!(
+            "'{key}' is not a key: use dotted names like checkpoint.pause_ms"
+        ));
     }
     let (last, parents) = parts.split_last().ok_or("empty key")?;
     let mut current = table;

@@ -1,0 +1,216 @@
+//! Each rule on a synthetic series, and the order when several fire.
+
+use super::*;
+use crate::record::{OpRecord, Outcome, Phase, SampleRow};
+
+const MIB: u64 = 1 << 20;
+
+fn restore(t_ms: f64, latency_ms: f64, outcome: Outcome, error: &str) -> OpRecord {
+    OpRecord {
+        run_id: "r".into(),
+        phase: Phase::Restore,
+        index: 0,
+        container: "c".into(),
+        container_id: String::new(),
+        source_host: String::new(),
+        target_host: String::new(),
+        started_at: String::new(),
+        start_ms: t_ms - latency_ms,
+        end_ms: t_ms,
+        latency_ms,
+        bytes: None,
+        outcome,
+        error: error.into(),
+        seq_before: None,
+        seq_after: None,
+        service_gap_ms: None,
+    }
+}
+
+fn ok(t_ms: f64, latency_ms: f64) -> OpRecord {
+    restore(t_ms, latency_ms, Outcome::Ok, "")
+}
+
+fn sample(t_ms: f64) -> SampleRow {
+    SampleRow {
+        t_ms,
+        phase: "restore".into(),
+        mem_available_bytes: 8 << 30,
+        ..Default::default()
+    }
+}
+
+fn detector() -> Detector {
+    Detector::new(CollapseRules::default(), None, 512 * MIB)
+}
+
+#[test]
+fn knee_fires_after_consecutive_slow_restores() {
+    let mut d = detector();
+    // Baseline: 10 restores around 200 ms (median 200), factor 4 -> limit 800 ms.
+    for i in 0..10 {
+        assert!(d
+            .on_op(&ok(i as f64 * 300.0, 190.0 + (i % 3) as f64 * 10.0))
+            .is_empty());
+    }
+    assert!(d.on_op(&ok(4000.0, 900.0)).is_empty());
+    assert!(
+        d.on_op(&ok(5000.0, 300.0)).is_empty(),
+        "one fast restore resets the streak"
+    );
+    assert!(d.on_op(&ok(6000.0, 900.0)).is_empty());
+    assert!(d.on_op(&ok(7000.0, 950.0)).is_empty());
+    let fired = d.on_op(&ok(8000.0, 1000.0));
+    assert_eq!(fired.len(), 1);
+    assert_eq!(fired[0].rule, Rule::RestoreKnee);
+    assert_eq!(fired[0].at_restore, 15);
+    assert!(
+        fired[0].detail.contains("median 200 ms"),
+        "{}",
+        fired[0].detail
+    );
+    assert!(d.on_op(&ok(9000.0, 2000.0)).is_empty(), "a rule fires once");
+}
+
+#[test]
+fn no_knee_while_latency_is_flat() {
+    let mut d = detector();
+    for i in 0..200 {
+        assert!(d.on_op(&ok(i as f64, 200.0 + (i % 7) as f64)).is_empty());
+    }
+    assert_eq!(d.verdict().point, None);
+}
+
+#[test]
+fn psi_fires_above_threshold_only_during_restore() {
+    let mut d = detector();
+    let mut s = sample(10.0);
+    s.psi_memory_full_avg10 = 50.0;
+    s.phase = "checkpoint".into();
+    assert!(
+        d.on_sample(&s).is_empty(),
+        "pressure before the restore phase is not the target's"
+    );
+    s.phase = "restore".into();
+    s.psi_memory_full_avg10 = 20.0;
+    assert!(
+        d.on_sample(&s).is_empty(),
+        "at the threshold is not above it"
+    );
+    s.psi_memory_full_avg10 = 20.5;
+    let fired = d.on_sample(&s);
+    assert_eq!(fired[0].rule, Rule::PsiMemory);
+    assert!(fired[0].detail.contains("20.5%"));
+}
+
+#[test]
+fn swap_share_uses_the_target_budget() {
+    let budget = TargetBudget {
+        memory_bytes: 512 * MIB,
+        swap_bytes: 100 * MIB,
+    };
+    let mut d = Detector::new(CollapseRules::default(), Some(budget), 0);
+    let mut s = sample(1.0);
+    s.target_swap_bytes = Some(90 * MIB);
+    assert!(d.on_sample(&s).is_empty());
+    s.target_swap_bytes = Some(91 * MIB);
+    let fired = d.on_sample(&s);
+    assert_eq!(fired[0].rule, Rule::SwapShare);
+    assert!(
+        fired[0].detail.contains("91 MiB of 100 MiB"),
+        "{}",
+        fired[0].detail
+    );
+}
+
+#[test]
+fn swap_share_without_budget_uses_the_machine_swap() {
+    let mut d = detector();
+    let mut s = sample(1.0);
+    s.swap_used_bytes = 95 * MIB;
+    s.swap_total_bytes = 100 * MIB;
+    assert_eq!(d.on_sample(&s)[0].rule, Rule::SwapShare);
+}
+
+#[test]
+fn sampler_lag_fires() {
+    let mut d = detector();
+    let mut s = sample(1.0);
+    s.lag_ms = 1999.0;
+    assert!(d.on_sample(&s).is_empty());
+    s.lag_ms = 2500.0;
+    assert_eq!(d.on_sample(&s)[0].rule, Rule::SamplerLag);
+}
+
+#[test]
+fn timeout_and_engine_down_fire_on_restores() {
+    let mut d = detector();
+    d.on_op(&ok(1.0, 100.0));
+    let fired = d.on_op(&restore(
+        200_000.0,
+        120_000.0,
+        Outcome::Timeout,
+        "no answer",
+    ));
+    assert_eq!(fired[0].rule, Rule::OpTimeout);
+    assert_eq!(fired[0].at_restore, 2);
+    let fired = d.on_op(&restore(
+        200_100.0,
+        1.0,
+        Outcome::Failed,
+        "engine 'unix:///x' is not reachable: connection refused",
+    ));
+    assert_eq!(fired[0].rule, Rule::EngineDown);
+    let fired = d.on_op(&restore(200_200.0, 1.0, Outcome::Failed, "criu failed"));
+    assert!(
+        fired.is_empty(),
+        "a plain failed restore is not a collapse signal by itself"
+    );
+}
+
+#[test]
+fn engine_death_and_oom_kills_fire() {
+    let mut d = detector();
+    let mut s = sample(1.0);
+    s.target_oom_kills = Some(0);
+    assert!(d.on_sample(&s).is_empty());
+    s.target_oom_kills = Some(2);
+    let fired = d.on_sample(&s);
+    assert_eq!(fired[0].rule, Rule::OomKill);
+    assert!(fired[0].detail.contains("2 OOM kill"));
+    let fired = d.on_engine_death(5.0, "dockerd gone".into());
+    assert_eq!(fired[0].rule, Rule::EngineDown);
+}
+
+#[test]
+fn host_floor_fires_in_any_phase() {
+    let mut d = detector();
+    let mut s = sample(1.0);
+    s.phase = "launch".into();
+    s.mem_available_bytes = 100 * MIB;
+    assert_eq!(d.on_sample(&s)[0].rule, Rule::HostFloor);
+}
+
+#[test]
+fn first_firing_defines_the_point_and_all_are_kept_in_order() {
+    let mut d = detector();
+    d.on_op(&ok(1.0, 100.0));
+    let mut s = sample(100.0);
+    s.lag_ms = 5000.0;
+    s.psi_memory_full_avg10 = 80.0;
+    let fired = d.on_sample(&s);
+    assert_eq!(fired.len(), 2);
+    d.on_engine_death(200.0, "gone".into());
+    let verdict = d.into_verdict();
+    let point = verdict.point.clone().expect("a collapse point");
+    assert_eq!(point.rule, Rule::PsiMemory);
+    assert_eq!(point.at_restore, 2);
+    let rules: Vec<Rule> = verdict.firings.iter().map(|f| f.rule).collect();
+    assert_eq!(
+        rules,
+        vec![Rule::PsiMemory, Rule::SamplerLag, Rule::EngineDown]
+    );
+    assert!(verdict
+        .describe(1)
+        .starts_with("collapse at restore 2: memory pressure"));
+}

@@ -1,0 +1,257 @@
+//! Scenario parsing, defaults and every validation error.
+
+use super::*;
+
+fn parse(text: &str) -> Result<Scenario, ScenarioError> {
+    Scenario::parse(Path::new("test.toml"), text, &[])
+}
+
+fn error_of(text: &str) -> String {
+    match parse(text) {
+        Ok(_) => panic!("expected an error for:\n{text}"),
+        Err(e) => e.to_string(),
+    }
+}
+
+#[test]
+fn minimal_scenario_gets_documented_defaults() {
+    let s = parse("name = \"x\"\ncontainers = 5\n").expect("valid");
+    assert_eq!(s.containers, 5);
+    assert_eq!(s.warmup, Duration::from_secs(2));
+    assert_eq!(s.op_timeout, Duration::from_secs(120));
+    assert_eq!(s.checkpoint.concurrency, 1);
+    assert_eq!(s.checkpoint.pause, Duration::ZERO);
+    assert_eq!(s.restore.concurrency, 1);
+    assert_eq!(s.workload_memory_mib, 0);
+    assert_eq!(s.log_interval, Duration::from_millis(1000));
+    assert_eq!(s.source_endpoint, DEFAULT_ENDPOINT);
+    assert_eq!(s.target, TargetSpec::Endpoint(DEFAULT_ENDPOINT.into()));
+    assert_eq!(s.transfer_mode, TransferMode::Copy);
+    assert_eq!(
+        s.checkpoint_dir,
+        PathBuf::from("/var/lib/migbench/checkpoints")
+    );
+    assert_eq!(s.sample_interval, Duration::from_millis(200));
+    assert_eq!(s.guard_policy, GuardPolicy::Stop);
+    assert_eq!(s.host_min_available_mib, 512);
+    assert_eq!(s.collapse, CollapseRules::default());
+}
+
+#[test]
+fn full_scenario_parses() {
+    let s = parse(
+        r#"
+name = "lab-400"
+containers = 400
+warmup_s = 5
+timeout_s = 30
+[checkpoint]
+concurrency = 2
+pause_ms = 2000
+[restore]
+concurrency = 4
+pause_ms = 1000
+[workload]
+memory_mib = 16
+log_interval_ms = 500
+[source]
+endpoint = "unix:///var/run/docker.sock"
+[target]
+emulate = { memory = "2GiB", swap = "1536MiB", cpus = 4 }
+[transfer]
+mode = "shared-dir"
+checkpoint_dir = "/srv/nfs"
+[sampler]
+interval_ms = 100
+[collapse]
+knee_factor = 3.5
+knee_baseline = 20
+knee_consecutive = 5
+psi_memory_full_pct = 15.0
+swap_share_pct = 80.0
+sampler_lag_ms = 1000
+[guard]
+policy = "observe"
+host_min_available_mib = 256
+"#,
+    )
+    .expect("valid");
+    assert_eq!(s.restore.concurrency, 4);
+    assert_eq!(s.checkpoint.pause, Duration::from_secs(2));
+    assert_eq!(s.transfer_mode, TransferMode::SharedDir);
+    assert_eq!(s.guard_policy, GuardPolicy::Observe);
+    match s.target {
+        TargetSpec::Emulated(b) => {
+            assert_eq!(b.memory.as_u64(), 2 << 30);
+            assert_eq!(b.swap.as_u64(), 1536 << 20);
+            assert_eq!(b.cpus, Some(4.0));
+        }
+        other => panic!("expected an emulated target, got {other:?}"),
+    }
+    assert_eq!(s.collapse.knee_baseline.get(), 20);
+}
+
+#[test]
+fn malformed_toml_names_file_line_and_column() {
+    let e = error_of("name = \"x\"\ncontainers = = 3\n");
+    assert!(e.contains("test.toml"), "{e}");
+    assert!(e.contains("line 2"), "{e}");
+    assert!(e.contains("column"), "{e}");
+}
+
+#[test]
+fn unknown_key_is_rejected_with_the_known_ones() {
+    let e = error_of("name = \"x\"\ncontainers = 3\ncontainer_count = 4\n");
+    assert!(e.contains("unknown field `container_count`"), "{e}");
+    assert!(e.contains("line 3"), "{e}");
+    assert!(e.contains("`containers`"), "{e}");
+}
+
+#[test]
+fn unknown_key_in_a_section_is_rejected() {
+    let e = error_of("name = \"x\"\ncontainers = 3\n[restore]\nparallel = 2\n");
+    assert!(e.contains("unknown field `parallel`"), "{e}");
+    assert!(e.contains("line 4"), "{e}");
+}
+
+#[test]
+fn zero_containers_gives_the_allowed_range() {
+    let e = error_of("name = \"x\"\ncontainers = 0\n");
+    assert!(e.contains("line 2"), "{e}");
+    assert!(e.contains("containers"), "{e}");
+    assert!(e.contains("from 1 to 10000, got 0"), "{e}");
+}
+
+#[test]
+fn every_range_is_checked() {
+    let cases = [
+        ("containers = 10001", "from 1 to 10000"),
+        ("containers = -1", "got -1"),
+        ("warmup_s = 3601", "from 0 to 3600"),
+        ("timeout_s = 0", "from 1 to 3600"),
+        ("[checkpoint]\nconcurrency = 0", "from 1 to 256"),
+        ("[restore]\nconcurrency = 257", "from 1 to 256"),
+        ("[restore]\npause_ms = 600001", "from 0 to 600000"),
+        ("[workload]\nmemory_mib = 65537", "from 0 to 65536"),
+        ("[workload]\nlog_interval_ms = 5", "from 10 to 60000"),
+        ("[sampler]\ninterval_ms = 1", "from 20 to 60000"),
+        ("[collapse]\nknee_factor = 1.0", "above 1"),
+        ("[collapse]\nknee_baseline = 2", "from 3 to 1000"),
+        ("[collapse]\npsi_memory_full_pct = 101.0", "from 0 to 100"),
+        ("[collapse]\nswap_share_pct = -5.0", "from 0 to 100"),
+        ("[guard]\npolicy = \"panic\"", "unknown variant `panic`"),
+        ("[transfer]\nmode = \"nfs\"", "unknown variant `nfs`"),
+    ];
+    for (snippet, expected) in cases {
+        let text = if snippet.starts_with('[') {
+            format!("name = \"x\"\ncontainers = 3\n{snippet}\n")
+        } else {
+            format!(
+                "name = \"x\"\n{}\n{snippet}\n",
+                if snippet.starts_with("containers") {
+                    ""
+                } else {
+                    "containers = 3"
+                }
+            )
+        };
+        let e = error_of(&text);
+        assert!(e.contains(expected), "{snippet}: {e}");
+        assert!(e.contains("line"), "{snippet}: {e}");
+    }
+}
+
+#[test]
+fn bad_names_are_rejected() {
+    for name in ["", "a b", "../x", "x/y", &"n".repeat(65)] {
+        let e = error_of(&format!("name = \"{name}\"\ncontainers = 1\n"));
+        assert!(e.contains("letters, digits"), "{name}: {e}");
+    }
+}
+
+#[test]
+fn missing_required_fields_are_named() {
+    assert!(error_of("containers = 3\n").contains("missing field `name`"));
+    assert!(error_of("name = \"x\"\n").contains("missing field `containers`"));
+}
+
+#[test]
+fn cross_field_errors_name_the_field() {
+    let e = error_of(
+        "name = \"x\"\ncontainers = 1\n[target]\nendpoint = \"unix:///a\"\nemulate = { memory = \"1GiB\" }\n",
+    );
+    assert!(e.contains("either 'endpoint' or 'emulate'"), "{e}");
+    let e = error_of("name = \"x\"\ncontainers = 1\n[source]\nendpoint = \"docker.sock\"\n");
+    assert!(
+        e.contains("source.endpoint") && e.contains("'docker.sock'"),
+        "{e}"
+    );
+    let e = error_of("name = \"x\"\ncontainers = 1\n[transfer]\ncheckpoint_dir = \"rel/dir\"\n");
+    assert!(
+        e.contains("transfer.checkpoint_dir") && e.contains("absolute"),
+        "{e}"
+    );
+    let e = error_of("name = \"x\"\ncontainers = 1\n[target]\nemulate = { memory = \"1MiB\" }\n");
+    assert!(e.contains("target.emulate.memory"), "{e}");
+    let e = error_of(
+        "name = \"x\"\ncontainers = 1\n[target]\nemulate = { memory = \"1GiB\", cpus = 0 }\n",
+    );
+    assert!(e.contains("target.emulate.cpus"), "{e}");
+}
+
+#[test]
+fn overrides_apply_and_are_recorded() {
+    let base = "name = \"x\"\ncontainers = 3\n[checkpoint]\npause_ms = 2000\n";
+    let overrides = vec![
+        "checkpoint.pause_ms=0".to_string(),
+        "restore.concurrency=4".to_string(),
+        "containers=7".to_string(),
+        "target.emulate={ memory = \"1GiB\", swap = \"1GiB\" }".to_string(),
+    ];
+    let s = Scenario::parse(Path::new("t.toml"), base, &overrides).expect("valid");
+    assert_eq!(s.checkpoint.pause, Duration::ZERO);
+    assert_eq!(s.restore.concurrency, 4);
+    assert_eq!(s.containers, 7);
+    assert!(matches!(s.target, TargetSpec::Emulated(_)));
+    assert!(s.source_text.contains("# --set restore.concurrency=4"));
+}
+
+#[test]
+fn bad_overrides_name_the_assignment() {
+    let base = "name = \"x\"\ncontainers = 3\n";
+    let bad = |o: &str| {
+        Scenario::parse(Path::new("t.toml"), base, &[o.to_string()])
+            .expect_err("invalid override")
+            .to_string()
+    };
+    assert!(bad("containers").contains("expected key=value"));
+    assert!(bad("containers=0").contains("'containers=0'"));
+    assert!(bad("containers=0").contains("from 1 to 10000"));
+    assert!(bad("restore.paralel=2").contains("unknown field `paralel`"));
+    assert!(bad("name.x=1").contains("'name' is not a table"));
+}
+
+#[test]
+fn recorded_scenarios_round_trip_with_their_overrides() {
+    let dir = tempfile::tempdir().expect("tempdir");
+    let base = "name = \"x\"\ncontainers = 3\n";
+    let s = Scenario::parse(Path::new("t.toml"), base, &["containers=9".into()]).expect("valid");
+    let path = dir.path().join("scenario.toml");
+    std::fs::write(&path, &s.source_text).expect("write");
+    let again = Scenario::load_recorded(&path).expect("recorded scenario parses");
+    assert_eq!(again.containers, 9);
+}
+
+#[test]
+fn shipped_scenarios_are_valid() {
+    let dir = Path::new(env!("CARGO_MANIFEST_DIR")).join("scenarios");
+    let mut count = 0;
+    for entry in std::fs::read_dir(&dir).expect("scenarios/") {
+        let path = entry.expect("entry").path();
+        if path.extension().is_some_and(|e| e == "toml") {
+            Scenario::load(&path, &[]).unwrap_or_else(|e| panic!("{e}"));
+            count += 1;
+        }
+    }
+    assert!(count >= 5, "expected smoke, 10, 100, 300, 400");
+}

@@ -1,0 +1,133 @@
+//! Bad input gets a specific error and a non-zero exit, and leaves nothing behind.
+
+mod common;
+
+use common::{migbench, scenario};
+use predicates::prelude::*;
+
+#[test]
+fn malformed_toml_is_reported_with_file_and_line() {
+    let _engine = common::engine_lock();
+    let dir = tempfile::tempdir().expect("tempdir");
+    let file = scenario(dir.path(), "broken", "name = \"x\"\ncontainers = [3\n");
+    migbench()
+        .args(["run"])
+        .arg(&file)
+        .arg("--results")
+        .arg(dir.path().join("results"))
+        .assert()
+        .code(2)
+        .stderr(predicate::str::contains("broken.toml"))
+        .stderr(predicate::str::contains("line 2"));
+    assert!(
+        !dir.path().join("results").exists(),
+        "no run directory for bad input"
+    );
+}
+
+#[test]
+fn unknown_key_is_reported() {
+    let _engine = common::engine_lock();
+    let dir = tempfile::tempdir().expect("tempdir");
+    let file = scenario(
+        dir.path(),
+        "typo",
+        "name = \"x\"\ncontainers = 3\n[restore]\nconcurency = 2\n",
+    );
+    migbench()
+        .arg("run")
+        .arg(&file)
+        .assert()
+        .code(2)
+        .stderr(predicate::str::contains("typo.toml"))
+        .stderr(predicate::str::contains("unknown field `concurency`"))
+        .stderr(predicate::str::contains("line 4"));
+}
+
+#[test]
+fn zero_containers_is_reported_with_the_range() {
+    let _engine = common::engine_lock();
+    let dir = tempfile::tempdir().expect("tempdir");
+    let file = scenario(dir.path(), "zero", "name = \"x\"\ncontainers = 0\n");
+    migbench()
+        .arg("run")
+        .arg(&file)
+        .assert()
+        .code(2)
+        .stderr(predicate::str::contains("from 1 to 10000, got 0"));
+}
+
+#[test]
+fn missing_scenario_file_is_named() {
+    let _engine = common::engine_lock();
+    migbench()
+        .args(["run", "/nonexistent/scenario.toml"])
+        .assert()
+        .code(2)
+        .stderr(predicate::str::contains("'/nonexistent/scenario.toml'"));
+}
+
+#[test]
+fn bad_override_is_named() {
+    let _engine = common::engine_lock();
+    migbench()
+        .args([
+            "run",
+            "scenarios/smoke.toml",
+            "--set",
+            "restore.concurrency=0",
+        ])
+        .assert()
+        .code(2)
+        .stderr(predicate::str::contains("--set 'restore.concurrency=0'"))
+        .stderr(predicate::str::contains("from 1 to 256"));
+}
+
+#[test]
+fn unreachable_source_engine_is_an_environment_error() {
+    let _engine = common::engine_lock();
+    let dir = tempfile::tempdir().expect("tempdir");
+    let file = scenario(
+        dir.path(),
+        "nosource",
+        "name = \"x\"\ncontainers = 2\n[source]\nendpoint = \"unix:///nonexistent/docker.sock\"\n",
+    );
+    migbench()
+        .arg("run")
+        .arg(&file)
+        .arg("--results")
+        .arg(dir.path().join("results"))
+        .assert()
+        .code(3)
+        .stderr(predicate::str::contains("unix:///nonexistent/docker.sock"))
+        .stderr(predicate::str::contains("not reachable"))
+        .stderr(predicate::str::contains("provision.sh"));
+    common::assert_nothing_left_behind();
+}
+
+#[test]
+fn target_engine_that_does_not_answer_is_reported_and_nothing_is_left() {
+    let _engine = common::engine_lock();
+    let dir = tempfile::tempdir().expect("tempdir");
+    // A socket file that nothing listens on.
+    let socket = dir.path().join("dead.sock");
+    drop(std::os::unix::net::UnixListener::bind(&socket).expect("bind"));
+    let file = scenario(
+        dir.path(),
+        "deadtarget",
+        &format!(
+            "name = \"x\"\ncontainers = 2\n[target]\nendpoint = \"unix://{}\"\n",
+            socket.display()
+        ),
+    );
+    migbench()
+        .arg("run")
+        .arg(&file)
+        .arg("--results")
+        .arg(dir.path().join("results"))
+        .assert()
+        .code(3)
+        .stderr(predicate::str::contains("target engine"))
+        .stderr(predicate::str::contains(socket.display().to_string()));
+    common::assert_nothing_left_behind();
+}

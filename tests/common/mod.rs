@@ -1,0 +1,134 @@
+//! Helpers for the integration tests, which drive the real `migbench` binary
+//! against the real Docker engine and CRIU (provisioned by scripts/provision.sh).
+#![allow(dead_code)]
+
+use assert_cmd::Command;
+use std::path::{Path, PathBuf};
+
+pub const ENGINE: &str = "unix:///var/run/docker.sock";
+
+/// The migbench binary, with CRIU 4.x first on PATH.
+pub fn migbench() -> Command {
+    let mut cmd = Command::cargo_bin("migbench").expect("the migbench binary is built");
+    cmd.env(
+        "PATH",
+        format!(
+            "/usr/local/sbin:{}",
+            std::env::var("PATH").unwrap_or_default()
+        ),
+    );
+    cmd.timeout(std::time::Duration::from_secs(900));
+    cmd
+}
+
+/// Writes a scenario file into `dir`.
+pub fn scenario(dir: &Path, name: &str, body: &str) -> PathBuf {
+    let path = dir.join(format!("{name}.toml"));
+    std::fs::write(&path, body).expect("write scenario");
+    path
+}
+
+/// The single run directory created under `results`.
+pub fn run_dir(results: &Path) -> PathBuf {
+    let dirs: Vec<PathBuf> = std::fs::read_dir(results)
+        .expect("results dir")
+        .map(|e| e.expect("entry").path())
+        .filter(|p| p.is_dir())
+        .collect();
+    assert_eq!(
+        dirs.len(),
+        1,
+        "expected one run directory in {results:?}: {dirs:?}"
+    );
+    dirs.into_iter().next().expect("one run dir")
+}
+
+/// Names of containers on the default engine carrying migbench's run label.
+pub fn leftover_containers() -> Vec<String> {
+    let out = std::process::Command::new("docker")
+        .args([
+            "-H",
+            ENGINE,
+            "ps",
+            "-a",
+            "--filter",
+            "label=io.migbench.run",
+            "--format",
+            "{{.Names}}",
+        ])
+        .output()
+        .expect("docker ps");
+    assert!(
+        out.status.success(),
+        "docker ps failed: {}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    String::from_utf8_lossy(&out.stdout)
+        .lines()
+        .map(str::to_string)
+        .collect()
+}
+
+/// Asserts that no container, emulated host, cgroup, swap file or mount of
+/// migbench is left on the machine.
+pub fn assert_nothing_left_behind() {
+    assert_eq!(
+        leftover_containers(),
+        Vec::<String>::new(),
+        "containers left behind"
+    );
+    let hosts: Vec<_> = std::fs::read_dir("/var/lib/migbench/hosts")
+        .map(|d| d.flatten().map(|e| e.path()).collect())
+        .unwrap_or_default();
+    assert!(hosts.is_empty(), "host state left behind: {hosts:?}");
+    for hierarchy in std::fs::read_dir("/sys/fs/cgroup")
+        .expect("cgroup fs")
+        .flatten()
+    {
+        let leftovers: Vec<_> = std::fs::read_dir(hierarchy.path())
+            .map(|d| {
+                d.flatten()
+                    .filter(|e| e.file_name().to_string_lossy().starts_with("migbench-"))
+                    .map(|e| e.path())
+                    .collect()
+            })
+            .unwrap_or_default();
+        assert!(leftovers.is_empty(), "cgroups left behind: {leftovers:?}");
+    }
+    let swaps = std::fs::read_to_string("/proc/swaps").expect("/proc/swaps");
+    assert!(
+        !swaps.contains("/var/lib/migbench/"),
+        "swap left on: {swaps}"
+    );
+    let mounts = std::fs::read_to_string("/proc/self/mountinfo").expect("mountinfo");
+    assert!(
+        !mounts.contains("/run/migbench/") && !mounts.contains("/var/lib/migbench/"),
+        "mounts left"
+    );
+    let checkpoints: Vec<_> = std::fs::read_dir("/var/lib/migbench/checkpoints")
+        .map(|d| d.flatten().map(|e| e.path()).collect())
+        .unwrap_or_default();
+    assert!(
+        checkpoints.is_empty(),
+        "checkpoints left behind: {checkpoints:?}"
+    );
+}
+
+/// Rows of a run's ops.csv.
+pub fn ops(run_dir: &Path) -> Vec<migbench::record::OpRecord> {
+    migbench::record::read_rows(&run_dir.join("ops.csv"))
+        .expect("ops.csv reads")
+        .rows
+}
+
+pub fn summary(run_dir: &Path) -> serde_json::Value {
+    let text = std::fs::read_to_string(run_dir.join("summary.json")).expect("summary.json");
+    serde_json::from_str(&text).expect("summary.json parses")
+}
+
+/// Serializes the real-engine tests of one test binary: they share the
+/// machine's engine, cgroups and swap, and check that nothing is left behind.
+pub fn engine_lock() -> std::sync::MutexGuard<'static, ()> {
+    static LOCK: std::sync::Mutex<()> = std::sync::Mutex::new(());
+    LOCK.lock().unwrap_or_else(|poisoned| poisoned.into_inner())
+}

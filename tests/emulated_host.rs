@@ -1,0 +1,227 @@
+//! Emulated hosts on the real machine: budget files, charging, teardown, and
+//! migration from the default engine to an emulated host in both transfer modes.
+
+mod common;
+
+use common::{migbench, ops, run_dir, scenario, summary};
+use migbench::record::{Outcome, Phase};
+use std::path::Path;
+
+fn read(path: &str) -> String {
+    std::fs::read_to_string(path)
+        .unwrap_or_else(|e| panic!("{path}: {e}"))
+        .trim()
+        .to_string()
+}
+
+#[test]
+fn host_up_holds_the_budget_charges_containers_and_down_leaves_nothing() {
+    let _engine = common::engine_lock();
+    let name = "it-budget";
+    migbench()
+        .args([
+            "host", "up", name, "--memory", "256MiB", "--swap", "128MiB", "--cpus", "0.5",
+        ])
+        .assert()
+        .success();
+    let cg = format!("/sys/fs/cgroup/memory/migbench-{name}");
+    assert_eq!(
+        read(&format!("{cg}/memory.limit_in_bytes")),
+        (256u64 << 20).to_string()
+    );
+    assert_eq!(
+        read(&format!("{cg}/memory.memsw.limit_in_bytes")),
+        (384u64 << 20).to_string()
+    );
+    assert_eq!(
+        read(&format!(
+            "/sys/fs/cgroup/cpu/migbench-{name}/cpu.cfs_quota_us"
+        )),
+        "50000"
+    );
+    migbench()
+        .args(["host", "ls"])
+        .assert()
+        .success()
+        .stdout(predicates::str::contains(name));
+
+    // The daemon itself is charged to the budget...
+    let procs = read(&format!("{cg}/cgroup.procs"));
+    let comms: Vec<String> = procs
+        .lines()
+        .map(|p| read(&format!("/proc/{p}/comm")))
+        .collect();
+    assert!(comms.iter().any(|c| c == "dockerd"), "{comms:?}");
+    // ...and so is a container started on it.
+    let endpoint = format!("unix:///run/migbench/{name}/docker.sock");
+    migbench()
+        .args(["image", "build", "--endpoint", &endpoint])
+        .assert()
+        .success();
+    let image = String::from_utf8(
+        std::process::Command::new("docker")
+            .args([
+                "-H",
+                &endpoint,
+                "images",
+                "--format",
+                "{{.Repository}}:{{.Tag}}",
+            ])
+            .output()
+            .expect("docker images")
+            .stdout,
+    )
+    .expect("utf8");
+    let image = image
+        .lines()
+        .next()
+        .expect("the workload image")
+        .to_string();
+    let run = std::process::Command::new("docker")
+        .args([
+            "-H",
+            &endpoint,
+            "run",
+            "-d",
+            "--network",
+            "none",
+            &image,
+            "/workload",
+            "--memory-mib",
+            "8",
+        ])
+        .output()
+        .expect("docker run");
+    assert!(
+        run.status.success(),
+        "{}",
+        String::from_utf8_lossy(&run.stderr)
+    );
+    let id = String::from_utf8_lossy(&run.stdout).trim().to_string();
+    std::thread::sleep(std::time::Duration::from_millis(500));
+    let usage: u64 = read(&format!("{cg}/{id}/memory.usage_in_bytes"))
+        .parse()
+        .expect("usage");
+    assert!(
+        usage > 8 << 20,
+        "the container's 8 MiB are charged under the host: {usage}"
+    );
+
+    migbench().args(["host", "down", name]).assert().success();
+    assert!(!Path::new(&cg).exists());
+    assert!(
+        !Path::new(&format!("/run/migbench/{name}")).exists(),
+        "socket dir removed"
+    );
+    assert!(
+        !Path::new(&format!("/sys/class/net/mb-{name}")).exists(),
+        "bridge removed"
+    );
+    assert!(
+        std::process::Command::new("pgrep")
+            .args(["-f", &format!("migbench/hosts/{name}")])
+            .output()
+            .map(|o| o.stdout.is_empty())
+            .unwrap_or(true),
+        "no daemon left"
+    );
+    common::assert_nothing_left_behind();
+}
+
+#[test]
+fn host_down_of_an_unknown_host_is_an_error() {
+    let _engine = common::engine_lock();
+    migbench()
+        .args(["host", "down", "nosuchhost"])
+        .assert()
+        .code(2)
+        .stderr(predicates::str::contains("no emulated host 'nosuchhost'"));
+}
+
+fn migrate_five(mode: &str) {
+    let _engine = common::engine_lock();
+    let dir = tempfile::tempdir().expect("tempdir");
+    let file = scenario(
+        dir.path(),
+        mode,
+        &format!(
+            r#"name = "five-{mode}"
+containers = 5
+warmup_s = 1
+[checkpoint]
+concurrency = 2
+[restore]
+concurrency = 2
+[workload]
+memory_mib = 4
+log_interval_ms = 200
+[target]
+emulate = {{ memory = "512MiB", swap = "256MiB", cpus = 1 }}
+[transfer]
+mode = "{mode}"
+"#
+        ),
+    );
+    let results = dir.path().join("results");
+    let output = migbench()
+        .arg("run")
+        .arg(&file)
+        .arg("--results")
+        .arg(&results)
+        .output()
+        .expect("runs");
+    assert_eq!(
+        output.status.code(),
+        Some(0),
+        "{}\n{}",
+        String::from_utf8_lossy(&output.stdout),
+        String::from_utf8_lossy(&output.stderr)
+    );
+    let run = run_dir(&results);
+    let rows = ops(&run);
+    let image: Vec<_> = rows.iter().filter(|r| r.phase == Phase::Image).collect();
+    assert_eq!(image.len(), 1, "the image phase is recorded once");
+    assert!(image[0].outcome.is_ok() && image[0].bytes.expect("image bytes") > 100_000);
+    let transfers: Vec<_> = rows.iter().filter(|r| r.phase == Phase::Transfer).collect();
+    if mode == "copy" {
+        assert_eq!(transfers.len(), 5);
+        assert!(transfers
+            .iter()
+            .all(|t| t.outcome == Outcome::Ok && t.bytes.unwrap_or(0) > 4 << 20));
+    } else {
+        assert!(transfers.is_empty(), "shared-dir copies nothing");
+    }
+    let verified = rows
+        .iter()
+        .filter(|r| r.phase == Phase::Verify && r.outcome.is_ok())
+        .filter(|r| r.seq_after == r.seq_before.map(|s| s + 1))
+        .count();
+    assert_eq!(verified, 5, "every counter continued");
+    assert!(rows.iter().all(|r| r.target_host.starts_with("emulated:")));
+    let summary = summary(&run);
+    assert_eq!(
+        summary["environment"]["target_budget"]["memory_bytes"],
+        512u64 << 20
+    );
+    let samples = std::fs::read_to_string(run.join("samples.csv")).expect("samples");
+    let header = samples.lines().next().expect("a header");
+    assert!(header.contains("target_memory_bytes"));
+    assert!(
+        samples
+            .lines()
+            .skip(1)
+            .any(|l| l.split(',').nth(17).is_some_and(|v| !v.is_empty())),
+        "the target's cgroup was sampled"
+    );
+    common::assert_nothing_left_behind();
+}
+
+#[test]
+fn migrates_five_containers_to_an_emulated_host_with_copy() {
+    migrate_five("copy");
+}
+
+#[test]
+fn migrates_five_containers_to_an_emulated_host_through_a_shared_dir() {
+    migrate_five("shared-dir");
+}
