@@ -1,0 +1,86 @@
+//! Sizes, colours and fonts shared by every chart.
+
+use plotters::prelude::*;
+use plotters::style::FontStyle;
+
+pub const SIZE: (u32, u32) = (1400, 800);
+pub const FONT: &str = "sans-serif";
+pub const TITLE_PX: u32 = 30;
+pub const LABEL_PX: u32 = 20;
+pub const AXIS_PX: u32 = 17;
+pub const LEGEND_PX: u32 = 17;
+
+pub const CHECKPOINT: RGBColor = RGBColor(31, 119, 180);
+pub const TRANSFER: RGBColor = RGBColor(44, 160, 44);
+pub const RESTORE: RGBColor = RGBColor(214, 39, 40);
+pub const MEMORY: RGBColor = RGBColor(31, 119, 180);
+pub const SWAP: RGBColor = RGBColor(255, 127, 14);
+pub const TARGET_MEMORY: RGBColor = RGBColor(148, 103, 189);
+pub const TARGET_SWAP: RGBColor = RGBColor(140, 86, 75);
+pub const COUNT: RGBColor = RGBColor(60, 60, 60);
+pub const CPU: RGBColor = RGBColor(44, 160, 44);
+pub const PSI_FULL: RGBColor = RGBColor(214, 39, 40);
+pub const PSI_SOME: RGBColor = RGBColor(255, 152, 150);
+pub const COLLAPSE: RGBColor = RGBColor(200, 0, 0);
+
+/// Light fills for the phase bands of the timeline.
+pub fn phase_fill(phase: crate::record::Phase) -> RGBAColor {
+    use crate::record::Phase;
+    let c = match phase {
+        Phase::Image => RGBColor(200, 200, 200),
+        Phase::Launch => RGBColor(188, 189, 34),
+        Phase::Checkpoint => CHECKPOINT,
+        Phase::Transfer => TRANSFER,
+        Phase::Restore => RESTORE,
+        Phase::Verify => RGBColor(127, 127, 127),
+    };
+    c.mix(0.10)
+}
+
+pub fn phase_color(phase: crate::record::Phase) -> RGBColor {
+    use crate::record::Phase;
+    match phase {
+        Phase::Checkpoint => CHECKPOINT,
+        Phase::Transfer => TRANSFER,
+        Phase::Restore => RESTORE,
+        _ => COUNT,
+    }
+}
+
+/// Embedded DejaVu Sans (see assets/DejaVuSans.LICENSE): no system font needed.
+static FONT_BYTES: &[u8] = include_bytes!("../../../assets/DejaVuSans.ttf");
+
+pub fn register_font() {
+    static ONCE: std::sync::Once = std::sync::Once::new();
+    ONCE.call_once(|| {
+        for style in [FontStyle::Normal, FontStyle::Bold] {
+            if plotters::style::register_font(FONT, style, FONT_BYTES).is_err() {
+                tracing::error!("the embedded chart font did not load");
+            }
+        }
+    });
+}
+
+pub fn title_font() -> TextStyle<'static> {
+    (FONT, TITLE_PX)
+        .into_font()
+        .style(FontStyle::Bold)
+        .color(&BLACK)
+}
+
+pub fn label_font() -> TextStyle<'static> {
+    (FONT, LABEL_PX).into_font().color(&BLACK)
+}
+
+pub fn axis_font() -> TextStyle<'static> {
+    (FONT, AXIS_PX).into_font().color(&BLACK)
+}
+
+pub fn legend_font() -> TextStyle<'static> {
+    (FONT, LEGEND_PX).into_font().color(&BLACK)
+}
+
+/// Any plotters error as text.
+pub fn err<E: std::fmt::Display>(e: E) -> String {
+    e.to_string()
+}

@@ -1,0 +1,279 @@
+//! Resource timeline: memory and swap (machine and target) with the restored
+//! count on a second axis above; CPU and memory pressure below; phases
+//! shaded, the collapse point marked and labelled with its cause.
+
+use super::style::{self, err};
+use super::{Chart, RunData};
+use crate::record::{Phase, SampleRow};
+use plotters::coord::Shift;
+use plotters::prelude::*;
+use plotters::style::text_anchor::{HPos, Pos, VPos};
+
+pub struct Timeline<'a>(pub RunData<'a>);
+
+const GIB: f64 = 1024.0 * 1024.0 * 1024.0;
+
+type Pick = fn(&SampleRow) -> Option<f64>;
+
+impl Timeline<'_> {
+    fn phase_spans(&self) -> Vec<(Phase, f64, f64)> {
+        Phase::ALL
+            .iter()
+            .filter_map(|&phase| {
+                let ops = self.0.ops(phase);
+                let start = ops
+                    .iter()
+                    .map(|op| op.start_ms)
+                    .fold(f64::INFINITY, f64::min);
+                let end = ops.iter().map(|op| op.end_ms).fold(0.0, f64::max);
+                (start.is_finite() && end >= start).then_some((phase, start / 1000.0, end / 1000.0))
+            })
+            .collect()
+    }
+
+    fn t_max(&self) -> f64 {
+        let samples = self.0.series.samples.iter().map(|s| s.t_ms);
+        let ops = self.0.series.ops.iter().map(|op| op.end_ms);
+        samples.chain(ops).fold(1000.0, f64::max) / 1000.0
+    }
+
+    fn collapse(&self) -> Option<(f64, String)> {
+        let p = self.0.summary.collapse.point.as_ref()?;
+        Some((
+            p.t_ms / 1000.0,
+            format!("collapse at restore {}: {}", p.at_restore, p.rule.as_str()),
+        ))
+    }
+
+    fn memory_panel<DB: DrawingBackend>(&self, area: &DrawingArea<DB, Shift>) -> Result<(), String>
+    where
+        DB::ErrorType: 'static,
+    {
+        let samples = &self.0.series.samples;
+        let t_max = self.t_max();
+        let budget_gib = self.0.summary.environment["target_budget"]["memory_bytes"]
+            .as_f64()
+            .map(|b| b / GIB);
+        let lines: [(&str, RGBColor, Pick); 4] = [
+            ("machine memory used", style::MEMORY, |s| {
+                Some(s.mem_used_bytes as f64)
+            }),
+            ("machine swap used", style::SWAP, |s| {
+                Some(s.swap_used_bytes as f64)
+            }),
+            ("target memory (cgroup)", style::TARGET_MEMORY, |s| {
+                s.target_memory_bytes.map(|b| b as f64)
+            }),
+            ("target swap (cgroup)", style::TARGET_SWAP, |s| {
+                s.target_swap_bytes.map(|b| b as f64)
+            }),
+        ];
+        let y_max = lines
+            .iter()
+            .flat_map(|(_, _, pick)| samples.iter().filter_map(pick))
+            .fold(budget_gib.unwrap_or(0.0) * GIB, f64::max)
+            / GIB
+            * 1.15;
+        let count_max = (self.0.summary.containers.max(1) as f64) * 1.05;
+        let mut chart = ChartBuilder::on(area)
+            .caption(
+                format!("{}: resources over time", self.0.summary.scenario),
+                style::title_font(),
+            )
+            .margin(15)
+            .x_label_area_size(40)
+            .y_label_area_size(80)
+            .right_y_label_area_size(80)
+            .build_cartesian_2d(0.0..t_max, 0.0..y_max.max(0.1))
+            .map_err(err)?
+            .set_secondary_coord(0.0..t_max, 0.0..count_max);
+        chart
+            .configure_mesh()
+            .y_desc("memory / swap, GiB")
+            .axis_desc_style(style::label_font())
+            .label_style(style::axis_font())
+            .draw()
+            .map_err(err)?;
+        chart
+            .configure_secondary_axes()
+            .y_desc("containers restored")
+            .axis_desc_style(style::label_font())
+            .label_style(style::axis_font())
+            .draw()
+            .map_err(err)?;
+        for (phase, start, end) in self.phase_spans() {
+            chart
+                .draw_series([Rectangle::new(
+                    [(start, 0.0), (end, y_max)],
+                    style::phase_fill(phase).filled(),
+                )])
+                .map_err(err)?;
+            // Label only bands wide enough to hold their name.
+            if end - start > t_max * 0.06 {
+                let middle = (start + end) / 2.0;
+                let font = style::axis_font().pos(Pos::new(HPos::Center, VPos::Bottom));
+                chart
+                    .draw_series([Text::new(
+                        format!("{} phase", phase.as_str()),
+                        (middle, y_max * 0.02),
+                        font,
+                    )])
+                    .map_err(err)?;
+            }
+        }
+        for (name, color, pick) in lines {
+            let points: Vec<(f64, f64)> = samples
+                .iter()
+                .filter_map(|s| Some((s.t_ms / 1000.0, pick(s)? / GIB)))
+                .collect();
+            if points.is_empty() {
+                continue;
+            }
+            chart
+                .draw_series(LineSeries::new(points, color.stroke_width(2)))
+                .map_err(err)?
+                .label(name)
+                .legend(move |(x, y)| {
+                    PathElement::new([(x, y), (x + 20, y)], color.stroke_width(2))
+                });
+        }
+        if let Some(budget) = budget_gib {
+            chart
+                .draw_series(DashedLineSeries::new(
+                    [(0.0, budget), (t_max, budget)],
+                    8,
+                    6,
+                    style::TARGET_MEMORY.stroke_width(2),
+                ))
+                .map_err(err)?
+                .label("target RAM budget")
+                .legend(|(x, y)| {
+                    PathElement::new([(x, y), (x + 20, y)], style::TARGET_MEMORY.stroke_width(1))
+                });
+        }
+        let restored: Vec<(f64, f64)> = samples
+            .iter()
+            .map(|s| (s.t_ms / 1000.0, s.migrated as f64))
+            .collect();
+        chart
+            .draw_secondary_series(LineSeries::new(restored, style::COUNT.stroke_width(2)))
+            .map_err(err)?
+            .label("containers restored (right axis)")
+            .legend(|(x, y)| PathElement::new([(x, y), (x + 20, y)], style::COUNT.stroke_width(2)));
+        if let Some((t, label)) = self.collapse() {
+            chart
+                .draw_series(LineSeries::new(
+                    [(t, 0.0), (t, y_max)],
+                    style::COLLAPSE.stroke_width(3),
+                ))
+                .map_err(err)?;
+            // Keep the label inside the plot: left of the line in the right half.
+            let anchor = if t > t_max / 2.0 {
+                HPos::Right
+            } else {
+                HPos::Left
+            };
+            let font = style::label_font()
+                .color(&style::COLLAPSE)
+                .pos(Pos::new(anchor, VPos::Top));
+            let x = if t > t_max / 2.0 {
+                t - t_max * 0.005
+            } else {
+                t + t_max * 0.005
+            };
+            chart
+                .draw_series([Text::new(label, (x, y_max * 0.95), font)])
+                .map_err(err)?;
+        }
+        chart
+            .configure_series_labels()
+            .position(SeriesLabelPosition::UpperLeft)
+            .label_font(style::legend_font())
+            .background_style(WHITE.mix(0.85))
+            .border_style(BLACK)
+            .draw()
+            .map_err(err)
+    }
+
+    fn pressure_panel<DB: DrawingBackend>(
+        &self,
+        area: &DrawingArea<DB, Shift>,
+    ) -> Result<(), String>
+    where
+        DB::ErrorType: 'static,
+    {
+        let samples = &self.0.series.samples;
+        let t_max = self.t_max();
+        let mut chart = ChartBuilder::on(area)
+            .margin(15)
+            .x_label_area_size(50)
+            .y_label_area_size(80)
+            .right_y_label_area_size(80)
+            .build_cartesian_2d(0.0..t_max, 0.0..100.0)
+            .map_err(err)?;
+        chart
+            .configure_mesh()
+            .x_desc("time since the run started, s")
+            .y_desc("CPU / pressure, %")
+            .axis_desc_style(style::label_font())
+            .label_style(style::axis_font())
+            .draw()
+            .map_err(err)?;
+        let lines: [(&str, RGBColor, fn(&SampleRow) -> f64); 3] = [
+            ("CPU, all cores", style::CPU, |s| s.cpu_pct),
+            ("memory pressure: some avg10", style::PSI_SOME, |s| {
+                s.psi_memory_some_avg10
+            }),
+            ("memory pressure: full avg10", style::PSI_FULL, |s| {
+                s.psi_memory_full_avg10
+            }),
+        ];
+        for (name, color, pick) in lines {
+            let points: Vec<(f64, f64)> =
+                samples.iter().map(|s| (s.t_ms / 1000.0, pick(s))).collect();
+            chart
+                .draw_series(LineSeries::new(points, color.stroke_width(2)))
+                .map_err(err)?
+                .label(name)
+                .legend(move |(x, y)| {
+                    PathElement::new([(x, y), (x + 20, y)], color.stroke_width(2))
+                });
+        }
+        if let Some((t, _)) = self.collapse() {
+            chart
+                .draw_series(LineSeries::new(
+                    [(t, 0.0), (t, 100.0)],
+                    style::COLLAPSE.stroke_width(3),
+                ))
+                .map_err(err)?;
+        }
+        chart
+            .configure_series_labels()
+            .position(SeriesLabelPosition::UpperLeft)
+            .label_font(style::legend_font())
+            .background_style(WHITE.mix(0.85))
+            .border_style(BLACK)
+            .draw()
+            .map_err(err)
+    }
+}
+
+impl Chart for Timeline<'_> {
+    fn title(&self) -> String {
+        format!("{}: resources over time", self.0.summary.scenario)
+    }
+
+    fn file_stem(&self) -> &'static str {
+        "timeline"
+    }
+
+    fn draw<DB: DrawingBackend>(&self, root: &DrawingArea<DB, Shift>) -> Result<(), String>
+    where
+        DB::ErrorType: 'static,
+    {
+        root.fill(&WHITE).map_err(err)?;
+        let (top, bottom) = root.split_vertically((style::SIZE.1 as f64 * 0.6) as u32);
+        self.memory_panel(&top)?;
+        self.pressure_panel(&bottom)
+    }
+}
