@@ -33,11 +33,7 @@ pub struct SamplerConfig {
 
 /// Runs until `stop` is cancelled.
 pub async fn run(config: SamplerConfig, stop: CancellationToken) {
-    let mut system = System::new();
-    // sysinfo's first CPU reading has no interval to average over: discard it.
-    system.refresh_cpu_usage();
-    let mut vmstat = procfs::SwapCounters::read();
-    let mut last_tick = Instant::now();
+    let mut probe = HostProbe::new();
     let start = Instant::now();
     let mut tick: u32 = 1;
     let mut engine_death_reported = false;
@@ -52,9 +48,7 @@ pub async fn run(config: SamplerConfig, stop: CancellationToken) {
         // After a stall, resume the schedule from now instead of firing a burst.
         tick =
             (now.duration_since(start).as_nanos() / config.interval.as_nanos().max(1)) as u32 + 1;
-        let elapsed_s = now.duration_since(last_tick).as_secs_f64().max(1e-3);
-        last_tick = now;
-        let mut row = measure_host(&mut system, &mut vmstat, elapsed_s);
+        let mut row = probe.sample();
         row.t_ms = round_us(config.run_started.elapsed().as_secs_f64() * 1000.0);
         row.lag_ms = round_us(lag.as_secs_f64() * 1000.0);
         row.phase = config.live.phase().as_str().to_string();
@@ -73,6 +67,40 @@ pub async fn run(config: SamplerConfig, stop: CancellationToken) {
         if config.events.send(Event::Sample(Box::new(row))).is_err() {
             return;
         }
+    }
+}
+
+/// Measures the machine: one call per tick.
+pub struct HostProbe {
+    system: System,
+    vmstat: procfs::SwapCounters,
+    last: Instant,
+}
+
+impl Default for HostProbe {
+    fn default() -> Self {
+        Self::new()
+    }
+}
+
+impl HostProbe {
+    pub fn new() -> HostProbe {
+        let mut system = System::new();
+        // sysinfo's first CPU reading has no interval to average over: discard it.
+        system.refresh_cpu_usage();
+        HostProbe {
+            system,
+            vmstat: procfs::SwapCounters::read(),
+            last: Instant::now(),
+        }
+    }
+
+    /// The machine's memory, swap, CPU and pressure now (time fields left zero).
+    pub fn sample(&mut self) -> SampleRow {
+        let now = Instant::now();
+        let elapsed_s = now.duration_since(self.last).as_secs_f64().max(1e-3);
+        self.last = now;
+        measure_host(&mut self.system, &mut self.vmstat, elapsed_s)
     }
 }
 

@@ -3,6 +3,7 @@
 use super::table::markdown_table;
 use crate::record::summary::{self, Summary};
 use crate::record::Phase;
+use crate::scenario::Scenario;
 use anyhow::Context;
 use std::path::{Path, PathBuf};
 
@@ -26,22 +27,25 @@ pub fn rows(summaries: &[(PathBuf, Summary)]) -> (Vec<String>, Vec<Vec<String>>)
     .to_vec();
     let rows = summaries
         .iter()
-        .map(|(_, s)| {
+        .map(|(dir, s)| {
+            let scenario = Scenario::load_recorded(&dir.join(crate::record::SCENARIO_TOML)).ok();
             let lat = |phase: Phase, f: fn(&summary::Percentiles) -> f64| {
                 s.phase(phase)
                     .and_then(|p| p.latency)
                     .map_or("-".into(), |l| format!("{:.0}", f(&l)))
             };
-            let conc = |phase: &str| {
-                s.environment["scenario"][phase]["concurrency"]
-                    .as_u64()
-                    .map_or("-".into(), |c| c.to_string())
+            let (checkpoint_conc, restore_conc) = match &scenario {
+                Some(sc) => (
+                    sc.checkpoint.concurrency.to_string(),
+                    sc.restore.concurrency.to_string(),
+                ),
+                None => ("-".to_string(), "-".to_string()),
             };
             vec![
                 s.run_id.clone(),
                 s.containers.to_string(),
-                conc("checkpoint"),
-                conc("restore"),
+                checkpoint_conc,
+                restore_conc,
                 lat(Phase::Checkpoint, |l| l.p50_ms),
                 lat(Phase::Checkpoint, |l| l.p99_ms),
                 lat(Phase::Restore, |l| l.p50_ms),
