@@ -1,6 +1,6 @@
 //! Emulated target hosts: a second Docker engine whose daemon, containerd,
 //! shims and containers are all charged to one cgroup budget (memory, memory
-//! + swap, CPU quota), like a small VM, on the harness's own machine. The
+//! plus swap, CPU quota), like a small VM, on the harness's own machine. The
 //! harness itself stays outside the budget, so it survives the host's collapse.
 //!
 //! State lives in `/var/lib/migbench/hosts/<name>/state.json`, so `ls` and

@@ -14,6 +14,7 @@ pub struct Timeline<'a>(pub RunData<'a>);
 const GIB: f64 = 1024.0 * 1024.0 * 1024.0;
 
 type Pick = fn(&SampleRow) -> Option<f64>;
+type PickPct = fn(&SampleRow) -> f64;
 
 impl Timeline<'_> {
     fn phase_spans(&self) -> Vec<(Phase, f64, f64)> {
@@ -219,7 +220,7 @@ impl Timeline<'_> {
             .label_style(style::axis_font())
             .draw()
             .map_err(err)?;
-        let lines: [(&str, RGBColor, fn(&SampleRow) -> f64); 3] = [
+        let lines: [(&str, RGBColor, PickPct); 3] = [
             ("CPU, all cores", style::CPU, |s| s.cpu_pct),
             ("memory pressure: some avg10", style::PSI_SOME, |s| {
                 s.psi_memory_some_avg10

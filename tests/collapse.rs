@@ -1,0 +1,61 @@
+//! The collapse detector on the real engine: an emulated host with a tight
+//! budget and 16 MiB workloads collapses; the guard stops the restores, the
+//! run exits 0 with the collapse recorded, and nothing is left behind.
+
+mod common;
+
+use common::{migbench, ops, run_dir, scenario, summary};
+use migbench::record::{Outcome, Phase};
+
+#[test]
+fn tight_host_collapses_and_the_guard_stops_cleanly() {
+    let _engine = common::engine_lock();
+    let dir = tempfile::tempdir().expect("tempdir");
+    let file = scenario(
+        dir.path(),
+        "tight",
+        r#"name = "tight"
+containers = 40
+warmup_s = 1
+timeout_s = 60
+[workload]
+memory_mib = 16
+log_interval_ms = 500
+[target]
+emulate = { memory = "256MiB", swap = "256MiB", cpus = 1 }
+"#,
+    );
+    let results = dir.path().join("results");
+    let output = migbench().arg("run").arg(&file).arg("--results").arg(&results).output().expect("runs");
+    let stdout = String::from_utf8_lossy(&output.stdout);
+    assert_eq!(output.status.code(), Some(0), "{stdout}\n{}", String::from_utf8_lossy(&output.stderr));
+    assert!(stdout.contains("collapse at restore"), "{stdout}");
+
+    let run = run_dir(&results);
+    let summary = summary(&run);
+    let point = &summary["collapse"]["point"];
+    let at = point["at_restore"].as_u64().expect("a collapse point") as usize;
+    // 256 + 256 MiB cannot hold 40 x 16 MiB containers plus the engine.
+    assert!((2..=32).contains(&at), "collapse at restore {at}");
+    assert!(!point["rule"].as_str().expect("rule").is_empty());
+    assert!(summary["ended_early"].as_str().expect("ended early").contains("guard stopped"));
+    let projected = summary["projection"]["projected_count"].as_u64().expect("a projection");
+    assert!(projected > 0 && projected < 40, "projection {projected}");
+
+    // Every container has a row in every phase up to the stop; the rest were skipped, not failed.
+    let rows = ops(&run);
+    for phase in [Phase::Launch, Phase::Checkpoint, Phase::Transfer, Phase::Restore, Phase::Verify] {
+        assert_eq!(rows.iter().filter(|r| r.phase == phase).count(), 40, "{phase:?} rows");
+    }
+    let restored = rows.iter().filter(|r| r.phase == Phase::Restore && r.outcome == Outcome::Ok).count();
+    assert!(restored >= at.saturating_sub(1) && restored < 40, "restored {restored}");
+    assert!(rows.iter().any(|r| r.phase == Phase::Restore && r.outcome == Outcome::Skipped));
+    // samples.csv was written up to the stop, with the target's cgroup in it.
+    let samples: Vec<migbench::record::SampleRow> =
+        migbench::record::read_rows(&run.join("samples.csv")).expect("samples").rows;
+    assert!(samples.iter().any(|s| s.phase == "restore" && s.target_memory_bytes.is_some()));
+    assert!(samples.iter().map(|s| s.migrated).max().unwrap_or(0) as usize >= restored.min(at));
+    assert!(run.join("charts/timeline.png").exists());
+    assert!(run.join("target-dockerd.log").exists());
+    common::assert_nothing_left_behind();
+}
