@@ -129,6 +129,7 @@ async fn run_scenario(args: RunArgs) -> Result<u8, AppError> {
     tokio::spawn(watch_signals(interrupt.clone()));
     let options = RunOptions {
         results_dir: args.results,
+        fail_fast: args.fail_fast,
     };
     let report = runner::run(scenario, options, interrupt)
         .await

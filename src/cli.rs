@@ -62,6 +62,9 @@ pub struct RunArgs {
     /// Directory under which the run directory is created.
     #[arg(long, default_value = "results")]
     pub results: PathBuf,
+    /// Stop at the first failed operation (default: record it and go on).
+    #[arg(long)]
+    pub fail_fast: bool,
 }
 
 #[derive(Debug, Subcommand)]

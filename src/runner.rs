@@ -9,6 +9,7 @@ mod phases;
 mod pool;
 mod progress;
 mod recorder;
+mod selfcost;
 mod setup;
 mod verify;
 
@@ -41,6 +42,8 @@ const VERIFY_CONCURRENCY: usize = 8;
 pub struct RunOptions {
     /// Run directories are created under this directory.
     pub results_dir: PathBuf,
+    /// Stop at the first failed operation (otherwise failures are data and the batch goes on).
+    pub fail_fast: bool,
 }
 
 /// A finished run.
@@ -72,7 +75,7 @@ pub async fn run(
     let prepared = setup::prepare(scenario, &options).await?;
     let run_dir = prepared.run_dir.clone();
     let host = prepared.host.clone();
-    let outcome = execute(prepared, interrupt.clone()).await;
+    let outcome = execute(prepared, options.fail_fast, interrupt.clone()).await;
     if let Some(host) = host {
         setup::host_down(&host, &run_dir).await;
     }
@@ -86,9 +89,11 @@ pub async fn run(
 
 async fn execute(
     mut prepared: Prepared,
+    fail_fast: bool,
     interrupt: CancellationToken,
 ) -> Result<Summary, RunError> {
     let scenario = prepared.scenario.clone();
+    let cost = selfcost::CostMeter::start();
     let Some((ops_csv, samples_csv)) = prepared.record_files.take() else {
         return Err(RunError::Io("the record files were already taken".into()));
     };
@@ -131,6 +136,9 @@ async fn execute(
         events: events.clone(),
         started,
         live: live.clone(),
+        interrupt: interrupt.clone(),
+        stop: guard_stop.clone(),
+        fail_fast,
     });
     setup::ship_image(&ctx, prepared.ship_image).await;
 
@@ -236,6 +244,8 @@ async fn execute(
         .map_err(|e| RunError::Io(format!("the recorder task failed: {e}")))?;
     let ended_early = if interrupt.is_cancelled() {
         Some("interrupted by a signal".to_string())
+    } else if guard_stop.is_cancelled() && recorded.detector.verdict().point.is_none() {
+        Some("--fail-fast: stopped at the first failed operation".to_string())
     } else if guard_stop.is_cancelled() {
         Some(format!(
             "the guard stopped the run: {}",
@@ -247,7 +257,10 @@ async fn execute(
     } else {
         None
     };
-    finish(&prepared, recorded, ended_early, cleanup_errors)
+    let mut summary = finish(&prepared, recorded, ended_early, cleanup_errors)?;
+    summary.harness = Some(cost.finish());
+    record::summary::write(&prepared.run_dir, &summary)?;
+    Ok(summary)
 }
 
 /// Runs one phase over all slots; slots the phase never reached get a row too.
@@ -299,7 +312,7 @@ async fn warm_up(scenario: &Scenario, interrupt: &CancellationToken) {
     }
 }
 
-/// Writes summary.json from what was recorded.
+/// The summary of what was recorded.
 fn finish(
     prepared: &Prepared,
     recorded: Recorded,
@@ -320,6 +333,5 @@ fn finish(
         data_notes,
         environment: prepared.environment.clone(),
     });
-    record::summary::write(&prepared.run_dir, &summary)?;
     Ok(summary)
 }

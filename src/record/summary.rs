@@ -104,6 +104,19 @@ pub struct Summary {
     pub data_notes: Vec<String>,
     /// Kernel, engine and CRIU versions, cores, memory, swap, hosts.
     pub environment: serde_json::Value,
+    /// What the harness itself cost (absent when rebuilt from CSVs).
+    #[serde(default)]
+    pub harness: Option<HarnessCost>,
+}
+
+/// The harness's own CPU and memory over a run, from /proc/self.
+#[derive(Debug, Clone, Copy, PartialEq, Serialize, Deserialize)]
+pub struct HarnessCost {
+    pub cpu_s: f64,
+    pub wall_s: f64,
+    /// CPU time over wall time, as a share of one core.
+    pub cpu_share_of_one_core_pct: f64,
+    pub peak_rss_bytes: u64,
 }
 
 /// What the summary is built from besides the rows.
@@ -178,6 +191,7 @@ impl Summary {
             ended_early: input.ended_early,
             data_notes: input.data_notes,
             environment: input.environment,
+            harness: None,
         }
     }
 

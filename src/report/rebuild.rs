@@ -150,6 +150,8 @@ pub fn rebuild(run_dir: &Path) -> anyhow::Result<Summary> {
         data_notes: series.notes.clone(),
         environment,
     });
+    let mut summary = summary;
+    summary.harness = previous.as_ref().and_then(|p| p.harness);
     summary::write(run_dir, &summary)?;
     super::write_all(run_dir, &summary);
     Ok(summary)

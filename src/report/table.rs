@@ -72,6 +72,13 @@ pub fn findings(summary: &Summary) -> Vec<String> {
             p.bytes_per_container / 1048576.0
         ));
     }
+    if let Some(h) = summary.harness {
+        lines.push(format!(
+            "harness cost: {:.1}% of one core, peak RSS {:.0} MiB",
+            h.cpu_share_of_one_core_pct,
+            h.peak_rss_bytes as f64 / 1048576.0
+        ));
+    }
     if let Some(why) = &summary.ended_early {
         lines.push(format!("ended early: {why}"));
     }

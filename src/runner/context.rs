@@ -11,6 +11,7 @@ use std::sync::atomic::{AtomicU64, AtomicU8, Ordering};
 use std::sync::Arc;
 use std::time::Instant;
 use tokio::sync::mpsc;
+use tokio_util::sync::CancellationToken;
 
 /// Live counters the sampler reads.
 #[derive(Debug, Default)]
@@ -54,6 +55,12 @@ pub struct RunContext {
     pub events: mpsc::UnboundedSender<Event>,
     pub started: Instant,
     pub live: Arc<LiveState>,
+    /// Cancelled by SIGINT / SIGTERM.
+    pub interrupt: CancellationToken,
+    /// Stops every phase that drives the engines (guard, --fail-fast, interrupt).
+    pub stop: CancellationToken,
+    /// `--fail-fast`: the first failed operation stops the run.
+    pub fail_fast: bool,
 }
 
 /// One container's journey through the phases.
@@ -169,6 +176,9 @@ impl RunContext {
 
     /// Sends a finished row to the recorder.
     pub fn emit(&self, row: OpRecord) {
+        if self.fail_fast && matches!(row.outcome, Outcome::Failed | Outcome::Timeout) {
+            self.stop.cancel();
+        }
         // The recorder outlives every worker; a send can only fail during a
         // crash unwinding, when there is nothing left to record into.
         let _ = self.events.send(Event::Op(Box::new(row)));
@@ -178,6 +188,9 @@ impl RunContext {
     pub fn skip(&self, phase: Phase, slot: &mut Slot, why: &str) {
         let mut row = self.row(phase, slot);
         row.error = why.to_string();
+        if self.interrupt.is_cancelled() {
+            row.outcome = Outcome::Interrupted;
+        }
         self.emit(row);
         slot.stopped_at.get_or_insert(phase);
     }

@@ -55,15 +55,17 @@ pub async fn connect_checked(
     Ok((Arc::new(engine), info))
 }
 
-/// Creates `<results>/<name>-<UTC time>` (a suffix keeps concurrent runs apart).
+/// Creates `<results>/<name>-<UTC time>-<pid>`: the run id names containers,
+/// labels and checkpoint directories, so the pid keeps two runs started in the
+/// same second apart, whatever their results directories.
 fn create_run_dir(results_dir: &Path, name: &str) -> Result<(String, PathBuf), RunError> {
     std::fs::create_dir_all(results_dir)
         .map_err(io("cannot create results directory", results_dir))?;
     let stamp = chrono::Utc::now().format("%Y%m%dT%H%M%SZ");
     for attempt in 0..100 {
         let run_id = match attempt {
-            0 => format!("{name}-{stamp}"),
-            n => format!("{name}-{stamp}-{n}"),
+            0 => format!("{name}-{stamp}-{}", std::process::id()),
+            n => format!("{name}-{stamp}-{}-{n}", std::process::id()),
         };
         let dir = results_dir.join(&run_id);
         match std::fs::create_dir(&dir) {

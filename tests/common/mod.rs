@@ -132,3 +132,42 @@ pub fn engine_lock() -> std::sync::MutexGuard<'static, ()> {
     static LOCK: std::sync::Mutex<()> = std::sync::Mutex::new(());
     LOCK.lock().unwrap_or_else(|poisoned| poisoned.into_inner())
 }
+
+/// Starts migbench in the background (for signal and fault tests).
+pub fn spawn_migbench(args: &[&std::ffi::OsStr]) -> std::process::Child {
+    std::process::Command::new(assert_cmd::cargo::cargo_bin("migbench"))
+        .args(args)
+        .env("PATH", format!("/usr/local/sbin:{}", std::env::var("PATH").unwrap_or_default()))
+        .stdout(std::process::Stdio::piped())
+        .stderr(std::process::Stdio::piped())
+        .spawn()
+        .expect("migbench starts")
+}
+
+/// Waits until the run under `results` has at least `count` rows of `phase`
+/// in ops.csv; returns the run directory.
+pub fn wait_for_rows(results: &Path, phase: &str, count: usize) -> PathBuf {
+    let deadline = std::time::Instant::now() + std::time::Duration::from_secs(300);
+    loop {
+        assert!(std::time::Instant::now() < deadline, "no {count} {phase} rows in time");
+        if let Some(dir) = std::fs::read_dir(results).ok().and_then(|mut d| d.next()).and_then(|e| e.ok()) {
+            let ops = std::fs::read_to_string(dir.path().join("ops.csv")).unwrap_or_default();
+            if ops.lines().filter(|l| l.contains(&format!(",{phase},"))).count() >= count {
+                return dir.path();
+            }
+        }
+        std::thread::sleep(std::time::Duration::from_millis(100));
+    }
+}
+
+/// Sends `signal` to a child process.
+pub fn signal(child: &std::process::Child, signal: i32) {
+    // SAFETY: kill(2) on our own child's pid.
+    let rc = unsafe { libc::kill(child.id() as i32, signal) };
+    assert_eq!(rc, 0, "signal delivered");
+}
+
+/// Waits for a child with a deadline; returns its output.
+pub fn finish(child: std::process::Child) -> std::process::Output {
+    child.wait_with_output().expect("migbench exits")
+}

@@ -1,0 +1,118 @@
+//! Single-container checkpoint and restore latency through the Engine API,
+//! for workloads holding 1, 16 and 64 MiB. Needs a provisioned machine
+//! (scripts/provision.sh); without an engine or CRIU it says so and skips.
+
+use criterion::{criterion_group, criterion_main, BenchmarkId, Criterion};
+use migbench::engine::{image, ContainerSpec, DockerEngine, Engine, Placement, RUN_LABEL};
+use migbench::runner::criu_version;
+use std::collections::HashMap;
+use std::path::PathBuf;
+use std::time::{Duration, Instant};
+use tokio::runtime::Runtime;
+
+const ENDPOINT: &str = "unix:///var/run/docker.sock";
+const RUN_ID: &str = "bench-engine";
+
+struct Bench {
+    engine: DockerEngine,
+    image: String,
+    dir: PathBuf,
+    serial: std::cell::Cell<u64>,
+}
+
+impl Bench {
+    fn spec(&self, memory_mib: u64) -> ContainerSpec {
+        let n = self.serial.get();
+        self.serial.set(n + 1);
+        ContainerSpec {
+            name: format!("mb-{RUN_ID}-{}-{n}", std::process::id()),
+            image: self.image.clone(),
+            cmd: image::workload_cmd(200, memory_mib),
+            labels: HashMap::from([(RUN_LABEL.to_string(), RUN_ID.to_string())]),
+        }
+    }
+
+    /// Launches a workload and checkpoints it; returns (checkpoint time, checkpoint dir).
+    async fn checkpoint_one(&self, memory_mib: u64) -> (Duration, PathBuf) {
+        let spec = self.spec(memory_mib);
+        let id = self.engine.create(&spec).await.expect("create");
+        self.engine.start(&id).await.expect("start");
+        // Let it allocate and dirty its memory.
+        tokio::time::sleep(Duration::from_millis(300)).await;
+        let started = Instant::now();
+        self.engine.checkpoint(&id, &self.dir, &spec.name).await.expect("checkpoint");
+        let took = started.elapsed();
+        self.engine.remove(&id).await.expect("remove");
+        (took, self.dir.join(&spec.name))
+    }
+
+    /// Restores a checkpoint into a fresh clone (create + place + start), timed.
+    async fn restore_one(&self, memory_mib: u64, checkpoint: PathBuf) -> Duration {
+        let spec = self.spec(memory_mib);
+        let started = Instant::now();
+        let id = self.engine.create(&spec).await.expect("create clone");
+        self.engine.restore(&id, &checkpoint, Placement::Move).await.expect("restore");
+        let took = started.elapsed();
+        self.engine.remove(&id).await.expect("remove clone");
+        took
+    }
+}
+
+fn setup(runtime: &Runtime) -> Option<Bench> {
+    let engine = DockerEngine::connect(ENDPOINT).ok()?;
+    let info = runtime.block_on(engine.info()).ok()?;
+    if !info.experimental || criu_version().is_none() {
+        return None;
+    }
+    let (image, _) = runtime.block_on(image::ensure_image(&engine)).ok()?;
+    let dir = PathBuf::from("/var/lib/migbench/checkpoints").join(format!("{RUN_ID}-{}", std::process::id()));
+    std::fs::create_dir_all(&dir).ok()?;
+    Some(Bench {
+        engine,
+        image,
+        dir,
+        serial: std::cell::Cell::new(0),
+    })
+}
+
+fn engine_latency(c: &mut Criterion) {
+    let runtime = Runtime::new().expect("tokio runtime");
+    let Some(bench) = setup(&runtime) else {
+        println!("engine benches skipped: no experimental Docker engine at {ENDPOINT} or no CRIU (run scripts/provision.sh)");
+        return;
+    };
+    let mut group = c.benchmark_group("engine");
+    group.sample_size(10).measurement_time(Duration::from_secs(10));
+    for memory_mib in [1u64, 16, 64] {
+        group.bench_with_input(BenchmarkId::new("checkpoint", format!("{memory_mib}MiB")), &memory_mib, |b, &m| {
+            b.iter_custom(|iters| {
+                runtime.block_on(async {
+                    let mut total = Duration::ZERO;
+                    for _ in 0..iters {
+                        let (took, dir) = bench.checkpoint_one(m).await;
+                        total += took;
+                        let _ = std::fs::remove_dir_all(dir);
+                    }
+                    total
+                })
+            })
+        });
+        group.bench_with_input(BenchmarkId::new("restore", format!("{memory_mib}MiB")), &memory_mib, |b, &m| {
+            b.iter_custom(|iters| {
+                runtime.block_on(async {
+                    let mut total = Duration::ZERO;
+                    for _ in 0..iters {
+                        let (_, dir) = bench.checkpoint_one(m).await;
+                        total += bench.restore_one(m, dir).await;
+                    }
+                    total
+                })
+            })
+        });
+    }
+    group.finish();
+    let _ = std::fs::remove_dir_all(&bench.dir);
+}
+
+criterion_group!(benches, engine_latency);
+criterion_main!(benches);

@@ -1,0 +1,69 @@
+//! The harness's own cost, read from /proc/self: CPU time and peak RSS.
+
+use crate::record::summary::HarnessCost;
+use std::time::Instant;
+
+/// CPU seconds (user + system) this process has used so far.
+fn cpu_s() -> f64 {
+    let stat = std::fs::read_to_string("/proc/self/stat").unwrap_or_default();
+    // Fields after the parenthesised command name; utime and stime are the 12th and 13th.
+    let fields: Vec<&str> = stat.rsplit(')').next().unwrap_or("").split_whitespace().collect();
+    let ticks: u64 = [11, 12].iter().filter_map(|&i| fields.get(i)?.parse::<u64>().ok()).sum();
+    // SAFETY: sysconf has no preconditions.
+    let per_s = unsafe { libc::sysconf(libc::_SC_CLK_TCK) }.max(1) as f64;
+    ticks as f64 / per_s
+}
+
+/// Peak resident set size so far (VmHWM), bytes.
+fn peak_rss_bytes() -> u64 {
+    std::fs::read_to_string("/proc/self/status")
+        .unwrap_or_default()
+        .lines()
+        .find_map(|l| l.strip_prefix("VmHWM:"))
+        .and_then(|v| v.trim().trim_end_matches("kB").trim().parse::<u64>().ok())
+        .map_or(0, |kib| kib * 1024)
+}
+
+/// Measures from its creation to [`CostMeter::finish`].
+pub struct CostMeter {
+    started: Instant,
+    cpu_at_start_s: f64,
+}
+
+impl CostMeter {
+    pub fn start() -> CostMeter {
+        CostMeter {
+            started: Instant::now(),
+            cpu_at_start_s: cpu_s(),
+        }
+    }
+
+    pub fn finish(&self) -> HarnessCost {
+        let wall_s = self.started.elapsed().as_secs_f64();
+        let cpu = cpu_s() - self.cpu_at_start_s;
+        HarnessCost {
+            cpu_s: cpu,
+            wall_s,
+            cpu_share_of_one_core_pct: if wall_s > 0.0 { cpu * 100.0 / wall_s } else { 0.0 },
+            peak_rss_bytes: peak_rss_bytes(),
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn measures_this_process() {
+        let meter = CostMeter::start();
+        let mut x = 0u64;
+        for i in 0..20_000_000u64 {
+            x = x.wrapping_add(i * i);
+        }
+        std::hint::black_box(x);
+        let cost = meter.finish();
+        assert!(cost.peak_rss_bytes > 1 << 20, "{cost:?}");
+        assert!(cost.wall_s > 0.0 && cost.cpu_s >= 0.0, "{cost:?}");
+    }
+}

@@ -1,0 +1,215 @@
+//! Faults during a run on the real engine, each recorded as a failed
+//! operation with its error while the batch goes on.
+
+mod common;
+
+use common::{finish, ops, run_dir, scenario, spawn_migbench, summary, wait_for_rows};
+use migbench::record::{Outcome, Phase};
+use std::ffi::OsStr;
+use std::path::Path;
+
+fn docker(args: &[&str]) -> String {
+    let out = std::process::Command::new("docker").args(args).output().expect("docker");
+    assert!(out.status.success(), "docker {args:?}: {}", String::from_utf8_lossy(&out.stderr));
+    String::from_utf8_lossy(&out.stdout).trim().to_string()
+}
+
+#[test]
+fn a_container_that_dies_before_its_checkpoint_is_a_recorded_failure() {
+    let _engine = common::engine_lock();
+    let dir = tempfile::tempdir().expect("tempdir");
+    let file = scenario(
+        dir.path(),
+        "dies",
+        "name = \"dies\"\ncontainers = 3\nwarmup_s = 5\n[workload]\nlog_interval_ms = 200\n",
+    );
+    let results = dir.path().join("results");
+    let child = spawn_migbench(&[OsStr::new("run"), file.as_os_str(), OsStr::new("--results"), results.as_os_str()]);
+    let run = wait_for_rows(&results, "launch", 3);
+    let victim = format!("mb-{}-0001", run.file_name().expect("name").to_string_lossy());
+    docker(&["kill", &victim]);
+    let output = finish(child);
+    assert_eq!(output.status.code(), Some(4), "failures present: {}", String::from_utf8_lossy(&output.stdout));
+    let rows = ops(&run);
+    let failed = rows
+        .iter()
+        .find(|r| r.phase == Phase::Checkpoint && r.index == 1)
+        .expect("a checkpoint row for the dead container");
+    assert_eq!(failed.outcome, Outcome::Failed);
+    assert!(failed.error.contains("not running"), "{}", failed.error);
+    for phase in [Phase::Restore, Phase::Verify] {
+        let row = rows.iter().find(|r| r.phase == phase && r.index == 1).expect("row");
+        assert_eq!(row.outcome, Outcome::Skipped, "{phase:?}");
+    }
+    let verified = rows.iter().filter(|r| r.phase == Phase::Verify && r.outcome == Outcome::Ok).count();
+    assert_eq!(verified, 2, "the others migrated");
+    common::assert_nothing_left_behind();
+}
+
+struct Tmpfs(std::path::PathBuf);
+
+impl Tmpfs {
+    fn mount(dir: &Path, size: &str) -> Tmpfs {
+        std::fs::create_dir_all(dir).expect("mkdir");
+        let status = std::process::Command::new("mount")
+            .args(["-t", "tmpfs", "-o", &format!("size={size}"), "tmpfs"])
+            .arg(dir)
+            .status()
+            .expect("mount");
+        assert!(status.success(), "tmpfs mounted");
+        Tmpfs(dir.to_path_buf())
+    }
+}
+
+impl Drop for Tmpfs {
+    fn drop(&mut self) {
+        let _ = std::process::Command::new("umount").arg(&self.0).status();
+    }
+}
+
+fn full_disk_run(extra: &[&str]) -> (std::process::Output, std::path::PathBuf, tempfile::TempDir) {
+    let dir = tempfile::tempdir().expect("tempdir");
+    let fs = dir.path().join("small");
+    let _tmpfs = Tmpfs::mount(&fs, "3m");
+    let file = scenario(
+        dir.path(),
+        "full",
+        &format!(
+            "name = \"full\"\ncontainers = 4\nwarmup_s = 0\n[workload]\nmemory_mib = 1\nlog_interval_ms = 200\n[transfer]\ncheckpoint_dir = \"{}\"\n",
+            fs.display()
+        ),
+    );
+    let results = dir.path().join("results");
+    let output = common::migbench()
+        .arg("run")
+        .arg(&file)
+        .arg("--results")
+        .arg(&results)
+        .args(extra)
+        .output()
+        .expect("runs");
+    let run = run_dir(&results);
+    let leftover: Vec<_> = std::fs::read_dir(&fs).expect("tmpfs").flatten().collect();
+    assert!(leftover.is_empty(), "the run's checkpoints were removed from the small disk");
+    (output, run, dir)
+}
+
+#[test]
+fn a_full_checkpoint_disk_fails_those_checkpoints_and_the_batch_goes_on() {
+    let _engine = common::engine_lock();
+    let (output, run, _dir) = full_disk_run(&[]);
+    assert_eq!(output.status.code(), Some(4), "{}", String::from_utf8_lossy(&output.stdout));
+    let rows = ops(&run);
+    let checkpoints: Vec<_> = rows.iter().filter(|r| r.phase == Phase::Checkpoint).collect();
+    assert_eq!(checkpoints.len(), 4);
+    let full: Vec<_> = checkpoints.iter().filter(|r| r.outcome == Outcome::Failed).collect();
+    assert!(!full.is_empty(), "3 MiB cannot hold four 1 MiB checkpoints");
+    assert!(full.iter().all(|r| r.error.contains("no space left on device")), "{full:#?}");
+    let ok = checkpoints.iter().filter(|r| r.outcome.is_ok()).count();
+    assert!(ok >= 1);
+    let verified = rows.iter().filter(|r| r.phase == Phase::Verify && r.outcome == Outcome::Ok).count();
+    assert_eq!(verified, ok, "every checkpoint that fit was restored and verified");
+    assert!(summary(&run)["failures_before_collapse"].as_u64().expect("count") >= 1);
+    common::assert_nothing_left_behind();
+}
+
+#[test]
+fn fail_fast_stops_at_the_first_failure() {
+    let _engine = common::engine_lock();
+    let (output, run, _dir) = full_disk_run(&["--fail-fast"]);
+    assert_eq!(output.status.code(), Some(4));
+    let rows = ops(&run);
+    let failed = rows.iter().filter(|r| r.outcome == Outcome::Failed).count();
+    assert_eq!(failed, 1, "nothing started after the first failure");
+    assert!(rows.iter().filter(|r| r.phase == Phase::Restore).all(|r| r.outcome != Outcome::Ok || r.index == 0));
+    let ended = summary(&run)["ended_early"].as_str().expect("ended early").to_string();
+    assert!(ended.contains("--fail-fast"), "{ended}");
+    common::assert_nothing_left_behind();
+}
+
+#[test]
+fn a_target_engine_that_dies_mid_restore_is_a_collapse_not_a_crash() {
+    let _engine = common::engine_lock();
+    let dir = tempfile::tempdir().expect("tempdir");
+    let file = scenario(
+        dir.path(),
+        "enginedeath",
+        r#"name = "enginedeath"
+containers = 8
+warmup_s = 0
+timeout_s = 30
+[restore]
+pause_ms = 500
+[workload]
+log_interval_ms = 200
+[target]
+emulate = { memory = "512MiB", swap = "128MiB" }
+"#,
+    );
+    let results = dir.path().join("results");
+    let child = spawn_migbench(&[OsStr::new("run"), file.as_os_str(), OsStr::new("--results"), results.as_os_str()]);
+    let run = wait_for_rows(&results, "restore", 2);
+    let hosts: Vec<_> = std::fs::read_dir("/var/lib/migbench/hosts").expect("hosts").flatten().collect();
+    assert_eq!(hosts.len(), 1);
+    let state: serde_json::Value =
+        serde_json::from_str(&std::fs::read_to_string(hosts[0].path().join("state.json")).expect("state"))
+            .expect("json");
+    let pid = state["pid"].as_i64().expect("dockerd pid") as i32;
+    // SAFETY: kill(2) on the emulated host's daemon.
+    assert_eq!(unsafe { libc::kill(pid, libc::SIGKILL) }, 0);
+    let output = finish(child);
+    assert_eq!(
+        output.status.code(),
+        Some(0),
+        "a dead target is a collapse, not a harness failure: {}\n{}",
+        String::from_utf8_lossy(&output.stdout),
+        String::from_utf8_lossy(&output.stderr)
+    );
+    let summary = summary(&run);
+    let rules: Vec<&str> = summary["collapse"]["firings"]
+        .as_array()
+        .expect("firings")
+        .iter()
+        .filter_map(|f| f["rule"].as_str())
+        .collect();
+    assert!(rules.contains(&"engine_down"), "{rules:?}");
+    assert!(rows_complete(&run, 8));
+    common::assert_nothing_left_behind();
+}
+
+fn rows_complete(run: &Path, containers: usize) -> bool {
+    let rows = ops(run);
+    [Phase::Launch, Phase::Checkpoint, Phase::Restore, Phase::Verify]
+        .iter()
+        .all(|p| rows.iter().filter(|r| r.phase == *p).count() == containers)
+}
+
+#[test]
+fn two_runs_at_once_never_touch_each_other() {
+    let _engine = common::engine_lock();
+    let dir = tempfile::tempdir().expect("tempdir");
+    let (a, b) = (dir.path().join("a"), dir.path().join("b"));
+    let spawn = |results: &Path| {
+        spawn_migbench(&[
+            OsStr::new("run"),
+            OsStr::new("scenarios/smoke.toml"),
+            OsStr::new("--results"),
+            results.as_os_str(),
+        ])
+    };
+    let (first, second) = (spawn(&a), spawn(&b));
+    let (first, second) = (finish(first), finish(second));
+    for output in [&first, &second] {
+        assert_eq!(output.status.code(), Some(0), "{}", String::from_utf8_lossy(&output.stderr));
+    }
+    let (run_a, run_b) = (run_dir(&a), run_dir(&b));
+    for run in [&run_a, &run_b] {
+        let rows = ops(run);
+        let id = rows[0].run_id.clone();
+        assert!(rows.iter().all(|r| r.run_id == id && r.container.contains(&id)));
+        assert_eq!(rows.iter().filter(|r| r.phase == Phase::Verify && r.outcome.is_ok()).count(), 3);
+    }
+    assert_ne!(ops(&run_a)[0].run_id, ops(&run_b)[0].run_id);
+    common::assert_nothing_left_behind();
+}
+

@@ -1,0 +1,86 @@
+//! Interruption and crash safety on the real engine: SIGINT mid-restore,
+//! and kill -9 followed by `report` and `clean`.
+
+mod common;
+
+use common::{finish, ops, scenario, signal, spawn_migbench, summary, wait_for_rows};
+use migbench::record::{Outcome, Phase};
+use std::ffi::OsStr;
+
+#[test]
+fn sigint_mid_restore_stops_cleans_up_and_records() {
+    let _engine = common::engine_lock();
+    let dir = tempfile::tempdir().expect("tempdir");
+    let file = scenario(
+        dir.path(),
+        "sigint",
+        "name = \"sigint\"\ncontainers = 8\nwarmup_s = 0\n[restore]\npause_ms = 1000\n[workload]\nlog_interval_ms = 200\n",
+    );
+    let results = dir.path().join("results");
+    let child = spawn_migbench(&[OsStr::new("run"), file.as_os_str(), OsStr::new("--results"), results.as_os_str()]);
+    let run = wait_for_rows(&results, "restore", 2);
+    signal(&child, libc::SIGINT);
+    let output = finish(child);
+    assert_eq!(output.status.code(), Some(130), "{}", String::from_utf8_lossy(&output.stderr));
+    assert!(String::from_utf8_lossy(&output.stderr).contains("interrupted"));
+
+    let summary = summary(&run);
+    assert!(summary["ended_early"].as_str().expect("ended early").contains("interrupted"));
+    let rows = ops(&run);
+    let restores: Vec<_> = rows.iter().filter(|r| r.phase == Phase::Restore).collect();
+    assert_eq!(restores.len(), 8, "one restore row per container, done or not");
+    assert!(restores.iter().filter(|r| r.outcome == Outcome::Ok).count() >= 2);
+    assert!(restores.iter().any(|r| r.outcome == Outcome::Interrupted), "{restores:#?}");
+    // What was restored before the signal is still verified.
+    let verified = rows.iter().filter(|r| r.phase == Phase::Verify && r.outcome == Outcome::Ok).count();
+    assert_eq!(verified, restores.iter().filter(|r| r.outcome == Outcome::Ok).count());
+    common::assert_nothing_left_behind();
+}
+
+#[test]
+fn kill_9_keeps_every_row_and_clean_removes_the_leftovers() {
+    let _engine = common::engine_lock();
+    let dir = tempfile::tempdir().expect("tempdir");
+    let file = scenario(
+        dir.path(),
+        "kill9",
+        r#"name = "kill9"
+containers = 6
+warmup_s = 0
+[checkpoint]
+pause_ms = 500
+[workload]
+memory_mib = 2
+log_interval_ms = 200
+[target]
+emulate = { memory = "512MiB", swap = "128MiB" }
+"#,
+    );
+    let results = dir.path().join("results");
+    let child = spawn_migbench(&[OsStr::new("run"), file.as_os_str(), OsStr::new("--results"), results.as_os_str()]);
+    let run = wait_for_rows(&results, "checkpoint", 2);
+    signal(&child, libc::SIGKILL);
+    let output = finish(child);
+    assert_eq!(output.status.code(), None, "killed by a signal");
+
+    // Every row written before the kill is intact and parseable.
+    let rows = ops(&run);
+    assert!(rows.iter().filter(|r| r.phase == Phase::Launch).count() == 6);
+    assert!(rows.iter().filter(|r| r.phase == Phase::Checkpoint).count() >= 2);
+    assert!(!common::leftover_containers().is_empty(), "the kill left containers to clean");
+
+    common::migbench()
+        .arg("report")
+        .arg(&run)
+        .assert()
+        .success()
+        .stdout(predicates::str::contains("the run did not finish"));
+    assert!(run.join("report.md").exists() && run.join("charts/timeline.png").exists());
+
+    common::migbench()
+        .arg("clean")
+        .assert()
+        .success()
+        .stdout(predicates::str::contains("torn down"));
+    common::assert_nothing_left_behind();
+}
