@@ -5,7 +5,6 @@ use crate::cli::{Cli, Command, HostCommand, ImageCommand, RunArgs};
 use crate::engine::{image, DockerEngine};
 use crate::host::{self, HostSpec};
 use crate::runner::{self, RunError, RunOptions, RunReport};
-use crate::scenario::Scenario;
 use anyhow::Context;
 use tokio_util::sync::CancellationToken;
 
@@ -123,24 +122,44 @@ async fn dispatch(command: Command) -> Result<u8, AppError> {
 }
 
 async fn run_scenario(args: RunArgs) -> Result<u8, AppError> {
-    let scenario = Scenario::load(&args.scenario, &args.overrides)
+    let points = crate::scenario::load_grid(&args.scenario, &args.overrides)
         .map_err(|e| AppError::new(exit::BAD_INPUT, e))?;
     let interrupt = CancellationToken::new();
     tokio::spawn(watch_signals(interrupt.clone()));
     let options = RunOptions {
-        results_dir: args.results,
+        results_dir: args.results.clone(),
         fail_fast: args.fail_fast,
     };
-    let report = runner::run(scenario, options, interrupt)
-        .await
-        .map_err(|e| match e {
-            RunError::Environment(_) => AppError::new(exit::NOT_READY, e),
-            other => internal(other),
-        })?;
-    crate::report::write_all(&report.run_dir, &report.summary);
-    println!("{}", crate::report::console_table(&report.summary));
-    println!("run directory: {}", report.run_dir.display());
-    Ok(exit_code(&report))
+    let sweep = points.len() > 1;
+    let mut run_dirs = Vec::new();
+    let mut code = exit::SUCCESS;
+    for (i, scenario) in points.into_iter().enumerate() {
+        if interrupt.is_cancelled() {
+            break;
+        }
+        if sweep {
+            println!("sweep point {}: {}", i + 1, scenario.name);
+        }
+        // Each point is its own run, with its own target brought up and torn down.
+        let report = runner::run(scenario, options.clone(), interrupt.clone())
+            .await
+            .map_err(|e| match e {
+                RunError::Environment(_) => AppError::new(exit::NOT_READY, e),
+                other => internal(other),
+            })?;
+        crate::report::write_all(&report.run_dir, &report.summary);
+        println!("{}", crate::report::console_table(&report.summary));
+        println!("run directory: {}", report.run_dir.display());
+        code = code.max(exit_code(&report));
+        run_dirs.push(report.run_dir);
+    }
+    if sweep && run_dirs.len() > 1 {
+        let stamp = chrono::Utc::now().format("%Y%m%dT%H%M%SZ");
+        let out = args.results.join(format!("sweep-{stamp}-{}", std::process::id()));
+        let table = crate::report::compare(&run_dirs, &out).map_err(internal)?;
+        println!("{table}");
+    }
+    Ok(code)
 }
 
 fn exit_code(report: &RunReport) -> u8 {

@@ -9,11 +9,14 @@
 mod file;
 mod overrides;
 mod ranged;
+mod sweep;
 
 pub use file::{
     CollapseFile as CollapseRules, EmulateFile as EmulatedBudget, GuardPolicy, ScenarioFile,
     TransferMode,
 };
+
+pub use sweep::{load_grid, SWEEPABLE};
 
 use std::path::{Path, PathBuf};
 use std::time::Duration;

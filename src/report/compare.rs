@@ -81,6 +81,10 @@ pub fn compare(run_dirs: &[PathBuf], out: &Path) -> anyhow::Result<String> {
     for (title, file) in charts {
         md.push_str(&format!("\n![{title}]({file})\n"));
     }
+    let best = best_point(&summaries);
+    if let Some(best) = &best {
+        md.push_str(&format!("\n**Best:** {best}\n"));
+    }
     let path = out.join("compare.md");
     std::fs::write(&path, md).with_context(|| format!("cannot write '{}'", path.display()))?;
     let widths: Vec<usize> = (0..header.len())
@@ -102,6 +106,28 @@ pub fn compare(run_dirs: &[PathBuf], out: &Path) -> anyhow::Result<String> {
     };
     let mut table = vec![line(&header)];
     table.extend(rows.iter().map(|r| line(r)));
+    if let Some(best) = best {
+        table.push(format!("best: {best}"));
+    }
     table.push(format!("written: {}", path.display()));
     Ok(table.join("\n"))
+}
+
+/// The run with the highest restore throughput among those that migrated and
+/// verified every container without a collapse, with its concurrency.
+pub fn best_point(summaries: &[(PathBuf, Summary)]) -> Option<String> {
+    let clean = summaries.iter().filter(|(_, s)| {
+        s.collapse.point.is_none() && s.verification.continued == s.containers && s.failures_before_collapse == 0
+    });
+    let throughput = |s: &Summary| s.phase(Phase::Restore).map_or(0.0, |p| p.throughput_per_s);
+    let (dir, best) = clean.max_by(|a, b| throughput(&a.1).total_cmp(&throughput(&b.1)))?;
+    let scenario = Scenario::load_recorded(&dir.join(crate::record::SCENARIO_TOML)).ok();
+    let concurrency = scenario.map_or("?".into(), |sc| {
+        format!("checkpoint concurrency {}, restore concurrency {}", sc.checkpoint.concurrency, sc.restore.concurrency)
+    });
+    Some(format!(
+        "{} ({concurrency}): {:.2} restores/s with every container verified",
+        best.run_id,
+        throughput(best)
+    ))
 }

@@ -18,6 +18,9 @@ pub struct ScenarioFile {
     /// Time between the last launch and the first checkpoint, seconds.
     #[serde(default = "defaults::warmup_s")]
     pub warmup_s: Ranged<0, 3600>,
+    /// Concurrency of both the checkpoint and the restore phase, unless a
+    /// phase sets its own.
+    pub concurrency: Option<Ranged<1, 256>>,
     /// Timeout of any one operation (create, start, checkpoint, restore...), seconds.
     #[serde(default = "defaults::timeout_s")]
     pub timeout_s: Ranged<1, 3600>,
@@ -71,9 +74,8 @@ impl From<RunName> for String {
 #[derive(Debug, Clone, Deserialize, Serialize)]
 #[serde(deny_unknown_fields)]
 pub struct PhaseFile {
-    /// Operations in flight at once.
-    #[serde(default = "defaults::concurrency")]
-    pub concurrency: Ranged<1, 256>,
+    /// Operations in flight at once (default: the top-level `concurrency`, else 1).
+    pub concurrency: Option<Ranged<1, 256>>,
     /// Pause a worker takes after each of its operations, milliseconds.
     #[serde(default)]
     pub pause_ms: Ranged<0, 600_000>,
@@ -82,7 +84,7 @@ pub struct PhaseFile {
 impl Default for PhaseFile {
     fn default() -> Self {
         PhaseFile {
-            concurrency: defaults::concurrency(),
+            concurrency: None,
             pause_ms: Ranged::new_const(0),
         }
     }
@@ -341,8 +343,9 @@ impl ScenarioFile {
                 self.transfer.checkpoint_dir.display()
             ));
         }
+        let shared = self.concurrency.unwrap_or_else(defaults::concurrency);
         let pacing = |phase: &PhaseFile| Pacing {
-            concurrency: phase.concurrency.get() as usize,
+            concurrency: phase.concurrency.unwrap_or(shared).get() as usize,
             pause: Duration::from_millis(phase.pause_ms.get()),
         };
         Ok(Scenario {

@@ -92,6 +92,13 @@ host_min_available_mib = 256
 }
 
 #[test]
+fn top_level_concurrency_applies_to_both_phases_unless_a_phase_sets_its_own() {
+    let s = parse("name = \"x\"\ncontainers = 1\nconcurrency = 4\n[restore]\nconcurrency = 2\n").expect("valid");
+    assert_eq!(s.checkpoint.concurrency, 4);
+    assert_eq!(s.restore.concurrency, 2);
+}
+
+#[test]
 fn malformed_toml_names_file_line_and_column() {
     let e = error_of("name = \"x\"\ncontainers = = 3\n");
     assert!(e.contains("test.toml"), "{e}");
@@ -249,7 +256,8 @@ fn shipped_scenarios_are_valid() {
     for entry in std::fs::read_dir(&dir).expect("scenarios/") {
         let path = entry.expect("entry").path();
         if path.extension().is_some_and(|e| e == "toml") {
-            Scenario::load(&path, &[]).unwrap_or_else(|e| panic!("{e}"));
+            let points = load_grid(&path, &[]).unwrap_or_else(|e| panic!("{e}"));
+            assert!(!points.is_empty());
             count += 1;
         }
     }
