@@ -40,7 +40,10 @@ impl Bench {
         // Let it allocate and dirty its memory.
         tokio::time::sleep(Duration::from_millis(300)).await;
         let started = Instant::now();
-        self.engine.checkpoint(&id, &self.dir, &spec.name).await.expect("checkpoint");
+        self.engine
+            .checkpoint(&id, &self.dir, &spec.name)
+            .await
+            .expect("checkpoint");
         let took = started.elapsed();
         self.engine.remove(&id).await.expect("remove");
         (took, self.dir.join(&spec.name))
@@ -51,7 +54,10 @@ impl Bench {
         let spec = self.spec(memory_mib);
         let started = Instant::now();
         let id = self.engine.create(&spec).await.expect("create clone");
-        self.engine.restore(&id, &checkpoint, Placement::Move).await.expect("restore");
+        self.engine
+            .restore(&id, &checkpoint, Placement::Move)
+            .await
+            .expect("restore");
         let took = started.elapsed();
         self.engine.remove(&id).await.expect("remove clone");
         took
@@ -65,7 +71,8 @@ fn setup(runtime: &Runtime) -> Option<Bench> {
         return None;
     }
     let (image, _) = runtime.block_on(image::ensure_image(&engine)).ok()?;
-    let dir = PathBuf::from("/var/lib/migbench/checkpoints").join(format!("{RUN_ID}-{}", std::process::id()));
+    let dir = PathBuf::from("/var/lib/migbench/checkpoints")
+        .join(format!("{RUN_ID}-{}", std::process::id()));
     std::fs::create_dir_all(&dir).ok()?;
     Some(Bench {
         engine,
@@ -82,33 +89,43 @@ fn engine_latency(c: &mut Criterion) {
         return;
     };
     let mut group = c.benchmark_group("engine");
-    group.sample_size(10).measurement_time(Duration::from_secs(10));
+    group
+        .sample_size(10)
+        .measurement_time(Duration::from_secs(10));
     for memory_mib in [1u64, 16, 64] {
-        group.bench_with_input(BenchmarkId::new("checkpoint", format!("{memory_mib}MiB")), &memory_mib, |b, &m| {
-            b.iter_custom(|iters| {
-                runtime.block_on(async {
-                    let mut total = Duration::ZERO;
-                    for _ in 0..iters {
-                        let (took, dir) = bench.checkpoint_one(m).await;
-                        total += took;
-                        let _ = std::fs::remove_dir_all(dir);
-                    }
-                    total
+        group.bench_with_input(
+            BenchmarkId::new("checkpoint", format!("{memory_mib}MiB")),
+            &memory_mib,
+            |b, &m| {
+                b.iter_custom(|iters| {
+                    runtime.block_on(async {
+                        let mut total = Duration::ZERO;
+                        for _ in 0..iters {
+                            let (took, dir) = bench.checkpoint_one(m).await;
+                            total += took;
+                            let _ = std::fs::remove_dir_all(dir);
+                        }
+                        total
+                    })
                 })
-            })
-        });
-        group.bench_with_input(BenchmarkId::new("restore", format!("{memory_mib}MiB")), &memory_mib, |b, &m| {
-            b.iter_custom(|iters| {
-                runtime.block_on(async {
-                    let mut total = Duration::ZERO;
-                    for _ in 0..iters {
-                        let (_, dir) = bench.checkpoint_one(m).await;
-                        total += bench.restore_one(m, dir).await;
-                    }
-                    total
+            },
+        );
+        group.bench_with_input(
+            BenchmarkId::new("restore", format!("{memory_mib}MiB")),
+            &memory_mib,
+            |b, &m| {
+                b.iter_custom(|iters| {
+                    runtime.block_on(async {
+                        let mut total = Duration::ZERO;
+                        for _ in 0..iters {
+                            let (_, dir) = bench.checkpoint_one(m).await;
+                            total += bench.restore_one(m, dir).await;
+                        }
+                        total
+                    })
                 })
-            })
-        });
+            },
+        );
     }
     group.finish();
     let _ = std::fs::remove_dir_all(&bench.dir);

@@ -155,7 +155,9 @@ async fn run_scenario(args: RunArgs) -> Result<u8, AppError> {
     }
     if sweep && run_dirs.len() > 1 {
         let stamp = chrono::Utc::now().format("%Y%m%dT%H%M%SZ");
-        let out = args.results.join(format!("sweep-{stamp}-{}", std::process::id()));
+        let out = args
+            .results
+            .join(format!("sweep-{stamp}-{}", std::process::id()));
         let table = crate::report::compare(&run_dirs, &out).map_err(internal)?;
         println!("{table}");
     }

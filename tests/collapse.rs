@@ -26,9 +26,20 @@ emulate = { memory = "256MiB", swap = "256MiB", cpus = 1 }
 "#,
     );
     let results = dir.path().join("results");
-    let output = migbench().arg("run").arg(&file).arg("--results").arg(&results).output().expect("runs");
+    let output = migbench()
+        .arg("run")
+        .arg(&file)
+        .arg("--results")
+        .arg(&results)
+        .output()
+        .expect("runs");
     let stdout = String::from_utf8_lossy(&output.stdout);
-    assert_eq!(output.status.code(), Some(0), "{stdout}\n{}", String::from_utf8_lossy(&output.stderr));
+    assert_eq!(
+        output.status.code(),
+        Some(0),
+        "{stdout}\n{}",
+        String::from_utf8_lossy(&output.stderr)
+    );
     assert!(stdout.contains("collapse at restore"), "{stdout}");
 
     let run = run_dir(&results);
@@ -38,22 +49,49 @@ emulate = { memory = "256MiB", swap = "256MiB", cpus = 1 }
     // 256 + 256 MiB cannot hold 40 x 16 MiB containers plus the engine.
     assert!((2..=32).contains(&at), "collapse at restore {at}");
     assert!(!point["rule"].as_str().expect("rule").is_empty());
-    assert!(summary["ended_early"].as_str().expect("ended early").contains("guard stopped"));
-    let projected = summary["projection"]["projected_count"].as_u64().expect("a projection");
+    assert!(summary["ended_early"]
+        .as_str()
+        .expect("ended early")
+        .contains("guard stopped"));
+    let projected = summary["projection"]["projected_count"]
+        .as_u64()
+        .expect("a projection");
     assert!(projected > 0 && projected < 40, "projection {projected}");
 
     // Every container has a row in every phase up to the stop; the rest were skipped, not failed.
     let rows = ops(&run);
-    for phase in [Phase::Launch, Phase::Checkpoint, Phase::Transfer, Phase::Restore, Phase::Verify] {
-        assert_eq!(rows.iter().filter(|r| r.phase == phase).count(), 40, "{phase:?} rows");
+    for phase in [
+        Phase::Launch,
+        Phase::Checkpoint,
+        Phase::Transfer,
+        Phase::Restore,
+        Phase::Verify,
+    ] {
+        assert_eq!(
+            rows.iter().filter(|r| r.phase == phase).count(),
+            40,
+            "{phase:?} rows"
+        );
     }
-    let restored = rows.iter().filter(|r| r.phase == Phase::Restore && r.outcome == Outcome::Ok).count();
-    assert!(restored >= at.saturating_sub(1) && restored < 40, "restored {restored}");
-    assert!(rows.iter().any(|r| r.phase == Phase::Restore && r.outcome == Outcome::Skipped));
+    let restored = rows
+        .iter()
+        .filter(|r| r.phase == Phase::Restore && r.outcome == Outcome::Ok)
+        .count();
+    assert!(
+        restored >= at.saturating_sub(1) && restored < 40,
+        "restored {restored}"
+    );
+    assert!(rows
+        .iter()
+        .any(|r| r.phase == Phase::Restore && r.outcome == Outcome::Skipped));
     // samples.csv was written up to the stop, with the target's cgroup in it.
     let samples: Vec<migbench::record::SampleRow> =
-        migbench::record::read_rows(&run.join("samples.csv")).expect("samples").rows;
-    assert!(samples.iter().any(|s| s.phase == "restore" && s.target_memory_bytes.is_some()));
+        migbench::record::read_rows(&run.join("samples.csv"))
+            .expect("samples")
+            .rows;
+    assert!(samples
+        .iter()
+        .any(|s| s.phase == "restore" && s.target_memory_bytes.is_some()));
     assert!(samples.iter().map(|s| s.migrated).max().unwrap_or(0) as usize >= restored.min(at));
     assert!(run.join("charts/timeline.png").exists());
     assert!(run.join("target-dockerd.log").exists());

@@ -9,8 +9,15 @@ use std::ffi::OsStr;
 use std::path::Path;
 
 fn docker(args: &[&str]) -> String {
-    let out = std::process::Command::new("docker").args(args).output().expect("docker");
-    assert!(out.status.success(), "docker {args:?}: {}", String::from_utf8_lossy(&out.stderr));
+    let out = std::process::Command::new("docker")
+        .args(args)
+        .output()
+        .expect("docker");
+    assert!(
+        out.status.success(),
+        "docker {args:?}: {}",
+        String::from_utf8_lossy(&out.stderr)
+    );
     String::from_utf8_lossy(&out.stdout).trim().to_string()
 }
 
@@ -24,12 +31,25 @@ fn a_container_that_dies_before_its_checkpoint_is_a_recorded_failure() {
         "name = \"dies\"\ncontainers = 3\nwarmup_s = 5\n[workload]\nlog_interval_ms = 200\n",
     );
     let results = dir.path().join("results");
-    let child = spawn_migbench(&[OsStr::new("run"), file.as_os_str(), OsStr::new("--results"), results.as_os_str()]);
+    let child = spawn_migbench(&[
+        OsStr::new("run"),
+        file.as_os_str(),
+        OsStr::new("--results"),
+        results.as_os_str(),
+    ]);
     let run = wait_for_rows(&results, "launch", 3);
-    let victim = format!("mb-{}-0001", run.file_name().expect("name").to_string_lossy());
+    let victim = format!(
+        "mb-{}-0001",
+        run.file_name().expect("name").to_string_lossy()
+    );
     docker(&["kill", &victim]);
     let output = finish(child);
-    assert_eq!(output.status.code(), Some(4), "failures present: {}", String::from_utf8_lossy(&output.stdout));
+    assert_eq!(
+        output.status.code(),
+        Some(4),
+        "failures present: {}",
+        String::from_utf8_lossy(&output.stdout)
+    );
     let rows = ops(&run);
     let failed = rows
         .iter()
@@ -38,10 +58,16 @@ fn a_container_that_dies_before_its_checkpoint_is_a_recorded_failure() {
     assert_eq!(failed.outcome, Outcome::Failed);
     assert!(failed.error.contains("not running"), "{}", failed.error);
     for phase in [Phase::Restore, Phase::Verify] {
-        let row = rows.iter().find(|r| r.phase == phase && r.index == 1).expect("row");
+        let row = rows
+            .iter()
+            .find(|r| r.phase == phase && r.index == 1)
+            .expect("row");
         assert_eq!(row.outcome, Outcome::Skipped, "{phase:?}");
     }
-    let verified = rows.iter().filter(|r| r.phase == Phase::Verify && r.outcome == Outcome::Ok).count();
+    let verified = rows
+        .iter()
+        .filter(|r| r.phase == Phase::Verify && r.outcome == Outcome::Ok)
+        .count();
     assert_eq!(verified, 2, "the others migrated");
     common::assert_nothing_left_behind();
 }
@@ -90,7 +116,10 @@ fn full_disk_run(extra: &[&str]) -> (std::process::Output, std::path::PathBuf, t
         .expect("runs");
     let run = run_dir(&results);
     let leftover: Vec<_> = std::fs::read_dir(&fs).expect("tmpfs").flatten().collect();
-    assert!(leftover.is_empty(), "the run's checkpoints were removed from the small disk");
+    assert!(
+        leftover.is_empty(),
+        "the run's checkpoints were removed from the small disk"
+    );
     (output, run, dir)
 }
 
@@ -98,18 +127,44 @@ fn full_disk_run(extra: &[&str]) -> (std::process::Output, std::path::PathBuf, t
 fn a_full_checkpoint_disk_fails_those_checkpoints_and_the_batch_goes_on() {
     let _engine = common::engine_lock();
     let (output, run, _dir) = full_disk_run(&[]);
-    assert_eq!(output.status.code(), Some(4), "{}", String::from_utf8_lossy(&output.stdout));
+    assert_eq!(
+        output.status.code(),
+        Some(4),
+        "{}",
+        String::from_utf8_lossy(&output.stdout)
+    );
     let rows = ops(&run);
-    let checkpoints: Vec<_> = rows.iter().filter(|r| r.phase == Phase::Checkpoint).collect();
+    let checkpoints: Vec<_> = rows
+        .iter()
+        .filter(|r| r.phase == Phase::Checkpoint)
+        .collect();
     assert_eq!(checkpoints.len(), 4);
-    let full: Vec<_> = checkpoints.iter().filter(|r| r.outcome == Outcome::Failed).collect();
+    let full: Vec<_> = checkpoints
+        .iter()
+        .filter(|r| r.outcome == Outcome::Failed)
+        .collect();
     assert!(!full.is_empty(), "3 MiB cannot hold four 1 MiB checkpoints");
-    assert!(full.iter().all(|r| r.error.contains("no space left on device")), "{full:#?}");
+    assert!(
+        full.iter()
+            .all(|r| r.error.contains("no space left on device")),
+        "{full:#?}"
+    );
     let ok = checkpoints.iter().filter(|r| r.outcome.is_ok()).count();
     assert!(ok >= 1);
-    let verified = rows.iter().filter(|r| r.phase == Phase::Verify && r.outcome == Outcome::Ok).count();
-    assert_eq!(verified, ok, "every checkpoint that fit was restored and verified");
-    assert!(summary(&run)["failures_before_collapse"].as_u64().expect("count") >= 1);
+    let verified = rows
+        .iter()
+        .filter(|r| r.phase == Phase::Verify && r.outcome == Outcome::Ok)
+        .count();
+    assert_eq!(
+        verified, ok,
+        "every checkpoint that fit was restored and verified"
+    );
+    assert!(
+        summary(&run)["failures_before_collapse"]
+            .as_u64()
+            .expect("count")
+            >= 1
+    );
     common::assert_nothing_left_behind();
 }
 
@@ -121,8 +176,14 @@ fn fail_fast_stops_at_the_first_failure() {
     let rows = ops(&run);
     let failed = rows.iter().filter(|r| r.outcome == Outcome::Failed).count();
     assert_eq!(failed, 1, "nothing started after the first failure");
-    assert!(rows.iter().filter(|r| r.phase == Phase::Restore).all(|r| r.outcome != Outcome::Ok || r.index == 0));
-    let ended = summary(&run)["ended_early"].as_str().expect("ended early").to_string();
+    assert!(rows
+        .iter()
+        .filter(|r| r.phase == Phase::Restore)
+        .all(|r| r.outcome != Outcome::Ok || r.index == 0));
+    let ended = summary(&run)["ended_early"]
+        .as_str()
+        .expect("ended early")
+        .to_string();
     assert!(ended.contains("--fail-fast"), "{ended}");
     common::assert_nothing_left_behind();
 }
@@ -147,13 +208,22 @@ emulate = { memory = "512MiB", swap = "128MiB" }
 "#,
     );
     let results = dir.path().join("results");
-    let child = spawn_migbench(&[OsStr::new("run"), file.as_os_str(), OsStr::new("--results"), results.as_os_str()]);
+    let child = spawn_migbench(&[
+        OsStr::new("run"),
+        file.as_os_str(),
+        OsStr::new("--results"),
+        results.as_os_str(),
+    ]);
     let run = wait_for_rows(&results, "restore", 2);
-    let hosts: Vec<_> = std::fs::read_dir("/var/lib/migbench/hosts").expect("hosts").flatten().collect();
+    let hosts: Vec<_> = std::fs::read_dir("/var/lib/migbench/hosts")
+        .expect("hosts")
+        .flatten()
+        .collect();
     assert_eq!(hosts.len(), 1);
-    let state: serde_json::Value =
-        serde_json::from_str(&std::fs::read_to_string(hosts[0].path().join("state.json")).expect("state"))
-            .expect("json");
+    let state: serde_json::Value = serde_json::from_str(
+        &std::fs::read_to_string(hosts[0].path().join("state.json")).expect("state"),
+    )
+    .expect("json");
     let pid = state["pid"].as_i64().expect("dockerd pid") as i32;
     // SAFETY: kill(2) on the emulated host's daemon.
     assert_eq!(unsafe { libc::kill(pid, libc::SIGKILL) }, 0);
@@ -179,9 +249,14 @@ emulate = { memory = "512MiB", swap = "128MiB" }
 
 fn rows_complete(run: &Path, containers: usize) -> bool {
     let rows = ops(run);
-    [Phase::Launch, Phase::Checkpoint, Phase::Restore, Phase::Verify]
-        .iter()
-        .all(|p| rows.iter().filter(|r| r.phase == *p).count() == containers)
+    [
+        Phase::Launch,
+        Phase::Checkpoint,
+        Phase::Restore,
+        Phase::Verify,
+    ]
+    .iter()
+    .all(|p| rows.iter().filter(|r| r.phase == *p).count() == containers)
 }
 
 #[test]
@@ -200,16 +275,27 @@ fn two_runs_at_once_never_touch_each_other() {
     let (first, second) = (spawn(&a), spawn(&b));
     let (first, second) = (finish(first), finish(second));
     for output in [&first, &second] {
-        assert_eq!(output.status.code(), Some(0), "{}", String::from_utf8_lossy(&output.stderr));
+        assert_eq!(
+            output.status.code(),
+            Some(0),
+            "{}",
+            String::from_utf8_lossy(&output.stderr)
+        );
     }
     let (run_a, run_b) = (run_dir(&a), run_dir(&b));
     for run in [&run_a, &run_b] {
         let rows = ops(run);
         let id = rows[0].run_id.clone();
-        assert!(rows.iter().all(|r| r.run_id == id && r.container.contains(&id)));
-        assert_eq!(rows.iter().filter(|r| r.phase == Phase::Verify && r.outcome.is_ok()).count(), 3);
+        assert!(rows
+            .iter()
+            .all(|r| r.run_id == id && r.container.contains(&id)));
+        assert_eq!(
+            rows.iter()
+                .filter(|r| r.phase == Phase::Verify && r.outcome.is_ok())
+                .count(),
+            3
+        );
     }
     assert_ne!(ops(&run_a)[0].run_id, ops(&run_b)[0].run_id);
     common::assert_nothing_left_behind();
 }
-

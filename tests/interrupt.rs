@@ -17,23 +17,49 @@ fn sigint_mid_restore_stops_cleans_up_and_records() {
         "name = \"sigint\"\ncontainers = 8\nwarmup_s = 0\n[restore]\npause_ms = 1000\n[workload]\nlog_interval_ms = 200\n",
     );
     let results = dir.path().join("results");
-    let child = spawn_migbench(&[OsStr::new("run"), file.as_os_str(), OsStr::new("--results"), results.as_os_str()]);
+    let child = spawn_migbench(&[
+        OsStr::new("run"),
+        file.as_os_str(),
+        OsStr::new("--results"),
+        results.as_os_str(),
+    ]);
     let run = wait_for_rows(&results, "restore", 2);
     signal(&child, libc::SIGINT);
     let output = finish(child);
-    assert_eq!(output.status.code(), Some(130), "{}", String::from_utf8_lossy(&output.stderr));
+    assert_eq!(
+        output.status.code(),
+        Some(130),
+        "{}",
+        String::from_utf8_lossy(&output.stderr)
+    );
     assert!(String::from_utf8_lossy(&output.stderr).contains("interrupted"));
 
     let summary = summary(&run);
-    assert!(summary["ended_early"].as_str().expect("ended early").contains("interrupted"));
+    assert!(summary["ended_early"]
+        .as_str()
+        .expect("ended early")
+        .contains("interrupted"));
     let rows = ops(&run);
     let restores: Vec<_> = rows.iter().filter(|r| r.phase == Phase::Restore).collect();
-    assert_eq!(restores.len(), 8, "one restore row per container, done or not");
+    assert_eq!(
+        restores.len(),
+        8,
+        "one restore row per container, done or not"
+    );
     assert!(restores.iter().filter(|r| r.outcome == Outcome::Ok).count() >= 2);
-    assert!(restores.iter().any(|r| r.outcome == Outcome::Interrupted), "{restores:#?}");
+    assert!(
+        restores.iter().any(|r| r.outcome == Outcome::Interrupted),
+        "{restores:#?}"
+    );
     // What was restored before the signal is still verified.
-    let verified = rows.iter().filter(|r| r.phase == Phase::Verify && r.outcome == Outcome::Ok).count();
-    assert_eq!(verified, restores.iter().filter(|r| r.outcome == Outcome::Ok).count());
+    let verified = rows
+        .iter()
+        .filter(|r| r.phase == Phase::Verify && r.outcome == Outcome::Ok)
+        .count();
+    assert_eq!(
+        verified,
+        restores.iter().filter(|r| r.outcome == Outcome::Ok).count()
+    );
     common::assert_nothing_left_behind();
 }
 
@@ -57,7 +83,12 @@ emulate = { memory = "512MiB", swap = "128MiB" }
 "#,
     );
     let results = dir.path().join("results");
-    let child = spawn_migbench(&[OsStr::new("run"), file.as_os_str(), OsStr::new("--results"), results.as_os_str()]);
+    let child = spawn_migbench(&[
+        OsStr::new("run"),
+        file.as_os_str(),
+        OsStr::new("--results"),
+        results.as_os_str(),
+    ]);
     let run = wait_for_rows(&results, "checkpoint", 2);
     signal(&child, libc::SIGKILL);
     let output = finish(child);
@@ -67,7 +98,10 @@ emulate = { memory = "512MiB", swap = "128MiB" }
     let rows = ops(&run);
     assert!(rows.iter().filter(|r| r.phase == Phase::Launch).count() == 6);
     assert!(rows.iter().filter(|r| r.phase == Phase::Checkpoint).count() >= 2);
-    assert!(!common::leftover_containers().is_empty(), "the kill left containers to clean");
+    assert!(
+        !common::leftover_containers().is_empty(),
+        "the kill left containers to clean"
+    );
 
     common::migbench()
         .arg("report")

@@ -6,10 +6,26 @@ use proptest::prelude::*;
 use std::path::Path;
 
 const KEYS: &[&str] = &[
-    "name", "containers", "warmup_s", "timeout_s", "checkpoint.concurrency", "checkpoint.pause_ms",
-    "restore.concurrency", "restore.pause_ms", "workload.memory_mib", "workload.log_interval_ms",
-    "source.endpoint", "target.endpoint", "target.emulate", "transfer.mode", "transfer.checkpoint_dir",
-    "sampler.interval_ms", "collapse.knee_factor", "collapse.knee_baseline", "guard.policy", "bogus",
+    "name",
+    "containers",
+    "warmup_s",
+    "timeout_s",
+    "checkpoint.concurrency",
+    "checkpoint.pause_ms",
+    "restore.concurrency",
+    "restore.pause_ms",
+    "workload.memory_mib",
+    "workload.log_interval_ms",
+    "source.endpoint",
+    "target.endpoint",
+    "target.emulate",
+    "transfer.mode",
+    "transfer.checkpoint_dir",
+    "sampler.interval_ms",
+    "collapse.knee_factor",
+    "collapse.knee_baseline",
+    "guard.policy",
+    "bogus",
 ];
 
 fn value() -> impl Strategy<Value = String> {

@@ -117,13 +117,18 @@ pub fn compare(run_dirs: &[PathBuf], out: &Path) -> anyhow::Result<String> {
 /// verified every container without a collapse, with its concurrency.
 pub fn best_point(summaries: &[(PathBuf, Summary)]) -> Option<String> {
     let clean = summaries.iter().filter(|(_, s)| {
-        s.collapse.point.is_none() && s.verification.continued == s.containers && s.failures_before_collapse == 0
+        s.collapse.point.is_none()
+            && s.verification.continued == s.containers
+            && s.failures_before_collapse == 0
     });
     let throughput = |s: &Summary| s.phase(Phase::Restore).map_or(0.0, |p| p.throughput_per_s);
     let (dir, best) = clean.max_by(|a, b| throughput(&a.1).total_cmp(&throughput(&b.1)))?;
     let scenario = Scenario::load_recorded(&dir.join(crate::record::SCENARIO_TOML)).ok();
     let concurrency = scenario.map_or("?".into(), |sc| {
-        format!("checkpoint concurrency {}, restore concurrency {}", sc.checkpoint.concurrency, sc.restore.concurrency)
+        format!(
+            "checkpoint concurrency {}, restore concurrency {}",
+            sc.checkpoint.concurrency, sc.restore.concurrency
+        )
     });
     Some(format!(
         "{} ({concurrency}): {:.2} restores/s with every container verified",

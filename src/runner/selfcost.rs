@@ -7,8 +7,16 @@ use std::time::Instant;
 fn cpu_s() -> f64 {
     let stat = std::fs::read_to_string("/proc/self/stat").unwrap_or_default();
     // Fields after the parenthesised command name; utime and stime are the 12th and 13th.
-    let fields: Vec<&str> = stat.rsplit(')').next().unwrap_or("").split_whitespace().collect();
-    let ticks: u64 = [11, 12].iter().filter_map(|&i| fields.get(i)?.parse::<u64>().ok()).sum();
+    let fields: Vec<&str> = stat
+        .rsplit(')')
+        .next()
+        .unwrap_or("")
+        .split_whitespace()
+        .collect();
+    let ticks: u64 = [11, 12]
+        .iter()
+        .filter_map(|&i| fields.get(i)?.parse::<u64>().ok())
+        .sum();
     // SAFETY: sysconf has no preconditions.
     let per_s = unsafe { libc::sysconf(libc::_SC_CLK_TCK) }.max(1) as f64;
     ticks as f64 / per_s
@@ -44,7 +52,11 @@ impl CostMeter {
         HarnessCost {
             cpu_s: cpu,
             wall_s,
-            cpu_share_of_one_core_pct: if wall_s > 0.0 { cpu * 100.0 / wall_s } else { 0.0 },
+            cpu_share_of_one_core_pct: if wall_s > 0.0 {
+                cpu * 100.0 / wall_s
+            } else {
+                0.0
+            },
             peak_rss_bytes: peak_rss_bytes(),
         }
     }

@@ -118,17 +118,16 @@ pub async fn prepare(scenario: Scenario, options: &RunOptions) -> Result<Prepare
         }
         TargetSpec::Endpoint(_) => (None, None),
     };
-    let rest = prepare_target(
+    let early = Early {
         scenario,
         source,
         source_info,
-        host.clone(),
-        budget,
-        (run_id, run_dir),
-        (ops_csv, samples_csv),
+        run_id,
+        run_dir,
+        record_files: (ops_csv, samples_csv),
         image,
-    )
-    .await;
+    };
+    let rest = prepare_target(early, host.clone(), budget).await;
     if rest.is_err() {
         if let Some(host) = &host {
             // The run never started: nothing of this host is worth keeping.
@@ -138,17 +137,31 @@ pub async fn prepare(scenario: Scenario, options: &RunOptions) -> Result<Prepare
     rest
 }
 
-#[allow(clippy::too_many_arguments)]
-async fn prepare_target(
+/// What is ready before the target: the source side and the run's files.
+struct Early {
     scenario: Scenario,
     source: Arc<dyn Engine>,
     source_info: EngineInfo,
+    run_id: String,
+    run_dir: PathBuf,
+    record_files: (CsvAppender<OpRecord>, CsvAppender<SampleRow>),
+    image: String,
+}
+
+async fn prepare_target(
+    early: Early,
     host: Option<HostState>,
     budget: Option<HostSpec>,
-    (run_id, run_dir): (String, PathBuf),
-    (ops_csv, samples_csv): (CsvAppender<OpRecord>, CsvAppender<SampleRow>),
-    image: String,
 ) -> Result<Prepared, RunError> {
+    let Early {
+        scenario,
+        source,
+        source_info,
+        run_id,
+        run_dir,
+        record_files,
+        image,
+    } = early;
     let target_endpoint = match (&host, scenario.target_endpoint()) {
         (Some(host), _) => host.endpoint(),
         (None, Some(endpoint)) => endpoint.to_string(),
@@ -204,7 +217,7 @@ async fn prepare_target(
         ship_image: !same_engine,
         checkpoint_root,
         staging_root,
-        record_files: Some((ops_csv, samples_csv)),
+        record_files: Some(record_files),
         host,
         budget,
         environment,

@@ -57,9 +57,15 @@ pub fn load_grid(path: &Path, overrides: &[String]) -> Result<Vec<Scenario>, Sce
         return Ok(vec![Scenario::parse(path, &text, overrides)?]);
     }
     if let Some((key, _, _)) = axes.iter().find(|(_, _, values)| values.is_empty()) {
-        return Err(invalid(format!("{key}: a sweep list needs at least one value")));
+        return Err(invalid(format!(
+            "{key}: a sweep list needs at least one value"
+        )));
     }
-    let name = table.get("name").and_then(toml::Value::as_str).unwrap_or("sweep").to_string();
+    let name = table
+        .get("name")
+        .and_then(toml::Value::as_str)
+        .unwrap_or("sweep")
+        .to_string();
     let mut points = vec![(table.clone(), name)];
     for (key, tag, values) in &axes {
         points = points
@@ -80,7 +86,11 @@ pub fn load_grid(path: &Path, overrides: &[String]) -> Result<Vec<Scenario>, Sce
         .map(|(i, (mut point, name))| {
             point.insert("name".into(), toml::Value::String(name));
             let body = toml::to_string(&point).map_err(|e| invalid(e.to_string()))?;
-            let text = format!("# sweep point {} of {total} from '{}'\n{body}", i + 1, path.display());
+            let text = format!(
+                "# sweep point {} of {total} from '{}'\n{body}",
+                i + 1,
+                path.display()
+            );
             Scenario::parse(path, &text, overrides)
         })
         .collect()
@@ -99,7 +109,9 @@ mod tests {
 
     #[test]
     fn lists_expand_into_the_grid() {
-        let points = grid("name = \"s\"\ncontainers = [10, 100]\n[restore]\nconcurrency = [1, 2, 4]\n").expect("grid");
+        let points =
+            grid("name = \"s\"\ncontainers = [10, 100]\n[restore]\nconcurrency = [1, 2, 4]\n")
+                .expect("grid");
         assert_eq!(points.len(), 6);
         let names: Vec<&str> = points.iter().map(|p| p.name.as_str()).collect();
         assert_eq!(names[0], "s-n10-rc1");
@@ -118,9 +130,13 @@ mod tests {
 
     #[test]
     fn bad_values_in_a_list_are_rejected() {
-        let e = grid("name = \"s\"\ncontainers = [10, 0]\n").expect_err("0 is out of range").to_string();
+        let e = grid("name = \"s\"\ncontainers = [10, 0]\n")
+            .expect_err("0 is out of range")
+            .to_string();
         assert!(e.contains("from 1 to 10000, got 0"), "{e}");
-        let e = grid("name = \"s\"\ncontainers = []\n").expect_err("empty").to_string();
+        let e = grid("name = \"s\"\ncontainers = []\n")
+            .expect_err("empty")
+            .to_string();
         assert!(e.contains("at least one value"), "{e}");
     }
 }

@@ -93,7 +93,8 @@ host_min_available_mib = 256
 
 #[test]
 fn top_level_concurrency_applies_to_both_phases_unless_a_phase_sets_its_own() {
-    let s = parse("name = \"x\"\ncontainers = 1\nconcurrency = 4\n[restore]\nconcurrency = 2\n").expect("valid");
+    let s = parse("name = \"x\"\ncontainers = 1\nconcurrency = 4\n[restore]\nconcurrency = 2\n")
+        .expect("valid");
     assert_eq!(s.checkpoint.concurrency, 4);
     assert_eq!(s.restore.concurrency, 2);
 }

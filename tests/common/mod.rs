@@ -137,7 +137,13 @@ pub fn engine_lock() -> std::sync::MutexGuard<'static, ()> {
 pub fn spawn_migbench(args: &[&std::ffi::OsStr]) -> std::process::Child {
     std::process::Command::new(assert_cmd::cargo::cargo_bin("migbench"))
         .args(args)
-        .env("PATH", format!("/usr/local/sbin:{}", std::env::var("PATH").unwrap_or_default()))
+        .env(
+            "PATH",
+            format!(
+                "/usr/local/sbin:{}",
+                std::env::var("PATH").unwrap_or_default()
+            ),
+        )
         .stdout(std::process::Stdio::piped())
         .stderr(std::process::Stdio::piped())
         .spawn()
@@ -149,10 +155,22 @@ pub fn spawn_migbench(args: &[&std::ffi::OsStr]) -> std::process::Child {
 pub fn wait_for_rows(results: &Path, phase: &str, count: usize) -> PathBuf {
     let deadline = std::time::Instant::now() + std::time::Duration::from_secs(300);
     loop {
-        assert!(std::time::Instant::now() < deadline, "no {count} {phase} rows in time");
-        if let Some(dir) = std::fs::read_dir(results).ok().and_then(|mut d| d.next()).and_then(|e| e.ok()) {
+        assert!(
+            std::time::Instant::now() < deadline,
+            "no {count} {phase} rows in time"
+        );
+        if let Some(dir) = std::fs::read_dir(results)
+            .ok()
+            .and_then(|mut d| d.next())
+            .and_then(|e| e.ok())
+        {
             let ops = std::fs::read_to_string(dir.path().join("ops.csv")).unwrap_or_default();
-            if ops.lines().filter(|l| l.contains(&format!(",{phase},"))).count() >= count {
+            if ops
+                .lines()
+                .filter(|l| l.contains(&format!(",{phase},")))
+                .count()
+                >= count
+            {
                 return dir.path();
             }
         }
