@@ -87,25 +87,7 @@ pub fn compare(run_dirs: &[PathBuf], out: &Path) -> anyhow::Result<String> {
     }
     let path = out.join("compare.md");
     std::fs::write(&path, md).with_context(|| format!("cannot write '{}'", path.display()))?;
-    let widths: Vec<usize> = (0..header.len())
-        .map(|i| {
-            rows.iter()
-                .map(|r| r[i].len())
-                .chain([header[i].len()])
-                .max()
-                .unwrap_or(0)
-        })
-        .collect();
-    let line = |cells: &[String]| {
-        cells
-            .iter()
-            .zip(&widths)
-            .map(|(c, w)| format!("{c:<w$}"))
-            .collect::<Vec<_>>()
-            .join("  ")
-    };
-    let mut table = vec![line(&header)];
-    table.extend(rows.iter().map(|r| line(r)));
+    let mut table = super::table::aligned(&header, &rows);
     if let Some(best) = best {
         table.push(format!("best: {best}"));
     }

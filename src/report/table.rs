@@ -89,6 +89,17 @@ pub fn findings(summary: &Summary) -> Vec<String> {
 /// The table for the console.
 pub fn console_table(summary: &Summary) -> String {
     let (header, rows) = phase_rows(summary);
+    let mut out = vec![format!(
+        "{} ({} containers)",
+        summary.run_id, summary.containers
+    )];
+    out.extend(aligned(&header, &rows));
+    out.extend(findings(summary));
+    out.join("\n")
+}
+
+/// Lines of a column-aligned table: the first column left, the rest right.
+pub fn aligned(header: &[String], rows: &[Vec<String>]) -> Vec<String> {
     let widths: Vec<usize> = (0..header.len())
         .map(|i| {
             rows.iter()
@@ -113,13 +124,9 @@ pub fn console_table(summary: &Summary) -> String {
             .collect::<Vec<_>>()
             .join("  ")
     };
-    let mut out = vec![
-        format!("{} ({} containers)", summary.run_id, summary.containers),
-        line(&header),
-    ];
-    out.extend(rows.iter().map(|r| line(r)));
-    out.extend(findings(summary));
-    out.join("\n")
+    std::iter::once(line(header))
+        .chain(rows.iter().map(|r| line(r)))
+        .collect()
 }
 
 /// A Markdown table.

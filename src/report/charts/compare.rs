@@ -108,13 +108,6 @@ impl Chart for Comparison<'_> {
                 )
                 .map_err(err)?;
         }
-        chart
-            .configure_series_labels()
-            .position(SeriesLabelPosition::UpperLeft)
-            .label_font(style::legend_font())
-            .background_style(WHITE.mix(0.85))
-            .border_style(BLACK)
-            .draw()
-            .map_err(err)
+        style::draw_legend(&mut chart, SeriesLabelPosition::UpperLeft)
     }
 }

@@ -92,13 +92,6 @@ impl Chart for Distribution<'_> {
                     .map_err(err)?;
             }
         }
-        chart
-            .configure_series_labels()
-            .position(SeriesLabelPosition::LowerRight)
-            .label_font(style::legend_font())
-            .background_style(WHITE.mix(0.85))
-            .border_style(BLACK)
-            .draw()
-            .map_err(err)
+        style::draw_legend(&mut chart, SeriesLabelPosition::LowerRight)
     }
 }

@@ -106,13 +106,6 @@ impl Chart for ServiceGap<'_> {
                 .label(format!("not restored ({})", not_restored.len()))
                 .legend(move |(x, y)| TriangleMarker::new((x + 8, y), 6, grey.filled()));
         }
-        chart
-            .configure_series_labels()
-            .position(SeriesLabelPosition::UpperLeft)
-            .label_font(style::legend_font())
-            .background_style(WHITE.mix(0.85))
-            .border_style(BLACK)
-            .draw()
-            .map_err(err)
+        style::draw_legend(&mut chart, SeriesLabelPosition::UpperLeft)
     }
 }

@@ -96,13 +96,6 @@ impl Chart for PerContainer<'_> {
                     PathElement::new([(x, y), (x + 20, y)], style::COLLAPSE.stroke_width(2))
                 });
         }
-        chart
-            .configure_series_labels()
-            .position(SeriesLabelPosition::UpperLeft)
-            .label_font(style::legend_font())
-            .background_style(WHITE.mix(0.85))
-            .border_style(BLACK)
-            .draw()
-            .map_err(err)
+        style::draw_legend(&mut chart, SeriesLabelPosition::UpperLeft)
     }
 }

@@ -186,14 +186,7 @@ impl Timeline<'_> {
                 .draw_series([Text::new(label, (x, y_max * 0.95), font)])
                 .map_err(err)?;
         }
-        chart
-            .configure_series_labels()
-            .position(SeriesLabelPosition::UpperLeft)
-            .label_font(style::legend_font())
-            .background_style(WHITE.mix(0.85))
-            .border_style(BLACK)
-            .draw()
-            .map_err(err)
+        style::draw_legend(&mut chart, SeriesLabelPosition::UpperLeft)
     }
 
     fn pressure_panel<DB: DrawingBackend>(
@@ -248,14 +241,7 @@ impl Timeline<'_> {
                 ))
                 .map_err(err)?;
         }
-        chart
-            .configure_series_labels()
-            .position(SeriesLabelPosition::UpperLeft)
-            .label_font(style::legend_font())
-            .background_style(WHITE.mix(0.85))
-            .border_style(BLACK)
-            .draw()
-            .map_err(err)
+        style::draw_legend(&mut chart, SeriesLabelPosition::UpperLeft)
     }
 }
 
