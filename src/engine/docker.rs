@@ -41,6 +41,19 @@ impl DockerEngine {
         };
         let docker = if endpoint.starts_with("unix://") {
             Docker::connect_with_unix(endpoint, API_TIMEOUT_S, bollard::API_DEFAULT_VERSION)
+        } else if endpoint.starts_with("https://") {
+            // TLS the docker CLI's way: key.pem, cert.pem and ca.pem in DOCKER_CERT_PATH.
+            let certs = std::env::var_os("DOCKER_CERT_PATH")
+                .map(PathBuf::from)
+                .unwrap_or_else(|| PathBuf::from(std::env::var_os("HOME").unwrap_or_default()).join(".docker"));
+            Docker::connect_with_ssl(
+                endpoint,
+                &certs.join("key.pem"),
+                &certs.join("cert.pem"),
+                &certs.join("ca.pem"),
+                API_TIMEOUT_S,
+                bollard::API_DEFAULT_VERSION,
+            )
         } else {
             let address = endpoint.replacen("tcp://", "http://", 1);
             Docker::connect_with_http(&address, API_TIMEOUT_S, bollard::API_DEFAULT_VERSION)
