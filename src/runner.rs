@@ -201,7 +201,11 @@ async fn execute(
             &progress,
             Phase::Transfer,
             slots,
-            scenario.checkpoint,
+            // Moving files is not paced like the engine operations.
+            Pacing {
+                concurrency: scenario.checkpoint.concurrency,
+                pause: Duration::ZERO,
+            },
             &guard_stop,
             |c, s| async move { phases::transfer(&c, s).await },
         )

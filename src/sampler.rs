@@ -55,7 +55,7 @@ pub async fn run(config: SamplerConfig, stop: CancellationToken) {
         row.migrated = config.live.migrated();
         measure_target(&config, &mut row).await;
         if let (Some(pid), false) = (config.target_pid, engine_death_reported) {
-            if !process_is_dockerd(pid) {
+            if !crate::host::is_dockerd(pid) {
                 engine_death_reported = true;
                 let detail = format!("the target's dockerd (pid {pid}) is gone");
                 let _ = config.events.send(Event::EngineDeath {
@@ -176,8 +176,4 @@ async fn measure_target(config: &SamplerConfig, row: &mut SampleRow) {
 /// Directory of a cgroup in one v1 hierarchy.
 pub fn cgroup_dir(hierarchy: &str, cgroup: &str) -> PathBuf {
     PathBuf::from("/sys/fs/cgroup").join(hierarchy).join(cgroup)
-}
-
-fn process_is_dockerd(pid: u32) -> bool {
-    std::fs::read_to_string(format!("/proc/{pid}/comm")).is_ok_and(|comm| comm.trim() == "dockerd")
 }

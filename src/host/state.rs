@@ -130,3 +130,8 @@ pub fn list() -> Result<Vec<HostState>, HostError> {
     hosts.sort_by(|a, b| a.spec.name.cmp(&b.spec.name));
     Ok(hosts)
 }
+
+/// Whether `pid` is a running dockerd (not another process that reused the pid).
+pub fn is_dockerd(pid: u32) -> bool {
+    std::fs::read_to_string(format!("/proc/{pid}/comm")).is_ok_and(|comm| comm.trim() == "dockerd")
+}
