@@ -45,7 +45,9 @@ impl DockerEngine {
             // TLS the docker CLI's way: key.pem, cert.pem and ca.pem in DOCKER_CERT_PATH.
             let certs = std::env::var_os("DOCKER_CERT_PATH")
                 .map(PathBuf::from)
-                .unwrap_or_else(|| PathBuf::from(std::env::var_os("HOME").unwrap_or_default()).join(".docker"));
+                .unwrap_or_else(|| {
+                    PathBuf::from(std::env::var_os("HOME").unwrap_or_default()).join(".docker")
+                });
             Docker::connect_with_ssl(
                 endpoint,
                 &certs.join("key.pem"),

@@ -86,3 +86,46 @@ pub struct OpRecord {
     /// Verify: time from the original's last line to the clone's first, ms.
     pub service_gap_ms: Option<f64>,
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    /// The ops.csv format is an interface (README, scripts): this pins it.
+    #[test]
+    fn csv_header_and_row_format() {
+        let row = OpRecord {
+            run_id: "smoke-20260101T000000Z-1".into(),
+            phase: Phase::Verify,
+            index: 2,
+            container: "mb-x-0002".into(),
+            container_id: "abc".into(),
+            source_host: "unix:///var/run/docker.sock".into(),
+            target_host: "emulated:r1".into(),
+            started_at: "2026-01-01T00:00:01.000Z".into(),
+            start_ms: 1000.5,
+            end_ms: 1002.25,
+            latency_ms: 1.75,
+            bytes: None,
+            outcome: Outcome::Ok,
+            error: "a, \"quoted\" error".into(),
+            seq_before: Some(6),
+            seq_after: Some(7),
+            service_gap_ms: Some(912.0),
+        };
+        let mut writer = csv::Writer::from_writer(Vec::new());
+        writer.serialize(&row).expect("serialize");
+        let text = String::from_utf8(writer.into_inner().expect("flush")).expect("utf8");
+        assert_eq!(
+            text,
+            "run_id,phase,index,container,container_id,source_host,target_host,started_at,start_ms,end_ms,latency_ms,bytes,outcome,error,seq_before,seq_after,service_gap_ms\n\
+             smoke-20260101T000000Z-1,verify,2,mb-x-0002,abc,unix:///var/run/docker.sock,emulated:r1,2026-01-01T00:00:01.000Z,1000.5,1002.25,1.75,,ok,\"a, \"\"quoted\"\" error\",6,7,912.0\n"
+        );
+        let back: OpRecord = csv::Reader::from_reader(text.as_bytes())
+            .deserialize()
+            .next()
+            .expect("a row")
+            .expect("parses");
+        assert_eq!(back, row);
+    }
+}
