@@ -10,6 +10,7 @@ mod pool;
 mod progress;
 mod recorder;
 mod selfcost;
+mod shield;
 mod setup;
 mod verify;
 
@@ -72,6 +73,7 @@ pub async fn run(
     options: RunOptions,
     interrupt: CancellationToken,
 ) -> Result<RunReport, RunError> {
+    shield::protect_harness();
     let prepared = setup::prepare(scenario, &options).await?;
     let run_dir = prepared.run_dir.clone();
     let host = prepared.host.clone();
