@@ -4,9 +4,14 @@
 use crate::engine::{Engine, RUN_LABEL};
 use futures_util::{stream, StreamExt};
 use std::path::Path;
+use std::time::Duration;
 
 /// Removals in flight at once.
 const REMOVE_CONCURRENCY: usize = 8;
+
+/// How long one removal may take: a container stuck in a hung CRIU restore
+/// (seen with a damaged checkpoint) makes the engine's removal hang too.
+const REMOVE_TIMEOUT: Duration = Duration::from_secs(60);
 
 /// Removes every container labelled with `run_id` (any run when `None`);
 /// returns how many were removed and the errors met.
@@ -16,7 +21,16 @@ pub async fn remove_containers(engine: &dyn Engine, run_id: Option<&str>) -> (us
         Err(e) => return (0, vec![e.to_string()]),
     };
     let results: Vec<_> = stream::iter(containers)
-        .map(|c| async move { engine.remove(&c.id).await.map_err(|e| e.to_string()) })
+        .map(|c| async move {
+            match tokio::time::timeout(REMOVE_TIMEOUT, engine.remove(&c.id)).await {
+                Ok(removed) => removed.map_err(|e| e.to_string()),
+                Err(_) => Err(format!(
+                    "removing container '{}' took over {} s: the engine is stuck on it; `migbench clean` retries",
+                    c.name,
+                    REMOVE_TIMEOUT.as_secs()
+                )),
+            }
+        })
         .buffer_unordered(REMOVE_CONCURRENCY)
         .collect()
         .await;
