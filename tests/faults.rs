@@ -299,3 +299,36 @@ fn two_runs_at_once_never_touch_each_other() {
     assert_ne!(ops(&run_a)[0].run_id, ops(&run_b)[0].run_id);
     common::assert_nothing_left_behind();
 }
+
+#[test]
+fn a_restore_that_fails_is_recorded_with_criu_s_error() {
+    let _engine = common::engine_lock();
+    let dir = tempfile::tempdir().expect("tempdir");
+    let file = scenario(
+        dir.path(),
+        "badrestore",
+        "name = \"badrestore\"\ncontainers = 3\nwarmup_s = 0\n[restore]\npause_ms = 1500\n[workload]\nlog_interval_ms = 200\n",
+    );
+    let results = dir.path().join("results");
+    let child = spawn_migbench(&[OsStr::new("run"), file.as_os_str(), OsStr::new("--results"), results.as_os_str()]);
+    let run = wait_for_rows(&results, "restore", 1);
+    // Damage the last container's checkpoint before its restore starts.
+    let run_id = run.file_name().expect("name").to_string_lossy().to_string();
+    let core = Path::new("/var/lib/migbench/checkpoints")
+        .join(&run_id)
+        .join(format!("mb-{run_id}-0002"))
+        .join("core-1.img");
+    let damaged = std::fs::OpenOptions::new().write(true).open(&core).expect("core image").set_len(5);
+    assert!(damaged.is_ok(), "truncate {core:?}");
+    let output = finish(child);
+    assert_eq!(output.status.code(), Some(4), "{}", String::from_utf8_lossy(&output.stdout));
+    let rows = ops(&run);
+    let failed = rows.iter().find(|r| r.phase == Phase::Restore && r.index == 2).expect("restore row");
+    assert_eq!(failed.outcome, Outcome::Failed);
+    assert!(failed.error.contains("criu failed"), "{}", failed.error);
+    let verify = rows.iter().find(|r| r.phase == Phase::Verify && r.index == 2).expect("verify row");
+    assert_eq!(verify.outcome, Outcome::Skipped);
+    let verified = rows.iter().filter(|r| r.phase == Phase::Verify && r.outcome == Outcome::Ok).count();
+    assert_eq!(verified, 2);
+    common::assert_nothing_left_behind();
+}
