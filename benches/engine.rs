@@ -71,6 +71,8 @@ fn setup(runtime: &Runtime) -> Option<Bench> {
         return None;
     }
     let (image, _) = runtime.block_on(image::ensure_image(&engine)).ok()?;
+    // Leftovers of an earlier, interrupted bench.
+    runtime.block_on(migbench::runner::remove_containers(&engine, Some(RUN_ID)));
     let dir = PathBuf::from("/var/lib/migbench/checkpoints")
         .join(format!("{RUN_ID}-{}", std::process::id()));
     std::fs::create_dir_all(&dir).ok()?;

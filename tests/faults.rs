@@ -310,7 +310,12 @@ fn a_restore_that_fails_is_recorded_with_criu_s_error() {
         "name = \"badrestore\"\ncontainers = 3\nwarmup_s = 0\n[restore]\npause_ms = 1500\n[workload]\nlog_interval_ms = 200\n",
     );
     let results = dir.path().join("results");
-    let child = spawn_migbench(&[OsStr::new("run"), file.as_os_str(), OsStr::new("--results"), results.as_os_str()]);
+    let child = spawn_migbench(&[
+        OsStr::new("run"),
+        file.as_os_str(),
+        OsStr::new("--results"),
+        results.as_os_str(),
+    ]);
     let run = wait_for_rows(&results, "restore", 1);
     // Damage the last container's checkpoint before its restore starts.
     let run_id = run.file_name().expect("name").to_string_lossy().to_string();
@@ -318,17 +323,35 @@ fn a_restore_that_fails_is_recorded_with_criu_s_error() {
         .join(&run_id)
         .join(format!("mb-{run_id}-0002"))
         .join("core-1.img");
-    let damaged = std::fs::OpenOptions::new().write(true).open(&core).expect("core image").set_len(5);
+    let damaged = std::fs::OpenOptions::new()
+        .write(true)
+        .open(&core)
+        .expect("core image")
+        .set_len(5);
     assert!(damaged.is_ok(), "truncate {core:?}");
     let output = finish(child);
-    assert_eq!(output.status.code(), Some(4), "{}", String::from_utf8_lossy(&output.stdout));
+    assert_eq!(
+        output.status.code(),
+        Some(4),
+        "{}",
+        String::from_utf8_lossy(&output.stdout)
+    );
     let rows = ops(&run);
-    let failed = rows.iter().find(|r| r.phase == Phase::Restore && r.index == 2).expect("restore row");
+    let failed = rows
+        .iter()
+        .find(|r| r.phase == Phase::Restore && r.index == 2)
+        .expect("restore row");
     assert_eq!(failed.outcome, Outcome::Failed);
     assert!(failed.error.contains("criu failed"), "{}", failed.error);
-    let verify = rows.iter().find(|r| r.phase == Phase::Verify && r.index == 2).expect("verify row");
+    let verify = rows
+        .iter()
+        .find(|r| r.phase == Phase::Verify && r.index == 2)
+        .expect("verify row");
     assert_eq!(verify.outcome, Outcome::Skipped);
-    let verified = rows.iter().filter(|r| r.phase == Phase::Verify && r.outcome == Outcome::Ok).count();
+    let verified = rows
+        .iter()
+        .filter(|r| r.phase == Phase::Verify && r.outcome == Outcome::Ok)
+        .count();
     assert_eq!(verified, 2);
     common::assert_nothing_left_behind();
 }

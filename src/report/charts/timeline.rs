@@ -123,10 +123,11 @@ impl Timeline<'_> {
             }
         }
         for (name, color, pick) in lines {
-            let points: Vec<(f64, f64)> = samples
-                .iter()
-                .filter_map(|s| Some((s.t_ms / 1000.0, pick(s)? / GIB)))
-                .collect();
+            let points = downsample(
+                samples
+                    .iter()
+                    .filter_map(|s| Some((s.t_ms / 1000.0, pick(s)? / GIB))),
+            );
             if points.is_empty() {
                 continue;
             }
@@ -223,8 +224,11 @@ impl Timeline<'_> {
             }),
         ];
         for (name, color, pick) in lines {
-            let points: Vec<(f64, f64)> =
-                samples.iter().map(|s| (s.t_ms / 1000.0, pick(s))).collect();
+            let values = samples
+                .iter()
+                .map(|s| (s.t_ms / 1000.0, pick(s)))
+                .filter(|p| p.1.is_finite());
+            let points = downsample(values.map(|(t, v)| (t, v.clamp(0.0, 100.0))));
             chart
                 .draw_series(LineSeries::new(points, color.stroke_width(2)))
                 .map_err(err)?
@@ -243,6 +247,26 @@ impl Timeline<'_> {
         }
         style::draw_legend(&mut chart, SeriesLabelPosition::UpperLeft)
     }
+}
+
+/// At most this many points per line: about one per pixel column.
+const MAX_POINTS: usize = 1000;
+
+/// Averages consecutive points into at most [`MAX_POINTS`] buckets, so 10 000
+/// samples stay a readable line instead of a solid band.
+fn downsample(points: impl Iterator<Item = (f64, f64)>) -> Vec<(f64, f64)> {
+    let points: Vec<(f64, f64)> = points.collect();
+    let per_bucket = points.len().div_ceil(MAX_POINTS).max(1);
+    points
+        .chunks(per_bucket)
+        .map(|bucket| {
+            let n = bucket.len() as f64;
+            let (t, v) = bucket
+                .iter()
+                .fold((0.0, 0.0), |(t, v), p| (t + p.0, v + p.1));
+            (t / n, v / n)
+        })
+        .collect()
 }
 
 impl Chart for Timeline<'_> {
