@@ -2,7 +2,6 @@
 //! exactly one row for it, and hands the slot on.
 
 use super::context::{RunContext, Slot};
-use super::verify::CounterLine;
 use crate::engine::{copy_dir, dir_bytes, image, ContainerSpec, EngineError, Placement, RUN_LABEL};
 use crate::record::Phase;
 use std::collections::HashMap;
@@ -50,8 +49,7 @@ pub async fn launch(ctx: &RunContext, mut slot: Slot) -> Slot {
     slot
 }
 
-/// Checkpoint: dump the original into `<checkpoint_root>/<name>` and stop it;
-/// then read the last counter it printed.
+/// Checkpoint: dump the original into `<checkpoint_root>/<name>` and stop it.
 pub async fn checkpoint(ctx: &RunContext, mut slot: Slot) -> Slot {
     let Some(id) = slot.source_id.clone().filter(|_| slot.stopped_at.is_none()) else {
         ctx.skip(Phase::Checkpoint, &mut slot, "not launched");
@@ -64,12 +62,9 @@ pub async fn checkpoint(ctx: &RunContext, mut slot: Slot) -> Slot {
     let path = ctx.checkpoint_root.join(&slot.name);
     if done.is_some() {
         row.bytes = dir_bytes(&path).ok();
+        // The original's last counter is read at verification, not here: the
+        // phase then costs exactly what the engine's checkpoints cost.
         slot.checkpoint = Some(path);
-        slot.before = match ctx.source.log_lines(&id).await {
-            Ok(lines) => CounterLine::last_of(&lines),
-            Err(_) => None,
-        };
-        row.seq_before = slot.before.map(|b| b.seq);
     } else {
         slot.stopped_at = Some(Phase::Checkpoint);
     }

@@ -17,7 +17,7 @@ pub fn protect_harness() -> Vec<String> {
         problems.push(format!("cannot lower the harness's OOM score: {e}"));
     }
     for problem in &problems {
-        tracing::warn!("{problem}");
+        tracing::info!("{problem}");
     }
     problems
 }

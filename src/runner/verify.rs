@@ -46,6 +46,13 @@ pub async fn verify(ctx: &RunContext, mut slot: Slot) -> Slot {
         ctx.skip(Phase::Verify, &mut slot, "not restored");
         return slot;
     };
+    // The stopped original keeps its output: its last counter before the checkpoint.
+    if let (None, Some(source_id)) = (slot.before, slot.source_id.as_deref()) {
+        slot.before = match ctx.source.log_lines(source_id).await {
+            Ok(lines) => CounterLine::last_of(&lines),
+            Err(_) => None,
+        };
+    }
     let mut row = ctx.row(Phase::Verify, &slot);
     row.container_id = clone_id.clone();
     row.start_ms = ctx.now_ms();

@@ -5,6 +5,7 @@ use super::{Chart, RunData};
 use crate::record::Phase;
 use plotters::coord::Shift;
 use plotters::prelude::*;
+use plotters::style::text_anchor::{HPos, Pos, VPos};
 
 pub struct Distribution<'a>(pub RunData<'a>);
 
@@ -81,13 +82,21 @@ impl Chart for Distribution<'_> {
             for (name, value, pct) in [("p50", latency.p50_ms, 50.0), ("p99", latency.p99_ms, 99.0)]
             {
                 let x = value.max(lo * 0.7);
+                // p50 labels go above right, p99 labels below left (the top
+                // edge is close), each phase on its own line.
+                let (offset, anchor) = if pct < 90.0 {
+                    ((8, -18 - 22 * row as i32), HPos::Left)
+                } else {
+                    ((-10, 10 + 22 * row as i32), HPos::Right)
+                };
+                let font = style::axis_font().pos(Pos::new(anchor, VPos::Top));
                 chart
                     .draw_series([EmptyElement::at((x, pct))
                         + Circle::new((0, 0), 6, color.filled())
                         + Text::new(
                             format!("{} {name} {value:.0} ms", phase.as_str()),
-                            (8, -18 - 22 * row as i32),
-                            style::axis_font(),
+                            offset,
+                            font,
                         )])
                     .map_err(err)?;
             }

@@ -56,7 +56,7 @@ impl Chart for ServiceGap<'_> {
             .configure_mesh()
             .x_label_formatter(&|x| format!("{x:.0}"))
             .x_desc("container index")
-            .y_desc("service gap, s (last line before checkpoint -> first line after restore)")
+            .y_desc("service gap, s (last line before checkpoint -> first after restore)")
             .axis_desc_style(style::label_font())
             .label_style(style::axis_font())
             .draw()
