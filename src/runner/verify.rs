@@ -83,14 +83,21 @@ pub async fn verify(ctx: &RunContext, mut slot: Slot) -> Slot {
         (Some(before), Ok(after)) => {
             row.seq_after = Some(after.seq);
             row.service_gap_ms = Some(after.unix_ms.saturating_sub(before.unix_ms) as f64);
-            if after.seq == before.seq + 1 {
-                row.outcome = Outcome::Ok;
-            } else {
+            if after.seq != before.seq + 1 {
                 row.outcome = Outcome::Failed;
                 row.error = format!(
                     "state not continued: original stopped at seq {}, clone started at seq {}",
                     before.seq, after.seq
                 );
+            } else if !ctx.target.is_running(&clone_id).await.unwrap_or(false) {
+                // It continued, then died: not a working migration.
+                row.outcome = Outcome::Failed;
+                row.error = format!(
+                    "the clone continued at seq {} but is no longer running",
+                    after.seq
+                );
+            } else {
+                row.outcome = Outcome::Ok;
             }
         }
         (None, _) => {
