@@ -16,7 +16,8 @@ const RUN_ID: &str = "bench-engine";
 struct Bench {
     engine: DockerEngine,
     image: String,
-    dir: PathBuf,
+    /// Removed on drop, also when a benchmark panics.
+    dir: tempfile::TempDir,
     serial: std::cell::Cell<u64>,
 }
 
@@ -41,12 +42,12 @@ impl Bench {
         tokio::time::sleep(Duration::from_millis(300)).await;
         let started = Instant::now();
         self.engine
-            .checkpoint(&id, &self.dir, &spec.name)
+            .checkpoint(&id, self.dir.path(), &spec.name)
             .await
             .expect("checkpoint");
         let took = started.elapsed();
         self.engine.remove(&id).await.expect("remove");
-        (took, self.dir.join(&spec.name))
+        (took, self.dir.path().join(&spec.name))
     }
 
     /// Restores a checkpoint into a fresh clone (create + place + start), timed.
@@ -73,9 +74,12 @@ fn setup(runtime: &Runtime) -> Option<Bench> {
     let (image, _) = runtime.block_on(image::ensure_image(&engine)).ok()?;
     // Leftovers of an earlier, interrupted bench.
     runtime.block_on(migbench::runner::remove_containers(&engine, Some(RUN_ID)));
-    let dir = PathBuf::from("/var/lib/migbench/checkpoints")
-        .join(format!("{RUN_ID}-{}", std::process::id()));
-    std::fs::create_dir_all(&dir).ok()?;
+    let root = PathBuf::from("/var/lib/migbench/checkpoints");
+    std::fs::create_dir_all(&root).ok()?;
+    let dir = tempfile::Builder::new()
+        .prefix(RUN_ID)
+        .tempdir_in(&root)
+        .ok()?;
     Some(Bench {
         engine,
         image,
@@ -130,7 +134,6 @@ fn engine_latency(c: &mut Criterion) {
         );
     }
     group.finish();
-    let _ = std::fs::remove_dir_all(&bench.dir);
 }
 
 criterion_group!(benches, engine_latency);
