@@ -20,14 +20,17 @@ pub const REPORT_MD: &str = "report.md";
 /// Writes charts and report.md for a run. A chart that fails is logged and
 /// skipped: measurements are never discarded because a picture failed.
 pub fn write_all(run_dir: &Path, summary: &Summary) {
-    let charts = match rebuild::load_series(run_dir) {
-        Ok(series) => charts::render_all(run_dir, summary, &series),
+    let (ops, charts) = match rebuild::load_series(run_dir) {
+        Ok(series) => {
+            let charts = charts::render_all(run_dir, summary, &series);
+            (series.ops, charts)
+        }
         Err(e) => {
             tracing::error!("charts skipped: {e:#}");
-            Vec::new()
+            (Vec::new(), Vec::new())
         }
     };
-    if let Err(e) = markdown::write(run_dir, summary, &charts) {
+    if let Err(e) = markdown::write(run_dir, summary, &ops, &charts) {
         tracing::error!("report.md not written: {e:#}");
     }
 }

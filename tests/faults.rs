@@ -3,9 +3,8 @@
 
 mod common;
 
-use common::{finish, ops, run_dir, scenario, spawn_migbench, summary, wait_for_rows};
+use common::{finish, ops, run_dir, scenario, spawn_run, summary, wait_for_rows};
 use migbench::record::{Outcome, Phase};
-use std::ffi::OsStr;
 use std::path::Path;
 
 fn docker(args: &[&str]) -> String {
@@ -31,12 +30,7 @@ fn a_container_that_dies_before_its_checkpoint_is_a_recorded_failure() {
         "name = \"dies\"\ncontainers = 3\nwarmup_s = 5\n[workload]\nlog_interval_ms = 200\n",
     );
     let results = dir.path().join("results");
-    let child = spawn_migbench(&[
-        OsStr::new("run"),
-        file.as_os_str(),
-        OsStr::new("--results"),
-        results.as_os_str(),
-    ]);
+    let child = spawn_run(&file, &results);
     let run = wait_for_rows(&results, "launch", 3);
     let victim = format!(
         "mb-{}-0001",
@@ -208,12 +202,7 @@ emulate = { memory = "512MiB", swap = "128MiB" }
 "#,
     );
     let results = dir.path().join("results");
-    let child = spawn_migbench(&[
-        OsStr::new("run"),
-        file.as_os_str(),
-        OsStr::new("--results"),
-        results.as_os_str(),
-    ]);
+    let child = spawn_run(&file, &results);
     let run = wait_for_rows(&results, "restore", 2);
     let hosts: Vec<_> = std::fs::read_dir("/var/lib/migbench/hosts")
         .expect("hosts")
@@ -264,14 +253,7 @@ fn two_runs_at_once_never_touch_each_other() {
     let _engine = common::engine_lock();
     let dir = tempfile::tempdir().expect("tempdir");
     let (a, b) = (dir.path().join("a"), dir.path().join("b"));
-    let spawn = |results: &Path| {
-        spawn_migbench(&[
-            OsStr::new("run"),
-            OsStr::new("scenarios/smoke.toml"),
-            OsStr::new("--results"),
-            results.as_os_str(),
-        ])
-    };
+    let spawn = |results: &Path| spawn_run(Path::new("scenarios/smoke.toml"), results);
     let (first, second) = (spawn(&a), spawn(&b));
     let (first, second) = (finish(first), finish(second));
     for output in [&first, &second] {
@@ -310,12 +292,7 @@ fn a_restore_that_fails_is_recorded_with_criu_s_error() {
         "name = \"badrestore\"\ncontainers = 3\nwarmup_s = 0\n[restore]\npause_ms = 1500\n[workload]\nlog_interval_ms = 200\n",
     );
     let results = dir.path().join("results");
-    let child = spawn_migbench(&[
-        OsStr::new("run"),
-        file.as_os_str(),
-        OsStr::new("--results"),
-        results.as_os_str(),
-    ]);
+    let child = spawn_run(&file, &results);
     let run = wait_for_rows(&results, "restore", 1);
     // Damage the last container's checkpoint before its restore starts.
     let run_id = run.file_name().expect("name").to_string_lossy().to_string();

@@ -3,9 +3,8 @@
 
 mod common;
 
-use common::{finish, ops, scenario, signal, spawn_migbench, summary, wait_for_rows};
+use common::{finish, ops, scenario, signal, spawn_run, summary, wait_for_rows};
 use migbench::record::{Outcome, Phase};
-use std::ffi::OsStr;
 
 #[test]
 fn sigint_mid_restore_stops_cleans_up_and_records() {
@@ -17,12 +16,7 @@ fn sigint_mid_restore_stops_cleans_up_and_records() {
         "name = \"sigint\"\ncontainers = 8\nwarmup_s = 0\n[restore]\npause_ms = 1000\n[workload]\nlog_interval_ms = 200\n",
     );
     let results = dir.path().join("results");
-    let child = spawn_migbench(&[
-        OsStr::new("run"),
-        file.as_os_str(),
-        OsStr::new("--results"),
-        results.as_os_str(),
-    ]);
+    let child = spawn_run(&file, &results);
     let run = wait_for_rows(&results, "restore", 2);
     signal(&child, libc::SIGINT);
     let output = finish(child);
@@ -83,12 +77,7 @@ emulate = { memory = "512MiB", swap = "128MiB" }
 "#,
     );
     let results = dir.path().join("results");
-    let child = spawn_migbench(&[
-        OsStr::new("run"),
-        file.as_os_str(),
-        OsStr::new("--results"),
-        results.as_os_str(),
-    ]);
+    let child = spawn_run(&file, &results);
     let run = wait_for_rows(&results, "checkpoint", 2);
     signal(&child, libc::SIGKILL);
     let output = finish(child);

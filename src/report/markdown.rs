@@ -2,7 +2,7 @@
 //! failures and the charts.
 
 use super::table::{findings, markdown_table, phase_rows};
-use crate::record::{self, read_rows, OpRecord, Outcome, Summary};
+use crate::record::{self, OpRecord, Outcome, Summary};
 use anyhow::Context;
 use std::fmt::Write as _;
 use std::path::Path;
@@ -10,7 +10,12 @@ use std::path::Path;
 /// Failures listed in full; the rest are counted.
 const MAX_FAILURES_LISTED: usize = 50;
 
-pub fn write(run_dir: &Path, summary: &Summary, charts: &[(String, String)]) -> anyhow::Result<()> {
+pub fn write(
+    run_dir: &Path,
+    summary: &Summary,
+    ops: &[OpRecord],
+    charts: &[(String, String)],
+) -> anyhow::Result<()> {
     let mut md = String::new();
     let _ = writeln!(md, "# migbench run `{}`\n", summary.run_id);
     let _ = writeln!(
@@ -30,7 +35,7 @@ pub fn write(run_dir: &Path, summary: &Summary, charts: &[(String, String)]) -> 
         let _ = writeln!(md, "### {title}\n\n![{title}]({file})\n");
     }
     md.push_str("## Failures\n\n");
-    md.push_str(&failures(run_dir));
+    md.push_str(&failures(ops));
     md.push_str("\n## Environment\n\n");
     md.push_str(&environment(&summary.environment));
     md.push_str("\n## Scenario\n\n```toml\n");
@@ -40,10 +45,7 @@ pub fn write(run_dir: &Path, summary: &Summary, charts: &[(String, String)]) -> 
     std::fs::write(&path, md).with_context(|| format!("cannot write '{}'", path.display()))
 }
 
-fn failures(run_dir: &Path) -> String {
-    let ops = read_rows::<OpRecord>(&run_dir.join(record::OPS_CSV))
-        .map(|r| r.rows)
-        .unwrap_or_default();
+fn failures(ops: &[OpRecord]) -> String {
     let failed: Vec<&OpRecord> = ops
         .iter()
         .filter(|op| matches!(op.outcome, Outcome::Failed | Outcome::Timeout))

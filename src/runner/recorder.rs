@@ -70,7 +70,9 @@ impl Recorder {
                         write_errors.push(e.to_string());
                     }
                     let fired = self.detector.on_sample(&sample);
-                    let fitting = sample.migrated <= PROJECTION_FIT_RESTORES;
+                    // Refit only inside the fit window, once restores began:
+                    // before that every point has the same count and fits nothing.
+                    let fitting = (1..=PROJECTION_FIT_RESTORES).contains(&sample.migrated);
                     samples.push(*sample);
                     if let (Some(budget), true) = (self.budget_bytes, fitting) {
                         projection = project(&samples, PROJECTION_FIT_RESTORES, budget);

@@ -133,10 +133,14 @@ pub fn engine_lock() -> std::sync::MutexGuard<'static, ()> {
     LOCK.lock().unwrap_or_else(|poisoned| poisoned.into_inner())
 }
 
-/// Starts migbench in the background (for signal and fault tests).
-pub fn spawn_migbench(args: &[&std::ffi::OsStr]) -> std::process::Child {
+/// Starts `migbench run SCENARIO --results RESULTS` in the background (for
+/// signal and fault tests).
+pub fn spawn_run(scenario: &Path, results: &Path) -> std::process::Child {
     std::process::Command::new(assert_cmd::cargo::cargo_bin("migbench"))
-        .args(args)
+        .arg("run")
+        .arg(scenario)
+        .arg("--results")
+        .arg(results)
         .env(
             "PATH",
             format!(

@@ -1,0 +1,119 @@
+//! Summary building: percentiles, phase counts, failures and verification.
+use super::*;
+use crate::collapse::{Firing, Rule};
+
+fn op(phase: Phase, index: usize, latency_ms: f64, outcome: Outcome, end_ms: f64) -> OpRecord {
+    OpRecord {
+        run_id: "r".into(),
+        phase,
+        index,
+        container: format!("c{index}"),
+        container_id: String::new(),
+        source_host: String::new(),
+        target_host: String::new(),
+        started_at: String::new(),
+        start_ms: end_ms - latency_ms,
+        end_ms,
+        latency_ms,
+        bytes: Some(10),
+        outcome,
+        error: String::new(),
+        seq_before: None,
+        seq_after: None,
+        service_gap_ms: None,
+    }
+}
+
+fn input<'a>(ops: &'a [OpRecord], collapse: Verdict) -> SummaryInput<'a> {
+    SummaryInput {
+        run_id: "r",
+        scenario: "s",
+        containers: 4,
+        ops,
+        samples: &[],
+        collapse,
+        projection: None,
+        ended_early: None,
+        data_notes: Vec::new(),
+        environment: serde_json::Value::Null,
+    }
+}
+
+#[test]
+fn percentiles_match_the_values_to_three_digits() {
+    let p = Percentiles::of((1..=100).map(f64::from)).expect("percentiles");
+    assert!((p.p50_ms - 50.0).abs() < 0.05, "{p:?}");
+    assert!((p.p90_ms - 90.0).abs() < 0.1, "{p:?}");
+    assert!((p.p99_ms - 99.0).abs() < 0.1, "{p:?}");
+    assert!((p.max_ms - 100.0).abs() < 0.1, "{p:?}");
+    assert!((p.mean_ms - 50.5).abs() < 0.1, "{p:?}");
+    assert_eq!(Percentiles::of(std::iter::empty()), None);
+}
+
+#[test]
+fn phases_count_outcomes_and_use_only_successes_for_latency() {
+    let ops = vec![
+        op(Phase::Restore, 0, 100.0, Outcome::Ok, 1000.0),
+        op(Phase::Restore, 1, 300.0, Outcome::Ok, 2000.0),
+        op(Phase::Restore, 2, 9000.0, Outcome::Timeout, 11000.0),
+        op(Phase::Restore, 3, 0.0, Outcome::Skipped, 11000.0),
+    ];
+    let summary = Summary::build(input(&ops, Verdict::default()));
+    let restore = summary.phase(Phase::Restore).expect("restore");
+    assert_eq!(
+        (restore.count, restore.ok, restore.failed, restore.skipped),
+        (4, 2, 1, 1)
+    );
+    assert!((restore.latency.expect("latency").max_ms - 300.0).abs() < 0.5);
+    assert_eq!(restore.bytes_total, 20);
+    assert!(
+        (restore.wall_s - 10.1).abs() < 1e-9,
+        "first start 0.9 s to last end 11 s, skipped rows aside"
+    );
+    assert_eq!(summary.failures_before_collapse, 1);
+    assert_eq!(summary.failures(), 1);
+    assert_eq!(
+        summary.phase(Phase::Launch),
+        None,
+        "phases without rows are left out"
+    );
+}
+
+#[test]
+fn failures_after_the_collapse_do_not_count_against_the_run() {
+    let ops = vec![
+        op(Phase::Restore, 0, 100.0, Outcome::Ok, 1000.0),
+        op(Phase::Restore, 1, 9000.0, Outcome::Timeout, 20000.0),
+    ];
+    let mut verdict = Verdict::default();
+    verdict.push(Firing {
+        rule: Rule::PsiMemory,
+        at_restore: 2,
+        t_ms: 5000.0,
+        detail: "x".into(),
+    });
+    let summary = Summary::build(input(&ops, verdict));
+    assert_eq!(summary.failures_before_collapse, 0);
+    assert_eq!(summary.failures(), 1);
+}
+
+#[test]
+fn verification_counts_continued_lost_and_unchecked() {
+    let mut continued = op(Phase::Verify, 0, 1.0, Outcome::Ok, 1.0);
+    continued.service_gap_ms = Some(900.0);
+    let ops = vec![
+        continued,
+        op(Phase::Verify, 1, 1.0, Outcome::Failed, 1.0),
+        op(Phase::Verify, 2, 0.0, Outcome::Skipped, 1.0),
+    ];
+    let summary = Summary::build(input(&ops, Verdict::default()));
+    assert_eq!(
+        summary.verification,
+        Verification {
+            continued: 1,
+            lost: 1,
+            unchecked: 2
+        }
+    );
+    assert!((summary.service_gap.expect("gap").p50_ms - 900.0).abs() < 1.0);
+}
