@@ -218,6 +218,14 @@ async fn host_command(command: HostCommand) -> Result<u8, AppError> {
             println!("{} is up: endpoint {}", state.spec.name, state.endpoint());
             Ok(exit::SUCCESS)
         }
+        HostCommand::Restart { name } => {
+            let state = host::restart(&name).await.map_err(|e| match e {
+                host::HostError::Unknown(_) => AppError::new(exit::BAD_INPUT, e),
+                e => AppError::new(exit::NOT_READY, e),
+            })?;
+            println!("{name} restarted: endpoint {}", state.endpoint());
+            Ok(exit::SUCCESS)
+        }
         HostCommand::Down { name } => {
             host::down(&name)
                 .await

@@ -83,6 +83,8 @@ pub enum HostCommand {
         #[arg(long)]
         cpus: Option<f64>,
     },
+    /// Restart an emulated host's engine (its containers stop, as on a real host).
+    Restart { name: String },
     /// Tear an emulated host down completely.
     Down { name: String },
     /// List emulated hosts.

@@ -2,6 +2,7 @@
 //! small trait, with the Docker implementation (bollard) in `docker.rs` and the
 //! workload image (built locally, no registry) in `image.rs`.
 
+mod criu_log;
 mod docker;
 mod fsutil;
 pub mod image;
@@ -28,6 +29,15 @@ pub enum EngineError {
         what: String,
         detail: String,
     },
+    /// CRIU failed: the engine's message, and CRIU's own log when it could be read
+    /// before the engine threw it away.
+    #[error("engine '{endpoint}': {what}: {detail}")]
+    Criu {
+        endpoint: String,
+        what: String,
+        detail: String,
+        log: String,
+    },
     #[error("{what} '{path}': {source}")]
     Io {
         what: String,
@@ -40,6 +50,14 @@ impl EngineError {
     /// True when the engine itself stopped answering (not one container failing).
     pub fn is_engine_down(&self) -> bool {
         matches!(self, EngineError::Unreachable { .. })
+    }
+
+    /// CRIU's log of the failed checkpoint or restore, when it was kept.
+    pub fn criu_log(&self) -> Option<&str> {
+        match self {
+            EngineError::Criu { log, .. } => Some(log),
+            _ => None,
+        }
     }
 }
 

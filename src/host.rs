@@ -87,6 +87,20 @@ async fn bring_up(host: &mut HostState) -> Result<(), HostError> {
     dockerd::wait_ready(host).await
 }
 
+/// Restarts host `name`'s engine (stop, then start inside the same budget),
+/// as `systemctl restart docker` would on a real host: its containers stop.
+pub async fn restart(name: &str) -> Result<HostState, HostError> {
+    let mut host = HostState::load(name)?.ok_or_else(|| HostError::Unknown(name.to_string()))?;
+    if let Some(pid) = host.pid.take() {
+        dockerd::stop(pid).await;
+    }
+    host.save()?;
+    host.pid = Some(dockerd::start(&host)?);
+    host.save()?;
+    dockerd::wait_ready(&host).await?;
+    Ok(host)
+}
+
 /// Tears host `name` down completely.
 pub async fn down(name: &str) -> Result<(), HostError> {
     let host = HostState::load(name)?.ok_or_else(|| HostError::Unknown(name.to_string()))?;

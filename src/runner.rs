@@ -141,6 +141,7 @@ async fn execute(
         interrupt: interrupt.clone(),
         stop: guard_stop.clone(),
         fail_fast,
+        run_dir: prepared.run_dir.clone(),
     });
     setup::ship_image(&ctx, prepared.ship_image).await;
 
@@ -149,7 +150,6 @@ async fn execute(
         crate::sampler::SamplerConfig {
             interval: scenario.sample_interval,
             target_cgroup: prepared.host.as_ref().map(|h| h.cgroup.clone()),
-            target_pid: prepared.host.as_ref().and_then(|h| h.pid),
             target_engine: prepared.target.clone(),
             live: live.clone(),
             events: events.clone(),

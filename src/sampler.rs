@@ -22,8 +22,6 @@ pub struct SamplerConfig {
     pub interval: Duration,
     /// The emulated target's cgroup name (under each v1 hierarchy), if any.
     pub target_cgroup: Option<String>,
-    /// The emulated target's dockerd: its death is reported once.
-    pub target_pid: Option<u32>,
     /// Asked for its running-container count when there is no cgroup to read.
     pub target_engine: Arc<dyn Engine>,
     pub live: Arc<LiveState>,
@@ -36,7 +34,6 @@ pub async fn run(config: SamplerConfig, stop: CancellationToken) {
     let mut probe = HostProbe::new();
     let start = Instant::now();
     let mut tick: u32 = 1;
-    let mut engine_death_reported = false;
     loop {
         let scheduled = start + config.interval * tick;
         tokio::select! {
@@ -54,16 +51,6 @@ pub async fn run(config: SamplerConfig, stop: CancellationToken) {
         row.phase = config.live.phase().as_str().to_string();
         row.migrated = config.live.migrated();
         measure_target(&config, &mut row).await;
-        if let (Some(pid), false) = (config.target_pid, engine_death_reported) {
-            if !crate::host::is_dockerd(pid) {
-                engine_death_reported = true;
-                let detail = format!("the target's dockerd (pid {pid}) is gone");
-                let _ = config.events.send(Event::EngineDeath {
-                    t_ms: row.t_ms,
-                    detail,
-                });
-            }
-        }
         if config.events.send(Event::Sample(Box::new(row))).is_err() {
             return;
         }

@@ -129,13 +129,15 @@ fn host_up_holds_the_budget_charges_containers_and_down_leaves_nothing() {
 }
 
 #[test]
-fn host_down_of_an_unknown_host_is_an_error() {
+fn host_down_or_restart_of_an_unknown_host_is_an_error() {
     let _engine = common::engine_lock();
-    migbench()
-        .args(["host", "down", "nosuchhost"])
-        .assert()
-        .code(2)
-        .stderr(predicates::str::contains("no emulated host 'nosuchhost'"));
+    for command in ["down", "restart"] {
+        migbench()
+            .args(["host", command, "nosuchhost"])
+            .assert()
+            .code(2)
+            .stderr(predicates::str::contains("no emulated host 'nosuchhost'"));
+    }
 }
 
 fn migrate_five(mode: &str) {

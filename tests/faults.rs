@@ -199,20 +199,18 @@ pause_ms = 500
 log_interval_ms = 200
 [target]
 emulate = { memory = "512MiB", swap = "128MiB" }
+[collapse]
+engine_grace_s = 3
 "#,
     );
     let results = dir.path().join("results");
     let child = spawn_run(&file, &results);
     let run = wait_for_rows(&results, "restore", 2);
-    let hosts: Vec<_> = std::fs::read_dir("/var/lib/migbench/hosts")
-        .expect("hosts")
-        .flatten()
-        .collect();
-    assert_eq!(hosts.len(), 1);
-    let state: serde_json::Value = serde_json::from_str(
-        &std::fs::read_to_string(hosts[0].path().join("state.json")).expect("state"),
-    )
-    .expect("json");
+    let state_file = Path::new("/var/lib/migbench/hosts")
+        .join(the_emulated_host())
+        .join("state.json");
+    let state: serde_json::Value =
+        serde_json::from_str(&std::fs::read_to_string(state_file).expect("state")).expect("json");
     let pid = state["pid"].as_i64().expect("dockerd pid") as i32;
     // SAFETY: kill(2) on the emulated host's daemon.
     assert_eq!(unsafe { libc::kill(pid, libc::SIGKILL) }, 0);
@@ -232,7 +230,150 @@ emulate = { memory = "512MiB", swap = "128MiB" }
         .filter_map(|f| f["rule"].as_str())
         .collect();
     assert!(rules.contains(&"engine_down"), "{rules:?}");
+    let down = ops(&run)
+        .into_iter()
+        .find(|r| r.phase == Phase::Restore && r.outcome == Outcome::EngineDown)
+        .expect("a restore that met the dead engine");
+    assert!(
+        down.error.contains("not reachable") && down.error.contains("no answer for 3 s"),
+        "{}",
+        down.error
+    );
     assert!(rows_complete(&run, 8));
+    common::assert_nothing_left_behind();
+}
+
+/// The name of the one emulated host up now (the run's own).
+fn the_emulated_host() -> String {
+    let hosts: Vec<_> = std::fs::read_dir("/var/lib/migbench/hosts")
+        .expect("hosts")
+        .flatten()
+        .collect();
+    assert_eq!(hosts.len(), 1);
+    hosts[0].file_name().to_string_lossy().to_string()
+}
+
+#[test]
+fn a_target_engine_that_restarts_mid_run_fails_those_restores_and_the_batch_goes_on() {
+    let _engine = common::engine_lock();
+    let dir = tempfile::tempdir().expect("tempdir");
+    let file = scenario(
+        dir.path(),
+        "restart",
+        r#"name = "restart"
+containers = 8
+warmup_s = 0
+[restore]
+pause_ms = 1000
+[workload]
+log_interval_ms = 200
+[target]
+emulate = { memory = "512MiB", swap = "128MiB" }
+"#,
+    );
+    let results = dir.path().join("results");
+    let child = spawn_run(&file, &results);
+    let run = wait_for_rows(&results, "restore", 2);
+    common::migbench()
+        .args(["host", "restart", &the_emulated_host()])
+        .assert()
+        .success();
+    let output = finish(child);
+    assert_eq!(
+        output.status.code(),
+        Some(4),
+        "failures present, no collapse: {}",
+        String::from_utf8_lossy(&output.stdout)
+    );
+    let rows = ops(&run);
+    let restores: Vec<_> = rows.iter().filter(|r| r.phase == Phase::Restore).collect();
+    let failed = restores
+        .iter()
+        .find(|r| r.outcome == Outcome::Failed)
+        .expect("a restore that met the restarting engine");
+    assert!(
+        failed.error.contains("answered again") && failed.error.contains("the batch goes on"),
+        "{}",
+        failed.error
+    );
+    let verified_after: Vec<_> = restores
+        .iter()
+        .filter(|r| r.outcome == Outcome::Ok && r.start_ms > failed.end_ms)
+        .filter(|r| {
+            rows.iter()
+                .any(|v| v.phase == Phase::Verify && v.index == r.index && v.outcome == Outcome::Ok)
+        })
+        .collect();
+    assert!(
+        !verified_after.is_empty(),
+        "restores after the restart migrate and verify"
+    );
+    let summary = summary(&run);
+    assert!(
+        summary["collapse"]["firings"]
+            .as_array()
+            .expect("firings")
+            .iter()
+            .all(|f| f["rule"] != "engine_down"),
+        "a restart is not an engine death: {}",
+        summary["collapse"]
+    );
+    assert!(rows_complete(&run, 8));
+    common::assert_nothing_left_behind();
+}
+
+#[test]
+fn a_checkpoint_criu_refuses_is_recorded_with_criu_s_log() {
+    let _engine = common::engine_lock();
+    let dir = tempfile::tempdir().expect("tempdir");
+    let file = scenario(
+        dir.path(),
+        "badckpt",
+        "name = \"badckpt\"\ncontainers = 3\nwarmup_s = 4\n[workload]\nlog_interval_ms = 200\n",
+    );
+    let results = dir.path().join("results");
+    let child = spawn_run(&file, &results);
+    let run = wait_for_rows(&results, "launch", 3);
+    let victim = format!(
+        "mb-{}-0001",
+        run.file_name().expect("name").to_string_lossy()
+    );
+    // The workload answers SIGUSR1 by holding an established TCP connection,
+    // which CRIU refuses to dump without --tcp-established.
+    docker(&["kill", "--signal", "USR1", &victim]);
+    let output = finish(child);
+    assert_eq!(
+        output.status.code(),
+        Some(4),
+        "{}",
+        String::from_utf8_lossy(&output.stdout)
+    );
+    let rows = ops(&run);
+    let failed = rows
+        .iter()
+        .find(|r| r.phase == Phase::Checkpoint && r.index == 1)
+        .expect("checkpoint row");
+    assert_eq!(failed.outcome, Outcome::Failed);
+    let log_name = format!("criu/{victim}-checkpoint.log");
+    assert!(
+        failed.error.contains("criu failed") && failed.error.contains(&log_name),
+        "{}",
+        failed.error
+    );
+    let log = std::fs::read_to_string(run.join(&log_name)).expect("CRIU's dump log kept");
+    assert!(log.contains("Connected TCP socket"), "{log}");
+    for phase in [Phase::Restore, Phase::Verify] {
+        let row = rows
+            .iter()
+            .find(|r| r.phase == phase && r.index == 1)
+            .expect("row");
+        assert_eq!(row.outcome, Outcome::Skipped, "{phase:?}");
+    }
+    let verified = rows
+        .iter()
+        .filter(|r| r.phase == Phase::Verify && r.outcome == Outcome::Ok)
+        .count();
+    assert_eq!(verified, 2, "the others migrated");
     common::assert_nothing_left_behind();
 }
 
@@ -319,7 +460,15 @@ fn a_restore_that_fails_is_recorded_with_criu_s_error() {
         .find(|r| r.phase == Phase::Restore && r.index == 2)
         .expect("restore row");
     assert_eq!(failed.outcome, Outcome::Failed);
-    assert!(failed.error.contains("criu failed"), "{}", failed.error);
+    let log_name = format!("criu/mb-{run_id}-0002-restore.log");
+    assert!(
+        failed.error.contains("criu failed") && failed.error.contains(&log_name),
+        "{}",
+        failed.error
+    );
+    // containerd deletes this log with the failed task: it was read while CRIU wrote it.
+    let log = std::fs::read_to_string(run.join(&log_name)).expect("CRIU's restore log kept");
+    assert!(log.contains("Restoring FAILED"), "{log}");
     let verify = rows
         .iter()
         .find(|r| r.phase == Phase::Verify && r.index == 2)

@@ -6,14 +6,30 @@
 //! With `--memory-mib M` it holds M MiB and rewrites one byte of every page
 //! on each tick, so checkpoints carry real, dirty pages.
 //!
+//! On SIGUSR1 it opens an established loopback TCP connection and holds it:
+//! CRIU refuses to dump that without `--tcp-established`, so
+//! `docker kill -s USR1` makes that container's checkpoint fail for real.
+//!
 //! Built by migbench's build script as a static binary (std only, no crates)
 //! and embedded into the migbench binary, which turns it into a local image.
 
 use std::io::Write;
+use std::sync::atomic::{AtomicBool, Ordering};
 use std::time::{Duration, SystemTime, UNIX_EPOCH};
 
 const PAGE_BYTES: usize = 4096;
 const MIB: usize = 1024 * 1024;
+const SIGUSR1: i32 = 10;
+
+static HOLD_TCP_REQUESTED: AtomicBool = AtomicBool::new(false);
+
+extern "C" {
+    fn signal(signum: i32, handler: extern "C" fn(i32)) -> usize;
+}
+
+extern "C" fn on_sigusr1(_: i32) {
+    HOLD_TCP_REQUESTED.store(true, Ordering::Relaxed);
+}
 
 fn main() {
     let mut interval_ms: u64 = 1000;
@@ -33,10 +49,19 @@ fn main() {
 
     // Filled with non-zero bytes so every page is resident, not a shared zero page.
     let mut ballast = vec![0xA5u8; memory_mib * MIB];
+    // SAFETY: the handler only stores to an atomic, which is async-signal-safe.
+    unsafe { signal(SIGUSR1, on_sigusr1) };
+    let mut held_connection = None;
     let stdout = std::io::stdout();
     let mut seq: u64 = 0;
     loop {
         seq += 1;
+        if held_connection.is_none() && HOLD_TCP_REQUESTED.load(Ordering::Relaxed) {
+            // A failure here only means the checkpoint will not fail: say so.
+            held_connection = tcp_pair()
+                .map_err(|e| eprintln!("workload: no loopback TCP connection: {e}"))
+                .ok();
+        }
         for page in ballast.chunks_mut(PAGE_BYTES) {
             page[0] = seq as u8;
         }
@@ -51,4 +76,12 @@ fn main() {
         drop(out);
         std::thread::sleep(Duration::from_millis(interval_ms));
     }
+}
+
+/// Both ends of an established loopback connection.
+fn tcp_pair() -> std::io::Result<(std::net::TcpStream, std::net::TcpStream)> {
+    let listener = std::net::TcpListener::bind("127.0.0.1:0")?;
+    let client = std::net::TcpStream::connect(listener.local_addr()?)?;
+    let (server, _) = listener.accept()?;
+    Ok((client, server))
 }

@@ -70,7 +70,7 @@ impl Detector {
                 ),
                 &mut fired,
             ),
-            Outcome::Failed if op.error.contains("not reachable") => self.fire(
+            Outcome::EngineDown => self.fire(
                 Rule::EngineDown,
                 op.end_ms,
                 at,
@@ -164,14 +164,6 @@ impl Detector {
             let at = self.restores_done + 1;
             self.fire(Rule::HostFloor, sample.t_ms, at, detail, fired);
         }
-    }
-
-    /// Records that the target engine was found dead outside any operation.
-    pub fn on_engine_death(&mut self, t_ms: f64, detail: String) -> Vec<Firing> {
-        let mut fired = Vec::new();
-        let at = self.restores_done + 1;
-        self.fire(Rule::EngineDown, t_ms, at, detail, &mut fired);
-        fired
     }
 
     fn swap_over_share(&self, sample: &SampleRow) -> Option<String> {

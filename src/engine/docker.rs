@@ -6,6 +6,7 @@
 //! a custom checkpoint directory on start, so the checkpoint is first placed
 //! into `<data-root>/containers/<id>/checkpoints/NAME`, where it looks by default.
 
+use super::criu_log;
 use super::fsutil::copy_dir;
 use super::{ContainerSpec, Engine, EngineError, EngineInfo, LabelledContainer, Placement};
 use async_trait::async_trait;
@@ -233,10 +234,13 @@ impl Engine for DockerEngine {
             checkpoint_dir: Some(dir.display().to_string()),
             exit: true,
         };
-        self.docker
-            .create_checkpoint(id, options)
-            .await
-            .map_err(self.fail(format!("checkpoint container '{id}'")))
+        match self.docker.create_checkpoint(id, options).await {
+            Ok(()) => Ok(()),
+            Err(e) => {
+                let error = self.fail(format!("checkpoint container '{id}'"))(e);
+                Err(criu_log::with_dump_log(error).await)
+            }
+        }
     }
 
     async fn restore(
@@ -253,12 +257,8 @@ impl Engine for DockerEngine {
                 what: format!("restore container '{id}'"),
                 detail: format!("'{}' names no checkpoint directory", checkpoint.display()),
             })?;
-        let store = self
-            .data_root()
-            .await?
-            .join("containers")
-            .join(id)
-            .join("checkpoints");
+        let data_root = self.data_root().await?;
+        let store = data_root.join("containers").join(id).join("checkpoints");
         let destination = store.join(&name);
         let source = checkpoint.to_path_buf();
         let placed = tokio::task::spawn_blocking(move || match placement {
@@ -295,10 +295,13 @@ impl Engine for DockerEngine {
                 })
             }
         }
-        self.with_checkpoint_on_start(name)
+        let watch = criu_log::RestoreLogWatch::start(data_root, id);
+        let started = self
+            .with_checkpoint_on_start(name)
             .start_container(id, None)
             .await
-            .map_err(self.fail(format!("restore container '{id}'")))
+            .map_err(self.fail(format!("restore container '{id}'")));
+        watch.finish(started).await
     }
 
     async fn log_lines(&self, id: &str) -> Result<Vec<String>, EngineError> {

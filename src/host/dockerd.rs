@@ -93,7 +93,11 @@ pub fn start(host: &HostState) -> Result<u32, HostError> {
         config_path.display()
     );
     let log_path = host.log_file();
-    let log = std::fs::File::create(&log_path)
+    // Appended to: a restarted engine's log follows its first life's.
+    let log = std::fs::OpenOptions::new()
+        .create(true)
+        .append(true)
+        .open(&log_path)
         .map_err(io_error("cannot create engine log", &log_path))?;
     let log_err = log
         .try_clone()

@@ -48,11 +48,22 @@ pub enum Outcome {
     Skipped,
     /// Abandoned because the run was interrupted.
     Interrupted,
+    /// Failed because the engine stopped answering and did not answer again
+    /// within `collapse.engine_grace_s`.
+    EngineDown,
 }
 
 impl Outcome {
     pub fn is_ok(self) -> bool {
         self == Outcome::Ok
+    }
+
+    /// Attempted and did not succeed.
+    pub fn is_failure(self) -> bool {
+        matches!(
+            self,
+            Outcome::Failed | Outcome::Timeout | Outcome::EngineDown
+        )
     }
 }
 

@@ -146,10 +146,7 @@ impl Summary {
             .collect();
         let verification = Verification {
             continued: verify.iter().filter(|op| op.outcome.is_ok()).count(),
-            lost: verify
-                .iter()
-                .filter(|op| matches!(op.outcome, Outcome::Failed | Outcome::Timeout))
-                .count(),
+            lost: verify.iter().filter(|op| op.outcome.is_failure()).count(),
             unchecked: input.containers.saturating_sub(
                 verify
                     .iter()
@@ -173,7 +170,7 @@ impl Summary {
         let failures_before_collapse = input
             .ops
             .iter()
-            .filter(|op| matches!(op.outcome, Outcome::Failed | Outcome::Timeout))
+            .filter(|op| op.outcome.is_failure())
             .filter(|op| op.end_ms < collapse_ms)
             .count();
         Summary {
@@ -227,10 +224,7 @@ fn phase_summary(phase: Phase, ops: &[OpRecord]) -> Option<PhaseSummary> {
         phase,
         count: rows.len(),
         ok: ok.len(),
-        failed: rows
-            .iter()
-            .filter(|op| matches!(op.outcome, Outcome::Failed | Outcome::Timeout))
-            .count(),
+        failed: rows.iter().filter(|op| op.outcome.is_failure()).count(),
         skipped: rows
             .iter()
             .filter(|op| matches!(op.outcome, Outcome::Skipped | Outcome::Interrupted))

@@ -2,7 +2,7 @@
 //! failures and the charts.
 
 use super::table::{findings, markdown_table, phase_rows};
-use crate::record::{self, OpRecord, Outcome, Summary};
+use crate::record::{self, OpRecord, Summary};
 use anyhow::Context;
 use std::fmt::Write as _;
 use std::path::Path;
@@ -46,10 +46,7 @@ pub fn write(
 }
 
 fn failures(ops: &[OpRecord]) -> String {
-    let failed: Vec<&OpRecord> = ops
-        .iter()
-        .filter(|op| matches!(op.outcome, Outcome::Failed | Outcome::Timeout))
-        .collect();
+    let failed: Vec<&OpRecord> = ops.iter().filter(|op| op.outcome.is_failure()).collect();
     if failed.is_empty() {
         return "None.\n".into();
     }

@@ -78,7 +78,6 @@ pub fn replay(scenario: &Scenario, series: &Series) -> Verdict {
             Event::Sample(sample) => {
                 detector.on_sample(&sample);
             }
-            Event::EngineDeath { .. } => {}
         }
     }
     detector.into_verdict()

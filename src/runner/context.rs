@@ -9,7 +9,7 @@ use std::future::Future;
 use std::path::PathBuf;
 use std::sync::atomic::{AtomicU64, AtomicU8, Ordering};
 use std::sync::Arc;
-use std::time::Instant;
+use std::time::{Duration, Instant};
 use tokio::sync::mpsc;
 use tokio_util::sync::CancellationToken;
 
@@ -61,6 +61,8 @@ pub struct RunContext {
     pub stop: CancellationToken,
     /// `--fail-fast`: the first failed operation stops the run.
     pub fail_fast: bool,
+    /// The run directory, for what goes beside the CSVs (CRIU logs).
+    pub run_dir: PathBuf,
 }
 
 /// One container's journey through the phases.
@@ -82,9 +84,25 @@ pub struct Slot {
 /// How an operation ended, before it becomes a row.
 pub enum OpEnd<T> {
     Ok(T),
-    Failed(String),
+    Failed(EngineError),
     Timeout,
 }
+
+/// What became of a target that stopped answering.
+pub enum TargetWait {
+    /// It answered again after this long (it restarted).
+    Back(Duration),
+    /// It stayed silent for the whole grace period.
+    Gone,
+    /// The run stopped while waiting.
+    Stopped,
+}
+
+/// Directory of the run directory holding CRIU's logs of failed operations.
+pub const CRIU_LOG_DIR: &str = "criu";
+/// How often a silent target is asked whether it is back, and how long one ask may take.
+const TARGET_POLL: Duration = Duration::from_millis(500);
+const TARGET_ASK_TIMEOUT: Duration = Duration::from_secs(2);
 
 /// Timing of an operation.
 pub struct Timed<T> {
@@ -109,7 +127,7 @@ impl RunContext {
         let start_ms = self.now_ms();
         let end = match tokio::time::timeout(self.scenario.op_timeout, operation).await {
             Ok(Ok(value)) => OpEnd::Ok(value),
-            Ok(Err(e)) => OpEnd::Failed(e.to_string()),
+            Ok(Err(e)) => OpEnd::Failed(e),
             Err(_) => OpEnd::Timeout,
         };
         Timed {
@@ -159,7 +177,10 @@ impl RunContext {
             }
             OpEnd::Failed(error) => {
                 row.outcome = Outcome::Failed;
-                row.error = error;
+                row.error = error.to_string();
+                if let Some(log) = error.criu_log() {
+                    row.error.push_str(&self.keep_criu_log(&row, log));
+                }
                 None
             }
             OpEnd::Timeout => {
@@ -174,9 +195,42 @@ impl RunContext {
         (row, value)
     }
 
+    /// Writes CRIU's log of a failed operation into the run directory; returns
+    /// the note for the row's error saying where it is.
+    fn keep_criu_log(&self, row: &OpRecord, log: &str) -> String {
+        let dir = self.run_dir.join(CRIU_LOG_DIR);
+        let file = format!("{}-{}.log", row.container, row.phase.as_str());
+        let written =
+            std::fs::create_dir_all(&dir).and_then(|()| std::fs::write(dir.join(&file), log));
+        match written {
+            Ok(()) => format!(" (CRIU log: {CRIU_LOG_DIR}/{file})"),
+            Err(e) => format!(" (CRIU log not kept: {}: {e})", dir.join(&file).display()),
+        }
+    }
+
+    /// After an operation found the target unreachable: asks it again every
+    /// half second, for up to `collapse.engine_grace_s`, whether it is back.
+    pub async fn wait_for_target(&self) -> TargetWait {
+        let grace = Duration::from_secs(self.scenario.collapse.engine_grace_s.get());
+        let waiting = Instant::now();
+        loop {
+            let answered = tokio::time::timeout(TARGET_ASK_TIMEOUT, self.target.info()).await;
+            if matches!(answered, Ok(Ok(_))) {
+                return TargetWait::Back(waiting.elapsed());
+            }
+            if waiting.elapsed() >= grace {
+                return TargetWait::Gone;
+            }
+            tokio::select! {
+                () = tokio::time::sleep(TARGET_POLL) => {}
+                () = self.stop.cancelled() => return TargetWait::Stopped,
+            }
+        }
+    }
+
     /// Sends a finished row to the recorder.
     pub fn emit(&self, row: OpRecord) {
-        if self.fail_fast && matches!(row.outcome, Outcome::Failed | Outcome::Timeout) {
+        if self.fail_fast && row.outcome.is_failure() {
             self.stop.cancel();
         }
         // The recorder outlives every worker; a send can only fail during a

@@ -1,9 +1,9 @@
 //! The per-container operations of each phase. Each takes a slot, records
 //! exactly one row for it, and hands the slot on.
 
-use super::context::{RunContext, Slot};
+use super::context::{OpEnd, RunContext, Slot, TargetWait};
 use crate::engine::{copy_dir, dir_bytes, image, ContainerSpec, EngineError, Placement, RUN_LABEL};
-use crate::record::Phase;
+use crate::record::{Outcome, Phase};
 use std::collections::HashMap;
 use std::path::PathBuf;
 
@@ -132,7 +132,26 @@ pub async fn restore(ctx: &RunContext, mut slot: Slot) -> Slot {
             Ok(id)
         })
         .await;
+    let target_silent = matches!(&timed.end, OpEnd::Failed(e) if e.is_engine_down());
     let (mut row, id) = ctx.timed_row(ctx.row(Phase::Restore, &slot), timed);
+    if target_silent {
+        // A restarting engine is a failed restore and the batch goes on; one
+        // that stays silent past the grace period is down: a collapse.
+        match ctx.wait_for_target().await {
+            TargetWait::Back(after) => row.error.push_str(&format!(
+                "; the engine answered again {:.1} s later (restarted), the batch goes on",
+                after.as_secs_f64()
+            )),
+            TargetWait::Gone => {
+                row.outcome = Outcome::EngineDown;
+                row.error.push_str(&format!(
+                    "; no answer for {} s (collapse.engine_grace_s): the target engine is down",
+                    ctx.scenario.collapse.engine_grace_s.get()
+                ));
+            }
+            TargetWait::Stopped => {}
+        }
+    }
     // Keep the clone's id even when its restore failed, for cleanup and the row.
     slot.clone_id = created.lock().ok().and_then(|c| c.clone());
     row.container_id = slot.clone_id.clone().unwrap_or_default();

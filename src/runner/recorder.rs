@@ -17,11 +17,6 @@ pub const PROJECTION_FIT_RESTORES: u64 = 20;
 pub enum Event {
     Op(Box<OpRecord>),
     Sample(Box<SampleRow>),
-    /// The target engine was found dead (outside any operation).
-    EngineDeath {
-        t_ms: f64,
-        detail: String,
-    },
 }
 
 /// Everything the recorder saw, handed back when the channel closes.
@@ -80,7 +75,6 @@ impl Recorder {
                     }
                     fired
                 }
-                Event::EngineDeath { t_ms, detail } => self.detector.on_engine_death(t_ms, detail),
             };
             for firing in fired {
                 if self.policy == GuardPolicy::Stop

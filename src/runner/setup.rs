@@ -282,6 +282,9 @@ pub async fn cleanup(ctx: &RunContext) -> Vec<String> {
 
 /// Keeps the emulated target's engine log in the run directory, then tears it down.
 pub async fn host_down(host: &HostState, run_dir: &Path) {
+    // Its engine may have been restarted during the run: the saved state has the new pid.
+    let saved = HostState::load(&host.spec.name).ok().flatten();
+    let host = saved.as_ref().unwrap_or(host);
     let _ = std::fs::copy(host.log_file(), run_dir.join("target-dockerd.log"));
     if let Err(e) = host::down_state(host).await {
         tracing::error!("tearing down emulated host '{}': {e}", host.spec.name);

@@ -224,6 +224,10 @@ pub struct CollapseFile {
     /// Sampler lag (actual minus scheduled tick) above this, milliseconds.
     #[serde(default = "defaults::sampler_lag_ms")]
     pub sampler_lag_ms: Ranged<10, 600_000>,
+    /// A target that stops answering is down (a collapse) when it stays silent
+    /// this long; one that answers again within it restarted, and the batch goes on.
+    #[serde(default = "defaults::engine_grace_s")]
+    pub engine_grace_s: Ranged<0, 3600>,
 }
 
 impl Default for CollapseFile {
@@ -235,6 +239,7 @@ impl Default for CollapseFile {
             psi_memory_full_pct: defaults::psi_memory_full_pct(),
             swap_share_pct: defaults::swap_share_pct(),
             sampler_lag_ms: defaults::sampler_lag_ms(),
+            engine_grace_s: defaults::engine_grace_s(),
         }
     }
 }
@@ -309,6 +314,9 @@ mod defaults {
     }
     pub fn sampler_lag_ms() -> Ranged<10, 600_000> {
         Ranged::new_const(2000)
+    }
+    pub fn engine_grace_s() -> Ranged<0, 3600> {
+        Ranged::new_const(30)
     }
     pub fn host_min_available_mib() -> Ranged<0, 1_048_576> {
         Ranged::new_const(512)

@@ -1,0 +1,125 @@
+//! CRIU's own log of a failed checkpoint or restore, which says *why* (an
+//! established TCP socket, a truncated image...) where Docker only says
+//! "criu failed". containerd keeps a failed dump's log in the task bundle, and
+//! names it in the error, for as long as the container lives; but it deletes a
+//! failed restore's work directory, log included, the moment the start fails.
+//! So a watcher opens the restore log while CRIU writes it: the open file
+//! outlives the unlink and is read only if the restore failed.
+
+use super::EngineError;
+use std::fs::File;
+use std::io::Read;
+use std::path::{Path, PathBuf};
+use std::time::Duration;
+use tokio::task::JoinHandle;
+use tokio_util::sync::CancellationToken;
+
+/// How often the watcher looks for the restore log: CRIU runs for hundreds of ms.
+const WATCH_INTERVAL: Duration = Duration::from_millis(5);
+/// containerd's task directories under a Docker data root (its own containerd)
+/// and for a system containerd.
+const TASK_DIR_UNDER_DATA_ROOT: &str = "containerd/daemon/io.containerd.runtime.v2.task/moby";
+const SYSTEM_TASK_DIR: &str = "/var/lib/containerd/io.containerd.runtime.v2.task/moby";
+
+/// The dump log path Docker names in a failed checkpoint's error ("path= ...criu-dump.log").
+fn dump_log_path(detail: &str) -> Option<PathBuf> {
+    let start = detail.find("path= ")? + "path= ".len();
+    let rest = &detail[start..];
+    let end = rest.find(".log")? + ".log".len();
+    Some(PathBuf::from(&rest[..end]))
+}
+
+/// Turns a failed checkpoint's error into a [`EngineError::Criu`] carrying the
+/// dump log, when the error names one this machine can read.
+pub async fn with_dump_log(error: EngineError) -> EngineError {
+    let log = match &error {
+        EngineError::Operation { detail, .. } => match dump_log_path(detail) {
+            Some(path) => tokio::fs::read(&path).await.ok(),
+            None => None,
+        },
+        _ => None,
+    };
+    attach(error, log)
+}
+
+/// An engine operation's error with CRIU's log attached, if there is one.
+fn attach(error: EngineError, log: Option<Vec<u8>>) -> EngineError {
+    match (error, log) {
+        (
+            EngineError::Operation {
+                endpoint,
+                what,
+                detail,
+            },
+            Some(log),
+        ) if !log.is_empty() => EngineError::Criu {
+            endpoint,
+            what,
+            detail,
+            log: String::from_utf8_lossy(&log).into_owned(),
+        },
+        (error, _) => error,
+    }
+}
+
+/// Watches for the restore log of container `id` while its restore runs.
+pub struct RestoreLogWatch {
+    found: JoinHandle<Option<File>>,
+    done: CancellationToken,
+}
+
+impl RestoreLogWatch {
+    pub fn start(data_root: &Path, id: &str) -> RestoreLogWatch {
+        let candidates = [
+            data_root.join(TASK_DIR_UNDER_DATA_ROOT),
+            PathBuf::from(SYSTEM_TASK_DIR),
+        ]
+        .map(|dir| dir.join(id).join("restore.log"));
+        let done = CancellationToken::new();
+        let stop = done.clone();
+        let found = tokio::spawn(async move {
+            while !stop.is_cancelled() {
+                if let Some(file) = candidates.iter().find_map(|path| File::open(path).ok()) {
+                    return Some(file);
+                }
+                tokio::select! {
+                    () = tokio::time::sleep(WATCH_INTERVAL) => {}
+                    () = stop.cancelled() => {}
+                }
+            }
+            None
+        });
+        RestoreLogWatch { found, done }
+    }
+
+    /// Attaches the log to a failed restore's error; a success drops it unread.
+    pub async fn finish<T>(self, result: Result<T, EngineError>) -> Result<T, EngineError> {
+        self.done.cancel();
+        let file = self.found.await.ok().flatten();
+        result.map_err(|error| {
+            let log = file.and_then(|mut file| {
+                let mut log = Vec::new();
+                file.read_to_end(&mut log).ok().map(|_| log)
+            });
+            attach(error, log)
+        })
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::dump_log_path;
+    use std::path::PathBuf;
+
+    #[test]
+    fn the_dump_log_is_found_in_docker_s_error() {
+        let detail = "Cannot checkpoint container cpx: runc did not terminate successfully: exit status 1: criu failed: type NOTIFY errno 0 path= /var/run/docker/containerd/daemon/io.containerd.runtime.v2.task/moby/69/criu-dump.log: unknown";
+        assert_eq!(
+            dump_log_path(detail),
+            Some(PathBuf::from(
+                "/var/run/docker/containerd/daemon/io.containerd.runtime.v2.task/moby/69/criu-dump.log"
+            ))
+        );
+        assert_eq!(dump_log_path("container is not running"), None);
+    }
+}
