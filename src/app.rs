@@ -125,10 +125,12 @@ async fn run_scenario(args: RunArgs) -> Result<u8, AppError> {
     let points = crate::scenario::load_grid(&args.scenario, &args.overrides)
         .map_err(|e| AppError::new(exit::BAD_INPUT, e))?;
     let interrupt = CancellationToken::new();
-    tokio::spawn(watch_signals(interrupt.clone()));
+    let current_run_dir = runner::CurrentRunDir::default();
+    tokio::spawn(watch_signals(interrupt.clone(), current_run_dir.clone()));
     let options = RunOptions {
         results_dir: args.results.clone(),
         fail_fast: args.fail_fast,
+        current_run_dir,
     };
     let sweep = points.len() > 1;
     let mut run_dirs = Vec::new();
@@ -164,6 +166,18 @@ async fn run_scenario(args: RunArgs) -> Result<u8, AppError> {
     Ok(code)
 }
 
+/// summary.json from the CSVs as they are; charts and report.md are left to `report`.
+fn record_in_a_hurry(run_dir: &std::path::Path) {
+    let why = "interrupted twice: exited at once, without cleanup (`migbench clean` removes the leftovers)";
+    match crate::report::rebuild_summary(run_dir, why) {
+        Ok(_) => eprintln!(
+            "summary written; `migbench report {}` draws the charts",
+            run_dir.display()
+        ),
+        Err(e) => eprintln!("summary not written: {e:#}"),
+    }
+}
+
 fn exit_code(report: &RunReport) -> u8 {
     let summary = &report.summary;
     if report.interrupted {
@@ -176,8 +190,9 @@ fn exit_code(report: &RunReport) -> u8 {
     }
 }
 
-/// First SIGINT/SIGTERM: stop starting operations, clean up, record. Second: exit now.
-async fn watch_signals(interrupt: CancellationToken) {
+/// First SIGINT/SIGTERM: stop starting operations, clean up, record. Second:
+/// write summary.json from the rows on disk and exit now, cleanup left to `clean`.
+async fn watch_signals(interrupt: CancellationToken, current_run_dir: runner::CurrentRunDir) {
     let Ok(mut terminate) =
         tokio::signal::unix::signal(tokio::signal::unix::SignalKind::terminate())
     else {
@@ -193,6 +208,11 @@ async fn watch_signals(interrupt: CancellationToken) {
             interrupt.cancel();
         } else {
             eprintln!("interrupted again: exiting now; every row written so far is on disk");
+            let run_dir = current_run_dir.lock().ok().and_then(|dir| dir.clone());
+            if let Some(run_dir) = run_dir {
+                record_in_a_hurry(&run_dir);
+            }
+            eprintln!("`migbench clean` removes the containers and hosts this run leaves behind");
             std::process::exit(i32::from(exit::INTERRUPTED));
         }
     }

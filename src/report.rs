@@ -9,7 +9,7 @@ mod rebuild;
 mod table;
 
 pub use compare::compare;
-pub use rebuild::rebuild;
+pub use rebuild::{rebuild, rebuild_summary};
 pub use table::console_table;
 
 use crate::record::Summary;

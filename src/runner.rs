@@ -45,7 +45,12 @@ pub struct RunOptions {
     pub results_dir: PathBuf,
     /// Stop at the first failed operation (otherwise failures are data and the batch goes on).
     pub fail_fast: bool,
+    /// Set to the run directory once it exists, for whoever must record in a hurry.
+    pub current_run_dir: CurrentRunDir,
 }
+
+/// The directory of the run in progress, shared with the signal handler.
+pub type CurrentRunDir = Arc<std::sync::Mutex<Option<PathBuf>>>;
 
 /// A finished run.
 #[derive(Debug)]

@@ -58,6 +58,57 @@ fn sigint_mid_restore_stops_cleans_up_and_records() {
 }
 
 #[test]
+fn a_second_sigint_exits_at_once_with_the_summary_written() {
+    let _engine = common::engine_lock();
+    let dir = tempfile::tempdir().expect("tempdir");
+    let file = scenario(
+        dir.path(),
+        "sigint2",
+        "name = \"sigint2\"\ncontainers = 8\nwarmup_s = 0\n[restore]\npause_ms = 2000\n[workload]\nlog_interval_ms = 200\n",
+    );
+    let results = dir.path().join("results");
+    let child = spawn_run(&file, &results);
+    let run = wait_for_rows(&results, "restore", 2);
+    signal(&child, libc::SIGINT);
+    std::thread::sleep(std::time::Duration::from_millis(100));
+    signal(&child, libc::SIGINT);
+    let output = finish(child);
+    assert_eq!(output.status.code(), Some(130));
+    let stderr = String::from_utf8_lossy(&output.stderr);
+    assert!(
+        stderr.contains("interrupted again") && stderr.contains("migbench clean"),
+        "{stderr}"
+    );
+    let summary = summary(&run);
+    assert!(
+        summary["ended_early"]
+            .as_str()
+            .expect("ended early")
+            .contains("interrupted twice"),
+        "{summary}"
+    );
+    let restore = summary["phases"]
+        .as_array()
+        .expect("phases")
+        .iter()
+        .find(|p| p["phase"] == "restore")
+        .expect("restore phase");
+    assert!(
+        restore["ok"].as_u64().expect("restores ok") >= 2,
+        "{restore}"
+    );
+    assert!(
+        ops(&run)
+            .iter()
+            .filter(|r| r.phase == Phase::Restore)
+            .count()
+            >= 2
+    );
+    common::migbench().arg("clean").assert().success();
+    common::assert_nothing_left_behind();
+}
+
+#[test]
 fn kill_9_keeps_every_row_and_clean_removes_the_leftovers() {
     let _engine = common::engine_lock();
     let dir = tempfile::tempdir().expect("tempdir");

@@ -93,8 +93,19 @@ fn budget(scenario: &Scenario) -> Option<TargetBudget> {
     }
 }
 
+/// Why a run without summary.json ended, as far as `report` can tell.
+const UNFINISHED: &str = "the run did not finish (no summary.json: killed, crashed or power lost)";
+
 /// Rebuilds summary.json, charts and report.md of `run_dir`.
 pub fn rebuild(run_dir: &Path) -> anyhow::Result<Summary> {
+    let summary = rebuild_summary(run_dir, UNFINISHED)?;
+    super::write_all(run_dir, &summary);
+    Ok(summary)
+}
+
+/// Rebuilds summary.json alone from the CSVs; `unfinished` says why the run
+/// ended when it wrote no summary itself.
+pub fn rebuild_summary(run_dir: &Path, unfinished: &str) -> anyhow::Result<Summary> {
     let scenario = Scenario::load_recorded(&run_dir.join(record::SCENARIO_TOML))
         .with_context(|| format!("'{}' is not a migbench run directory", run_dir.display()))?;
     let series = load_series(run_dir)?;
@@ -103,22 +114,10 @@ pub fn rebuild(run_dir: &Path) -> anyhow::Result<Summary> {
         .and_then(|t| serde_json::from_str(&t).ok())
         .unwrap_or_default();
     let previous = summary::read(run_dir).ok();
-    let mut verdict = replay(&scenario, &series);
-    // An engine death seen live (not visible in the CSVs) is kept from the live summary.
-    if let Some(previous) = &previous {
-        for firing in &previous.collapse.firings {
-            if !verdict.firings.iter().any(|f| f.rule == firing.rule) {
-                verdict.firings.push(firing.clone());
-            }
-        }
-        verdict.firings.sort_by(|a, b| a.t_ms.total_cmp(&b.t_ms));
-        verdict.point = verdict.firings.first().cloned();
-    }
+    let verdict = replay(&scenario, &series);
     let ended_early = match &previous {
         Some(previous) => previous.ended_early.clone(),
-        None => {
-            Some("the run did not finish (no summary.json: killed, crashed or power lost)".into())
-        }
+        None => Some(unfinished.to_string()),
     };
     let projection = budget(&scenario).and_then(|b| {
         project(
@@ -152,6 +151,5 @@ pub fn rebuild(run_dir: &Path) -> anyhow::Result<Summary> {
     let mut summary = summary;
     summary.harness = previous.as_ref().and_then(|p| p.harness);
     summary::write(run_dir, &summary)?;
-    super::write_all(run_dir, &summary);
     Ok(summary)
 }

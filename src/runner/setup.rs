@@ -94,6 +94,9 @@ pub async fn prepare(scenario: Scenario, options: &RunOptions) -> Result<Prepare
         ));
     }
     let (run_id, run_dir) = create_run_dir(&options.results_dir, &scenario.name)?;
+    if let Ok(mut current) = options.current_run_dir.lock() {
+        *current = Some(run_dir.clone());
+    }
     let scenario_path = run_dir.join(record::SCENARIO_TOML);
     std::fs::write(&scenario_path, &scenario.source_text)
         .map_err(io("cannot write", &scenario_path))?;
