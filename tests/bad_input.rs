@@ -131,3 +131,47 @@ fn target_engine_that_does_not_answer_is_reported_and_nothing_is_left() {
         .stderr(predicate::str::contains(socket.display().to_string()));
     common::assert_nothing_left_behind();
 }
+
+/// Moves CRIU aside for the life of the guard; puts it back even on a panic.
+struct CriuAside(std::path::PathBuf);
+
+impl CriuAside {
+    fn new() -> CriuAside {
+        let criu = std::path::PathBuf::from("/usr/local/sbin/criu");
+        let aside = criu.with_extension("aside");
+        std::fs::rename(&criu, &aside).expect("move criu aside");
+        CriuAside(aside)
+    }
+}
+
+impl Drop for CriuAside {
+    fn drop(&mut self) {
+        std::fs::rename(&self.0, "/usr/local/sbin/criu").expect("put criu back");
+    }
+}
+
+#[test]
+fn missing_criu_is_an_environment_error_before_anything_starts() {
+    // Every test that needs CRIU holds this lock.
+    let _engine = common::engine_lock();
+    let dir = tempfile::tempdir().expect("tempdir");
+    let results = dir.path().join("results");
+    let assert = {
+        let _aside = CriuAside::new();
+        migbench()
+            .arg("run")
+            .arg("scenarios/smoke.toml")
+            .arg("--results")
+            .arg(&results)
+            .assert()
+    };
+    assert
+        .code(3)
+        .stderr(predicate::str::contains("CRIU is not installed"))
+        .stderr(predicate::str::contains("scripts/provision.sh"));
+    assert!(
+        !results.exists(),
+        "no run directory for a run that never started"
+    );
+    common::assert_nothing_left_behind();
+}
