@@ -4,8 +4,8 @@
 mod common;
 
 use common::{finish, ops, run_dir, scenario, spawn_run, summary, wait_for_rows};
-use migbench::record::{Outcome, Phase};
-use std::path::Path;
+use migbench::record::{OpRecord, Outcome, Phase};
+use std::path::{Path, PathBuf};
 
 fn docker(args: &[&str]) -> String {
     let out = std::process::Command::new("docker")
@@ -20,14 +20,23 @@ fn docker(args: &[&str]) -> String {
     String::from_utf8_lossy(&out.stdout).trim().to_string()
 }
 
-#[test]
-fn a_container_that_dies_before_its_checkpoint_is_a_recorded_failure() {
+/// Runs 3 containers, does `harm` to container 1 between its launch and its
+/// checkpoint, and checks what must hold whatever the harm: exit 4, that
+/// container's restore and verification skipped, the other two verified,
+/// nothing left behind. Returns the directory holding the results, the run
+/// directory and container 1's checkpoint row.
+fn harm_one_before_its_checkpoint(
+    name: &str,
+    harm: impl FnOnce(&str),
+) -> (tempfile::TempDir, PathBuf, OpRecord) {
     let _engine = common::engine_lock();
     let dir = tempfile::tempdir().expect("tempdir");
     let file = scenario(
         dir.path(),
-        "dies",
-        "name = \"dies\"\ncontainers = 3\nwarmup_s = 5\n[workload]\nlog_interval_ms = 200\n",
+        name,
+        &format!(
+            "name = \"{name}\"\ncontainers = 3\nwarmup_s = 5\n[workload]\nlog_interval_ms = 200\n"
+        ),
     );
     let results = dir.path().join("results");
     let child = spawn_run(&file, &results);
@@ -36,7 +45,7 @@ fn a_container_that_dies_before_its_checkpoint_is_a_recorded_failure() {
         "mb-{}-0001",
         run.file_name().expect("name").to_string_lossy()
     );
-    docker(&["kill", &victim]);
+    harm(&victim);
     let output = finish(child);
     assert_eq!(
         output.status.code(),
@@ -45,12 +54,6 @@ fn a_container_that_dies_before_its_checkpoint_is_a_recorded_failure() {
         String::from_utf8_lossy(&output.stdout)
     );
     let rows = ops(&run);
-    let failed = rows
-        .iter()
-        .find(|r| r.phase == Phase::Checkpoint && r.index == 1)
-        .expect("a checkpoint row for the dead container");
-    assert_eq!(failed.outcome, Outcome::Failed);
-    assert!(failed.error.contains("not running"), "{}", failed.error);
     for phase in [Phase::Restore, Phase::Verify] {
         let row = rows
             .iter()
@@ -64,6 +67,37 @@ fn a_container_that_dies_before_its_checkpoint_is_a_recorded_failure() {
         .count();
     assert_eq!(verified, 2, "the others migrated");
     common::assert_nothing_left_behind();
+    let failed = rows
+        .into_iter()
+        .find(|r| r.phase == Phase::Checkpoint && r.index == 1)
+        .expect("a checkpoint row for the harmed container");
+    assert_eq!(failed.outcome, Outcome::Failed);
+    (dir, run, failed)
+}
+
+#[test]
+fn a_container_that_dies_before_its_checkpoint_is_a_recorded_failure() {
+    let (_dir, _, failed) = harm_one_before_its_checkpoint("dies", |victim| {
+        docker(&["kill", victim]);
+    });
+    assert!(failed.error.contains("not running"), "{}", failed.error);
+}
+
+#[test]
+fn a_checkpoint_criu_refuses_is_recorded_with_criu_s_log() {
+    // The workload answers SIGUSR1 by holding an established TCP connection,
+    // which CRIU refuses to dump without --tcp-established.
+    let (_dir, run, failed) = harm_one_before_its_checkpoint("badckpt", |victim| {
+        docker(&["kill", "--signal", "USR1", victim]);
+    });
+    let log_name = format!("criu/{}-checkpoint.log", failed.container);
+    assert!(
+        failed.error.contains("criu failed") && failed.error.contains(&log_name),
+        "{}",
+        failed.error
+    );
+    let log = std::fs::read_to_string(run.join(&log_name)).expect("CRIU's dump log kept");
+    assert!(log.contains("Connected TCP socket"), "{log}");
 }
 
 struct Tmpfs(std::path::PathBuf);
@@ -319,61 +353,6 @@ emulate = { memory = "512MiB", swap = "128MiB" }
         summary["collapse"]
     );
     assert!(rows_complete(&run, 8));
-    common::assert_nothing_left_behind();
-}
-
-#[test]
-fn a_checkpoint_criu_refuses_is_recorded_with_criu_s_log() {
-    let _engine = common::engine_lock();
-    let dir = tempfile::tempdir().expect("tempdir");
-    let file = scenario(
-        dir.path(),
-        "badckpt",
-        "name = \"badckpt\"\ncontainers = 3\nwarmup_s = 4\n[workload]\nlog_interval_ms = 200\n",
-    );
-    let results = dir.path().join("results");
-    let child = spawn_run(&file, &results);
-    let run = wait_for_rows(&results, "launch", 3);
-    let victim = format!(
-        "mb-{}-0001",
-        run.file_name().expect("name").to_string_lossy()
-    );
-    // The workload answers SIGUSR1 by holding an established TCP connection,
-    // which CRIU refuses to dump without --tcp-established.
-    docker(&["kill", "--signal", "USR1", &victim]);
-    let output = finish(child);
-    assert_eq!(
-        output.status.code(),
-        Some(4),
-        "{}",
-        String::from_utf8_lossy(&output.stdout)
-    );
-    let rows = ops(&run);
-    let failed = rows
-        .iter()
-        .find(|r| r.phase == Phase::Checkpoint && r.index == 1)
-        .expect("checkpoint row");
-    assert_eq!(failed.outcome, Outcome::Failed);
-    let log_name = format!("criu/{victim}-checkpoint.log");
-    assert!(
-        failed.error.contains("criu failed") && failed.error.contains(&log_name),
-        "{}",
-        failed.error
-    );
-    let log = std::fs::read_to_string(run.join(&log_name)).expect("CRIU's dump log kept");
-    assert!(log.contains("Connected TCP socket"), "{log}");
-    for phase in [Phase::Restore, Phase::Verify] {
-        let row = rows
-            .iter()
-            .find(|r| r.phase == phase && r.index == 1)
-            .expect("row");
-        assert_eq!(row.outcome, Outcome::Skipped, "{phase:?}");
-    }
-    let verified = rows
-        .iter()
-        .filter(|r| r.phase == Phase::Verify && r.outcome == Outcome::Ok)
-        .count();
-    assert_eq!(verified, 2, "the others migrated");
     common::assert_nothing_left_behind();
 }
 
