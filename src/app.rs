@@ -193,14 +193,18 @@ fn exit_code(report: &RunReport) -> u8 {
 /// First SIGINT/SIGTERM: stop starting operations, clean up, record. Second:
 /// write summary.json from the rows on disk and exit now, cleanup left to `clean`.
 async fn watch_signals(interrupt: CancellationToken, current_run_dir: runner::CurrentRunDir) {
-    let Ok(mut terminate) =
-        tokio::signal::unix::signal(tokio::signal::unix::SignalKind::terminate())
-    else {
+    use tokio::signal::unix::{signal, SignalKind};
+    // Both listeners live across iterations, so a second signal arriving right
+    // after the first is not lost between them.
+    let (Ok(mut interrupt_signal), Ok(mut terminate)) = (
+        signal(SignalKind::interrupt()),
+        signal(SignalKind::terminate()),
+    ) else {
         return;
     };
     for count in 0.. {
         tokio::select! {
-            _ = tokio::signal::ctrl_c() => {}
+            _ = interrupt_signal.recv() => {}
             _ = terminate.recv() => {}
         }
         if count == 0 {

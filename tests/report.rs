@@ -83,15 +83,8 @@ fn report_rebuilds_summary_charts_and_markdown() {
         .stdout(predicates::str::contains(
             "verification: 10 continued, 0 lost",
         ));
-    let summary: serde_json::Value =
-        serde_json::from_str(&std::fs::read_to_string(run.join("summary.json")).expect("summary"))
-            .expect("json");
-    let restore = summary["phases"]
-        .as_array()
-        .expect("phases")
-        .iter()
-        .find(|p| p["phase"] == "restore")
-        .expect("restore phase");
+    let summary = common::summary(&run);
+    let restore = common::phase_summary(&summary, "restore");
     let p50 = restore["latency"]["p50_ms"].as_f64().expect("p50");
     let expected = restore_p50_ms(&run);
     assert!(

@@ -45,12 +45,19 @@ pub fn run_dir(results: &Path) -> PathBuf {
 
 /// Names of containers on the default engine carrying migbench's run label.
 pub fn leftover_containers() -> Vec<String> {
+    labelled_containers(&["-a"])
+}
+
+/// How many of those are running.
+pub fn running_containers() -> usize {
+    labelled_containers(&[]).len()
+}
+
+fn labelled_containers(extra: &[&str]) -> Vec<String> {
     let out = std::process::Command::new("docker")
+        .args(["-H", ENGINE, "ps"])
+        .args(extra)
         .args([
-            "-H",
-            ENGINE,
-            "ps",
-            "-a",
             "--filter",
             "label=io.migbench.run",
             "--format",
@@ -124,6 +131,17 @@ pub fn ops(run_dir: &Path) -> Vec<migbench::record::OpRecord> {
 pub fn summary(run_dir: &Path) -> serde_json::Value {
     let text = std::fs::read_to_string(run_dir.join("summary.json")).expect("summary.json");
     serde_json::from_str(&text).expect("summary.json parses")
+}
+
+/// One phase's entry of summary.json's `phases`.
+pub fn phase_summary(summary: &serde_json::Value, phase: &str) -> serde_json::Value {
+    summary["phases"]
+        .as_array()
+        .expect("phases")
+        .iter()
+        .find(|p| p["phase"] == phase)
+        .cloned()
+        .unwrap_or_else(|| panic!("no {phase} phase in {summary}"))
 }
 
 /// Serializes the real-engine tests of one test binary: they share the
