@@ -31,11 +31,13 @@ pub enum EngineError {
     },
     /// CRIU failed: the engine's message, and CRIU's own log when it could be read
     /// before the engine threw it away.
-    #[error("engine '{endpoint}': {what}: {detail}")]
+    #[error("engine '{endpoint}': {what}: {detail} [CRIU: {reason}]")]
     Criu {
         endpoint: String,
         what: String,
         detail: String,
+        /// The last errors CRIU logged before it gave up.
+        reason: String,
         log: String,
     },
     #[error("{what} '{path}': {source}")]

@@ -92,7 +92,9 @@ fn a_checkpoint_criu_refuses_is_recorded_with_criu_s_log() {
     });
     let log_name = format!("criu/{}-checkpoint.log", failed.container);
     assert!(
-        failed.error.contains("criu failed") && failed.error.contains(&log_name),
+        failed.error.contains("criu failed")
+            && failed.error.contains("[CRIU: inet: Connected TCP socket")
+            && failed.error.contains(&log_name),
         "{}",
         failed.error
     );
@@ -441,7 +443,9 @@ fn a_restore_that_fails_is_recorded_with_criu_s_error() {
     assert_eq!(failed.outcome, Outcome::Failed);
     let log_name = format!("criu/mb-{run_id}-0002-restore.log");
     assert!(
-        failed.error.contains("criu failed") && failed.error.contains(&log_name),
+        failed.error.contains("criu failed")
+            && failed.error.contains("[CRIU: Img trimmed")
+            && failed.error.contains(&log_name),
         "{}",
         failed.error
     );

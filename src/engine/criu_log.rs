@@ -12,7 +12,7 @@ use std::io::Read;
 use std::path::{Path, PathBuf};
 use std::time::Duration;
 use tokio::task::JoinHandle;
-use tokio_util::sync::CancellationToken;
+use tokio_util::sync::{CancellationToken, DropGuard};
 
 /// How often the watcher looks for the restore log: CRIU runs for hundreds of ms.
 const WATCH_INTERVAL: Duration = Duration::from_millis(5);
@@ -52,20 +52,51 @@ fn attach(error: EngineError, log: Option<Vec<u8>>) -> EngineError {
                 detail,
             },
             Some(log),
-        ) if !log.is_empty() => EngineError::Criu {
-            endpoint,
-            what,
-            detail,
-            log: String::from_utf8_lossy(&log).into_owned(),
-        },
+        ) if !log.is_empty() => {
+            let log = String::from_utf8_lossy(&log).into_owned();
+            EngineError::Criu {
+                endpoint,
+                what,
+                detail,
+                reason: reason(&log),
+                log,
+            }
+        }
         (error, _) => error,
     }
+}
+
+/// How many of CRIU's last errors make the reason.
+const REASON_ERRORS: usize = 2;
+
+/// The last errors CRIU logged before its "... FAILED." line, which say why
+/// (earlier ones are often harmless, e.g. an rlimit it may not raise).
+fn reason(log: &str) -> String {
+    let errors: Vec<&str> = log
+        .lines()
+        .take_while(|line| !line.trim_end().ends_with("FAILED."))
+        .filter_map(|line| {
+            let error = &line[line.find("Error (")?..];
+            Some(
+                error
+                    .split_once("): ")
+                    .map_or(error, |(_, message)| message)
+                    .trim(),
+            )
+        })
+        .collect();
+    if errors.is_empty() {
+        return "no error line in its log".into();
+    }
+    errors[errors.len().saturating_sub(REASON_ERRORS)..].join("; ")
 }
 
 /// Watches for the restore log of container `id` while its restore runs.
 pub struct RestoreLogWatch {
     found: JoinHandle<Option<File>>,
-    done: CancellationToken,
+    /// Stops the watcher when the restore ends, also when it is abandoned
+    /// (an operation timeout drops it unfinished).
+    done: DropGuard,
 }
 
 impl RestoreLogWatch {
@@ -89,12 +120,15 @@ impl RestoreLogWatch {
             }
             None
         });
-        RestoreLogWatch { found, done }
+        RestoreLogWatch {
+            found,
+            done: done.drop_guard(),
+        }
     }
 
     /// Attaches the log to a failed restore's error; a success drops it unread.
     pub async fn finish<T>(self, result: Result<T, EngineError>) -> Result<T, EngineError> {
-        self.done.cancel();
+        drop(self.done);
         let file = self.found.await.ok().flatten();
         result.map_err(|error| {
             let log = file.and_then(|mut file| {
@@ -108,8 +142,30 @@ impl RestoreLogWatch {
 
 #[cfg(test)]
 mod tests {
-    use super::dump_log_path;
+    use super::{dump_log_path, reason};
     use std::path::PathBuf;
+
+    #[test]
+    fn the_reason_is_the_last_errors_before_criu_gives_up() {
+        let dump = "(00.021347) Error (criu/util.c:1533): rlimit: Can't setup RLIMIT_NOFILE for self: Operation not permitted
+(00.029676) Error (criu/sk-inet.c:191): inet: Connected TCP socket, consider using --tcp-established option.
+(00.029684) Error (criu/cr-dump.c:1681): Dump files (pid: 16023) failed with -1
+(00.138125) Error (criu/cr-dump.c:2111): Dumping FAILED.
+";
+        assert_eq!(
+            reason(dump),
+            "inet: Connected TCP socket, consider using --tcp-established option.; Dump files (pid: 16023) failed with -1"
+        );
+        let restore = "(00.029010) Error (criu/image.c:866): Img trimmed 1/4
+(00.029111) Error (criu/cr-restore.c:2320): Restoring FAILED.
+(00.029811) Error (criu/cgroup.c:1998): cg: cgroupd: recv req error: No such file or directory
+";
+        assert_eq!(reason(restore), "Img trimmed 1/4");
+        assert_eq!(
+            reason("(00.0) Version: 4.1.1\n"),
+            "no error line in its log"
+        );
+    }
 
     #[test]
     fn the_dump_log_is_found_in_docker_s_error() {
