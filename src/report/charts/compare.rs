@@ -60,11 +60,8 @@ impl Chart for Comparison<'_> {
                 None => format!("{} x{}", s.scenario, s.containers),
             })
             .collect();
-        let mut chart = ChartBuilder::on(root)
-            .caption(self.title(), style::title_font())
-            .margin(20)
+        let mut chart = style::frame(root, &self.title())
             .x_label_area_size(70)
-            .y_label_area_size(90)
             .build_cartesian_2d(-0.5..runs.len() as f64 - 0.5, 0.0..y_max)
             .map_err(err)?;
         chart

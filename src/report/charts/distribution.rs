@@ -49,12 +49,8 @@ impl Chart for Distribution<'_> {
         let all = curves.iter().flat_map(|(_, c)| c.iter().map(|p| p.0));
         let (lo, hi) = all.fold((f64::MAX, 0.1f64), |(lo, hi), v| (lo.min(v), hi.max(v)));
         let lo = if lo == f64::MAX { 0.1 } else { lo };
-        let mut chart = ChartBuilder::on(root)
-            .caption(self.title(), style::title_font())
-            .margin(20)
+        let mut chart = style::frame(root, &self.title())
             .margin_right(90)
-            .x_label_area_size(60)
-            .y_label_area_size(90)
             .build_cartesian_2d(((lo * 0.7)..(hi * 1.5)).log_scale(), 0.0..100.0)
             .map_err(err)?;
         chart

@@ -45,11 +45,7 @@ impl Chart for ServiceGap<'_> {
             .collect();
         let max = gaps.iter().map(|g| g.1).fold(1.0, f64::max) * 1.1;
         let n = data.summary.containers.max(1) as f64;
-        let mut chart = ChartBuilder::on(root)
-            .caption(self.title(), style::title_font())
-            .margin(20)
-            .x_label_area_size(60)
-            .y_label_area_size(90)
+        let mut chart = style::frame(root, &self.title())
             .build_cartesian_2d(-0.5..n - 0.5, 0.0..max)
             .map_err(err)?;
         chart

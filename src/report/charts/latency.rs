@@ -41,11 +41,7 @@ impl Chart for PerContainer<'_> {
         let (lo, hi) = all.fold((f64::MAX, 0.1f64), |(lo, hi), v| (lo.min(v), hi.max(v)));
         let lo = if lo == f64::MAX { 0.1 } else { lo };
         let n = data.summary.containers.max(1) as f64;
-        let mut chart = ChartBuilder::on(root)
-            .caption(self.title(), style::title_font())
-            .margin(20)
-            .x_label_area_size(60)
-            .y_label_area_size(90)
+        let mut chart = style::frame(root, &self.title())
             .build_cartesian_2d(-0.5..n - 0.5, ((lo * 0.7)..(hi * 1.5)).log_scale())
             .map_err(err)?;
         chart

@@ -68,6 +68,20 @@ pub fn title_font() -> TextStyle<'static> {
         .color(&BLACK)
 }
 
+/// The frame every single-panel chart starts from: title, margins, label areas.
+pub fn frame<'a, DB: DrawingBackend>(
+    root: &'a DrawingArea<DB, plotters::coord::Shift>,
+    title: &str,
+) -> ChartBuilder<'a, 'static, DB> {
+    let mut builder = ChartBuilder::on(root);
+    builder
+        .caption(title, title_font())
+        .margin(20)
+        .x_label_area_size(60)
+        .y_label_area_size(90);
+    builder
+}
+
 pub fn label_font() -> TextStyle<'static> {
     (FONT, LABEL_PX).into_font().color(&BLACK)
 }
