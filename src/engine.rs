@@ -6,6 +6,7 @@ mod criu_log;
 mod docker;
 mod fsutil;
 pub mod image;
+mod procs;
 
 pub use docker::DockerEngine;
 pub use fsutil::{copy_dir, dir_bytes};
@@ -130,6 +131,10 @@ pub trait Engine: Send + Sync {
         checkpoint: &Path,
         placement: Placement,
     ) -> Result<(), EngineError>;
+    /// Ends a restore that does not return (the operation timed out): returns
+    /// what CRIU logged of it, when readable, and kills the restore's
+    /// processes so that the clone can be removed.
+    async fn abandon_restore(&self, id: &str) -> Option<String>;
     /// The container's output so far, one entry per line.
     async fn log_lines(&self, id: &str) -> Result<Vec<String>, EngineError>;
     async fn is_running(&self, id: &str) -> Result<bool, EngineError>;

@@ -404,31 +404,44 @@ fn two_runs_at_once_never_touch_each_other() {
     common::assert_nothing_left_behind();
 }
 
-#[test]
-fn a_restore_that_fails_is_recorded_with_criu_s_error() {
-    let _engine = common::engine_lock();
+/// Runs 3 containers with `toml` added to the scenario and, once the first
+/// restore is done, truncates `image` of the last one's checkpoint to `len`
+/// bytes. Returns the directory holding the results, the run directory, its
+/// id and the run's output.
+fn damage_last_checkpoint(
+    name: &str,
+    toml: &str,
+    image: &str,
+    len: u64,
+) -> (tempfile::TempDir, PathBuf, String, std::process::Output) {
     let dir = tempfile::tempdir().expect("tempdir");
     let file = scenario(
         dir.path(),
-        "badrestore",
-        "name = \"badrestore\"\ncontainers = 3\nwarmup_s = 0\n[restore]\npause_ms = 1500\n[workload]\nlog_interval_ms = 200\n",
+        name,
+        &format!("name = \"{name}\"\ncontainers = 3\nwarmup_s = 0\n{toml}\n[restore]\npause_ms = 1500\n[workload]\nmemory_mib = 4\nlog_interval_ms = 200\n"),
     );
     let results = dir.path().join("results");
     let child = spawn_run(&file, &results);
     let run = wait_for_rows(&results, "restore", 1);
-    // Damage the last container's checkpoint before its restore starts.
     let run_id = run.file_name().expect("name").to_string_lossy().to_string();
-    let core = Path::new("/var/lib/migbench/checkpoints")
+    let path = Path::new("/var/lib/migbench/checkpoints")
         .join(&run_id)
         .join(format!("mb-{run_id}-0002"))
-        .join("core-1.img");
+        .join(image);
     let damaged = std::fs::OpenOptions::new()
         .write(true)
-        .open(&core)
-        .expect("core image")
-        .set_len(5);
-    assert!(damaged.is_ok(), "truncate {core:?}");
+        .open(&path)
+        .expect("checkpoint image")
+        .set_len(len);
+    assert!(damaged.is_ok(), "truncate {path:?}");
     let output = finish(child);
+    (dir, run, run_id, output)
+}
+
+#[test]
+fn a_restore_that_fails_is_recorded_with_criu_s_error() {
+    let _engine = common::engine_lock();
+    let (_dir, run, run_id, output) = damage_last_checkpoint("badrestore", "", "core-1.img", 5);
     assert_eq!(
         output.status.code(),
         Some(4),
@@ -462,5 +475,47 @@ fn a_restore_that_fails_is_recorded_with_criu_s_error() {
         .filter(|r| r.phase == Phase::Verify && r.outcome == Outcome::Ok)
         .count();
     assert_eq!(verified, 2);
+    common::assert_nothing_left_behind();
+}
+
+#[test]
+fn a_restore_that_hangs_is_ended_at_the_timeout_with_criu_s_log() {
+    let _engine = common::engine_lock();
+    // With its pages image cut short, CRIU 4.1.1 retries its read forever and
+    // logs every try: the harness must end it, not just stop waiting.
+    let (_dir, run, run_id, output) =
+        damage_last_checkpoint("hang", "timeout_s = 8", "pages-1.img", 4096);
+    assert_eq!(
+        output.status.code(),
+        Some(0),
+        "a restore timeout is a collapse signal: {}",
+        String::from_utf8_lossy(&output.stdout)
+    );
+    let rows = ops(&run);
+    let hung = rows
+        .iter()
+        .find(|r| r.phase == Phase::Restore && r.index == 2)
+        .expect("restore row");
+    assert_eq!(hung.outcome, Outcome::Timeout);
+    let log_name = format!("criu/mb-{run_id}-0002-restore.log");
+    assert!(
+        hung.error.contains("restore abandoned") && hung.error.contains(&log_name),
+        "{}",
+        hung.error
+    );
+    let log = std::fs::read_to_string(run.join(&log_name)).expect("CRIU's restore log kept");
+    assert!(log.contains("Preadv"), "the log shows where CRIU hung");
+    assert!(
+        log.len() <= 600 * 1024,
+        "only its ends are kept: {} bytes",
+        log.len()
+    );
+    let summary = summary(&run);
+    assert_eq!(summary["collapse"]["point"]["rule"], "op_timeout");
+    let stuck = std::process::Command::new("pgrep")
+        .args(["-f", &format!("runc.*restore.*{}", hung.container_id)])
+        .output()
+        .expect("pgrep");
+    assert!(stuck.stdout.is_empty(), "the hung restore was ended");
     common::assert_nothing_left_behind();
 }

@@ -5,10 +5,16 @@
 //! failed restore's work directory, log included, the moment the start fails.
 //! So a watcher opens the restore log while CRIU writes it: the open file
 //! outlives the unlink and is read only if the restore failed.
+//!
+//! A restore that never returns is worse: CRIU 4.1.1 restoring a truncated
+//! pages image retries its read forever and logs each try (47 GB in 11 minutes
+//! here), and the engine will not even inspect the clone meanwhile. So an
+//! abandoned restore is ended by killing runc's restore of that container with
+//! everything under it, and only the head and tail of any log are kept.
 
 use super::EngineError;
 use std::fs::File;
-use std::io::Read;
+use std::io::{Read, Seek, SeekFrom};
 use std::path::{Path, PathBuf};
 use std::time::Duration;
 use tokio::task::JoinHandle;
@@ -20,6 +26,55 @@ const WATCH_INTERVAL: Duration = Duration::from_millis(5);
 /// and for a system containerd.
 const TASK_DIR_UNDER_DATA_ROOT: &str = "containerd/daemon/io.containerd.runtime.v2.task/moby";
 const SYSTEM_TASK_DIR: &str = "/var/lib/containerd/io.containerd.runtime.v2.task/moby";
+
+/// Bytes kept from each end of a CRIU log; what lies between is left out.
+const LOG_END_BYTES: u64 = 256 * 1024;
+
+/// The restore log's possible places for container `id`.
+fn restore_log_paths(data_root: &Path, id: &str) -> [PathBuf; 2] {
+    [
+        data_root.join(TASK_DIR_UNDER_DATA_ROOT),
+        PathBuf::from(SYSTEM_TASK_DIR),
+    ]
+    .map(|dir| dir.join(id).join("restore.log"))
+}
+
+/// A log's head and tail, at most [`LOG_END_BYTES`] each.
+fn read_ends(file: &mut File) -> Option<Vec<u8>> {
+    let len = file.metadata().ok()?.len();
+    let mut log = Vec::new();
+    if len <= 2 * LOG_END_BYTES {
+        file.read_to_end(&mut log).ok()?;
+        return Some(log);
+    }
+    file.by_ref()
+        .take(LOG_END_BYTES)
+        .read_to_end(&mut log)
+        .ok()?;
+    let left_out = len - 2 * LOG_END_BYTES;
+    log.extend_from_slice(
+        format!("\n[... {left_out} bytes of CRIU's log left out ...]\n").as_bytes(),
+    );
+    file.seek(SeekFrom::Start(len - LOG_END_BYTES)).ok()?;
+    file.take(LOG_END_BYTES).read_to_end(&mut log).ok()?;
+    Some(log)
+}
+
+/// Ends the restore of container `id` that does not return: reads what CRIU
+/// logged so far, then kills runc's restore of it and every process under it
+/// (CRIU and the half-restored tree), after which the engine can remove the clone.
+pub fn abandon_restore(data_root: &Path, id: &str) -> Option<String> {
+    let log = restore_log_paths(data_root, id)
+        .iter()
+        .find_map(|path| File::open(path).ok())
+        .and_then(|mut file| read_ends(&mut file));
+    super::procs::kill_tree(|args| {
+        args.first().is_some_and(|arg0| arg0.ends_with("runc"))
+            && args.iter().any(|a| a == "restore")
+            && args.iter().any(|a| a == id)
+    });
+    log.map(|log| String::from_utf8_lossy(&log).into_owned())
+}
 
 /// The dump log path Docker names in a failed checkpoint's error ("path= ...criu-dump.log").
 fn dump_log_path(detail: &str) -> Option<PathBuf> {
@@ -101,11 +156,7 @@ pub struct RestoreLogWatch {
 
 impl RestoreLogWatch {
     pub fn start(data_root: &Path, id: &str) -> RestoreLogWatch {
-        let candidates = [
-            data_root.join(TASK_DIR_UNDER_DATA_ROOT),
-            PathBuf::from(SYSTEM_TASK_DIR),
-        ]
-        .map(|dir| dir.join(id).join("restore.log"));
+        let candidates = restore_log_paths(data_root, id);
         let done = CancellationToken::new();
         let stop = done.clone();
         let found = tokio::spawn(async move {
@@ -130,13 +181,7 @@ impl RestoreLogWatch {
     pub async fn finish<T>(self, result: Result<T, EngineError>) -> Result<T, EngineError> {
         drop(self.done);
         let file = self.found.await.ok().flatten();
-        result.map_err(|error| {
-            let log = file.and_then(|mut file| {
-                let mut log = Vec::new();
-                file.read_to_end(&mut log).ok().map(|_| log)
-            });
-            attach(error, log)
-        })
+        result.map_err(|error| attach(error, file.and_then(|mut file| read_ends(&mut file))))
     }
 }
 

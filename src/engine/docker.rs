@@ -304,6 +304,20 @@ impl Engine for DockerEngine {
         watch.finish(started).await
     }
 
+    async fn abandon_restore(&self, id: &str) -> Option<String> {
+        // The engine may not answer now (busy with this very restore): a
+        // data root seen before, or the default one.
+        let data_root = match self.data_root.get() {
+            Some(root) => root.clone(),
+            None => PathBuf::from("/var/lib/docker"),
+        };
+        let id = id.to_string();
+        tokio::task::spawn_blocking(move || criu_log::abandon_restore(&data_root, &id))
+            .await
+            .ok()
+            .flatten()
+    }
+
     async fn log_lines(&self, id: &str) -> Result<Vec<String>, EngineError> {
         let options = LogsOptions {
             stdout: true,

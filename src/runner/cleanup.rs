@@ -22,10 +22,16 @@ pub async fn remove_containers(engine: &dyn Engine, run_id: Option<&str>) -> (us
     };
     let results: Vec<_> = stream::iter(containers)
         .map(|c| async move {
+            if let Ok(removed) = tokio::time::timeout(REMOVE_TIMEOUT, engine.remove(&c.id)).await {
+                return removed.map_err(|e| e.to_string());
+            }
+            // Stuck behind a restore that never returned (e.g. the harness was
+            // killed during it): end that restore, then the removal goes through.
+            engine.abandon_restore(&c.id).await;
             match tokio::time::timeout(REMOVE_TIMEOUT, engine.remove(&c.id)).await {
                 Ok(removed) => removed.map_err(|e| e.to_string()),
                 Err(_) => Err(format!(
-                    "removing container '{}' took over {} s: the engine is stuck on it; `migbench clean` retries",
+                    "removing container '{}' took over {} s twice, even after ending its restore: the engine is stuck on it; `migbench clean` retries",
                     c.name,
                     REMOVE_TIMEOUT.as_secs()
                 )),

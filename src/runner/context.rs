@@ -197,7 +197,7 @@ impl RunContext {
 
     /// Writes CRIU's log of a failed operation into the run directory; returns
     /// the note for the row's error saying where it is.
-    fn keep_criu_log(&self, row: &OpRecord, log: &str) -> String {
+    pub fn keep_criu_log(&self, row: &OpRecord, log: &str) -> String {
         let dir = self.run_dir.join(CRIU_LOG_DIR);
         let file = format!("{}-{}.log", row.container, row.phase.as_str());
         let written =

@@ -155,6 +155,15 @@ pub async fn restore(ctx: &RunContext, mut slot: Slot) -> Slot {
     // Keep the clone's id even when its restore failed, for cleanup and the row.
     slot.clone_id = created.lock().ok().and_then(|c| c.clone());
     row.container_id = slot.clone_id.clone().unwrap_or_default();
+    if let (Outcome::Timeout, Some(id)) = (row.outcome, &slot.clone_id) {
+        // A hung CRIU keeps the engine busy and can fill the disk with its log: end it.
+        let log = ctx.target.abandon_restore(id).await;
+        row.error
+            .push_str("; restore abandoned: its runc and CRIU processes were killed");
+        if let Some(log) = log {
+            row.error.push_str(&ctx.keep_criu_log(&row, &log));
+        }
+    }
     if id.is_some() {
         slot.restored = true;
         ctx.live.add_migrated();
