@@ -6,6 +6,7 @@
 //! plus any `--set key=value` overrides, into the validated [`Scenario`] that
 //! the rest of migbench uses.
 
+mod defaults;
 mod file;
 mod overrides;
 mod ranged;

@@ -74,7 +74,10 @@ mod tests {
             .expect("sh");
         let shell_pid = shell.id() as i32;
         let deadline = std::time::Instant::now() + std::time::Duration::from_secs(10);
-        while !super::processes().values().any(|(ppid, _)| *ppid == shell_pid) {
+        while !super::processes()
+            .values()
+            .any(|(ppid, _)| *ppid == shell_pid)
+        {
             assert!(std::time::Instant::now() < deadline, "sleep never started");
             std::thread::sleep(std::time::Duration::from_millis(20));
         }
