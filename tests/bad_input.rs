@@ -132,21 +132,37 @@ fn target_engine_that_does_not_answer_is_reported_and_nothing_is_left() {
     common::assert_nothing_left_behind();
 }
 
-/// Moves CRIU aside for the life of the guard; puts it back even on a panic.
-struct CriuAside(std::path::PathBuf);
+/// Moves every `criu` on the harness's search path aside for the life of the
+/// guard; puts them back even on a panic.
+struct CriuAside(Vec<std::path::PathBuf>);
 
 impl CriuAside {
     fn new() -> CriuAside {
-        let criu = std::path::PathBuf::from("/usr/local/sbin/criu");
-        let aside = criu.with_extension("aside");
-        std::fs::rename(&criu, &aside).expect("move criu aside");
-        CriuAside(aside)
+        let mut moved = Vec::new();
+        for dir in [
+            "/usr/local/sbin",
+            "/usr/local/bin",
+            "/usr/sbin",
+            "/usr/bin",
+            "/sbin",
+            "/bin",
+        ] {
+            let criu = std::path::Path::new(dir).join("criu");
+            if criu.exists() {
+                std::fs::rename(&criu, criu.with_extension("aside")).expect("move criu aside");
+                moved.push(criu);
+            }
+        }
+        assert!(!moved.is_empty(), "no criu installed to move aside");
+        CriuAside(moved)
     }
 }
 
 impl Drop for CriuAside {
     fn drop(&mut self) {
-        std::fs::rename(&self.0, "/usr/local/sbin/criu").expect("put criu back");
+        for criu in &self.0 {
+            std::fs::rename(criu.with_extension("aside"), criu).expect("put criu back");
+        }
     }
 }
 
