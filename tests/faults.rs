@@ -484,7 +484,7 @@ fn a_restore_that_hangs_is_ended_at_the_timeout_with_criu_s_log() {
     // With its pages image cut short, CRIU 4.1.1 retries its read forever and
     // logs every try: the harness must end it, not just stop waiting.
     let (_dir, run, run_id, output) =
-        damage_last_checkpoint("hang", "timeout_s = 8", "pages-1.img", 4096);
+        damage_last_checkpoint("hang", "timeout_s = 5", "pages-1.img", 4096);
     assert_eq!(
         output.status.code(),
         Some(0),
