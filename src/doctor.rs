@@ -2,7 +2,7 @@
 //! the leftovers of any run).
 
 use crate::engine::{DockerEngine, Engine};
-use crate::runner::{criu_version, remove_containers};
+use crate::runner::{criu_version, live_host_owner, live_run_owner, remove_containers};
 use std::fmt;
 use std::path::Path;
 use std::process::Command;
@@ -160,10 +160,18 @@ pub async fn check(endpoint: &str) -> DoctorReport {
 }
 
 /// Removes every migbench container on `endpoint`, every emulated host, and
-/// checkpoint and staging directories; returns one line per action.
+/// checkpoint and staging directories, except those of runs still going;
+/// returns one line per action.
 pub async fn clean(endpoint: &str) -> Vec<String> {
     let mut lines = Vec::new();
     for host in crate::host::list().unwrap_or_default() {
+        if let Some(pid) = live_host_owner(&host.spec.name) {
+            lines.push(format!(
+                "emulated host '{}' belongs to a run still going (pid {pid}): left alone",
+                host.spec.name
+            ));
+            continue;
+        }
         match crate::host::down_state(&host).await {
             Ok(()) => lines.push(format!("emulated host '{}' torn down", host.spec.name)),
             Err(e) => lines.push(format!("emulated host '{}': {e}", host.spec.name)),
@@ -171,9 +179,18 @@ pub async fn clean(endpoint: &str) -> Vec<String> {
     }
     match DockerEngine::connect(endpoint) {
         Ok(engine) => {
-            let (removed, errors) = remove_containers(&engine, None).await;
-            lines.push(format!("{removed} container(s) removed from {endpoint}"));
-            lines.extend(errors);
+            let removal = remove_containers(&engine, None).await;
+            lines.push(format!(
+                "{} container(s) removed from {endpoint}",
+                removal.removed
+            ));
+            if removal.spared > 0 {
+                lines.push(format!(
+                    "{} container(s) of runs still going left alone",
+                    removal.spared
+                ));
+            }
+            lines.extend(removal.errors);
             if let Ok(info) = engine.info().await {
                 remove_children(&info.data_root.join("migbench-incoming"), &mut lines);
             }
@@ -189,6 +206,13 @@ fn remove_children(dir: &Path, lines: &mut Vec<String>) {
         return;
     };
     for entry in entries.flatten() {
+        if let Some(pid) = live_run_owner(&entry.file_name().to_string_lossy()) {
+            lines.push(format!(
+                "'{}' belongs to a run still going (pid {pid}): left alone",
+                entry.path().display()
+            ));
+            continue;
+        }
         match std::fs::remove_dir_all(entry.path()) {
             Ok(()) => lines.push(format!("removed '{}'", entry.path().display())),
             Err(e) => lines.push(format!("cannot remove '{}': {e}", entry.path().display())),

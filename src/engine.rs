@@ -95,6 +95,8 @@ pub struct LabelledContainer {
     pub id: String,
     pub name: String,
     pub running: bool,
+    /// The value of the label it was found by.
+    pub label_value: String,
 }
 
 /// How a restore gets the checkpoint into the clone's own checkpoint store.

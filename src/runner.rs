@@ -5,6 +5,7 @@
 mod cleanup;
 mod context;
 mod environment;
+mod owner;
 mod phases;
 mod pool;
 mod progress;
@@ -14,9 +15,10 @@ mod setup;
 mod shield;
 mod verify;
 
-pub use cleanup::remove_containers;
+pub use cleanup::{remove_containers, Removal};
 pub use context::{round_us, LiveState};
 pub use environment::criu_version;
+pub use owner::{live_host_owner, live_run_owner};
 pub use recorder::{Event, PROJECTION_FIT_RESTORES};
 pub use verify::CounterLine;
 

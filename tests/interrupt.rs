@@ -155,3 +155,46 @@ emulate = { memory = "512MiB", swap = "128MiB" }
         .stdout(predicates::str::contains("torn down"));
     common::assert_nothing_left_behind();
 }
+
+#[test]
+fn clean_leaves_a_run_still_going_alone() {
+    let _engine = common::engine_lock();
+    let dir = tempfile::tempdir().expect("tempdir");
+    let file = scenario(
+        dir.path(),
+        "alive",
+        r#"name = "alive"
+containers = 4
+warmup_s = 0
+[restore]
+pause_ms = 1500
+[workload]
+log_interval_ms = 200
+[target]
+emulate = { memory = "512MiB", swap = "128MiB" }
+"#,
+    );
+    let results = dir.path().join("results");
+    let child = spawn_run(&file, &results);
+    let run = wait_for_rows(&results, "restore", 1);
+    let cleaned = common::migbench().arg("clean").assert().success();
+    let said = String::from_utf8_lossy(&cleaned.get_output().stdout).to_string();
+    assert!(
+        said.contains("belongs to a run still going") && said.contains("left alone"),
+        "{said}"
+    );
+    assert!(said.contains("0 container(s) removed"), "{said}");
+    let output = finish(child);
+    assert_eq!(
+        output.status.code(),
+        Some(0),
+        "the run was not disturbed: {}",
+        String::from_utf8_lossy(&output.stdout)
+    );
+    let verified = ops(&run)
+        .iter()
+        .filter(|r| r.phase == Phase::Verify && r.outcome == Outcome::Ok)
+        .count();
+    assert_eq!(verified, 4);
+    common::assert_nothing_left_behind();
+}

@@ -386,6 +386,10 @@ impl Engine for DockerEngine {
                     .and_then(|n| n.first().map(|n| n.trim_start_matches('/').to_string()))
                     .unwrap_or_default(),
                 running: c.state.map(|s| s.to_string() == "running").unwrap_or(false),
+                label_value: c
+                    .labels
+                    .and_then(|mut labels| labels.remove(label))
+                    .unwrap_or_default(),
             })
             .collect())
     }

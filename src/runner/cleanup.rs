@@ -1,6 +1,7 @@
 //! Removing what a run created: its containers (by run label) on every
 //! engine, and its checkpoint and staging directories.
 
+use super::owner::live_run_owner;
 use crate::engine::{Engine, RUN_LABEL};
 use futures_util::{stream, StreamExt};
 use std::path::Path;
@@ -13,13 +14,33 @@ const REMOVE_CONCURRENCY: usize = 8;
 /// (seen with a damaged checkpoint) makes the engine's removal hang too.
 const REMOVE_TIMEOUT: Duration = Duration::from_secs(60);
 
-/// Removes every container labelled with `run_id` (any run when `None`);
-/// returns how many were removed and the errors met.
-pub async fn remove_containers(engine: &dyn Engine, run_id: Option<&str>) -> (usize, Vec<String>) {
+/// What a removal did.
+#[derive(Debug, Default)]
+pub struct Removal {
+    pub removed: usize,
+    /// Containers of runs still going, left alone.
+    pub spared: usize,
+    pub errors: Vec<String>,
+}
+
+/// Removes every container labelled with `run_id`, or with `None` those of
+/// every run that is no longer going (a live run's are spared).
+pub async fn remove_containers(engine: &dyn Engine, run_id: Option<&str>) -> Removal {
     let containers = match engine.list_labelled(RUN_LABEL, run_id).await {
         Ok(containers) => containers,
-        Err(e) => return (0, vec![e.to_string()]),
+        Err(e) => {
+            return Removal {
+                errors: vec![e.to_string()],
+                ..Removal::default()
+            }
+        }
     };
+    let found = containers.len();
+    let containers: Vec<_> = containers
+        .into_iter()
+        .filter(|c| run_id.is_some() || live_run_owner(&c.label_value).is_none())
+        .collect();
+    let spared = found - containers.len();
     let results: Vec<_> = stream::iter(containers)
         .map(|c| async move {
             if let Ok(removed) = tokio::time::timeout(REMOVE_TIMEOUT, engine.remove(&c.id)).await {
@@ -40,9 +61,11 @@ pub async fn remove_containers(engine: &dyn Engine, run_id: Option<&str>) -> (us
         .buffer_unordered(REMOVE_CONCURRENCY)
         .collect()
         .await;
-    let removed = results.iter().filter(|r| r.is_ok()).count();
-    let errors = results.into_iter().filter_map(Result::err).collect();
-    (removed, errors)
+    Removal {
+        removed: results.iter().filter(|r| r.is_ok()).count(),
+        spared,
+        errors: results.into_iter().filter_map(Result::err).collect(),
+    }
 }
 
 /// Removes a directory tree; gone already is fine.

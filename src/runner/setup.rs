@@ -61,12 +61,9 @@ pub async fn connect_checked(
 fn create_run_dir(results_dir: &Path, name: &str) -> Result<(String, PathBuf), RunError> {
     std::fs::create_dir_all(results_dir)
         .map_err(io("cannot create results directory", results_dir))?;
-    let stamp = chrono::Utc::now().format("%Y%m%dT%H%M%SZ");
+    let stamp = chrono::Utc::now().format("%Y%m%dT%H%M%SZ").to_string();
     for attempt in 0..100 {
-        let run_id = match attempt {
-            0 => format!("{name}-{stamp}-{}", std::process::id()),
-            n => format!("{name}-{stamp}-{}-{n}", std::process::id()),
-        };
+        let run_id = super::owner::run_id(name, &stamp, attempt);
         let dir = results_dir.join(&run_id);
         match std::fs::create_dir(&dir) {
             Ok(()) => return Ok((run_id, dir)),
@@ -109,7 +106,7 @@ pub async fn prepare(scenario: Scenario, options: &RunOptions) -> Result<Prepare
     let (host, budget) = match &scenario.target {
         TargetSpec::Emulated(emulated) => {
             let spec = HostSpec {
-                name: format!("r{:x}", std::process::id()),
+                name: super::owner::host_name(),
                 memory_bytes: emulated.memory.as_u64(),
                 swap_bytes: emulated.swap.as_u64(),
                 cpus: emulated.cpus,
@@ -266,12 +263,12 @@ pub async fn ship_image(ctx: &RunContext, ship: bool) {
 pub async fn cleanup(ctx: &RunContext) -> Vec<String> {
     let mut errors = cleanup::remove_containers(ctx.source.as_ref(), Some(&ctx.run_id))
         .await
-        .1;
+        .errors;
     if ctx.source_host != ctx.target_host {
         errors.extend(
             cleanup::remove_containers(ctx.target.as_ref(), Some(&ctx.run_id))
                 .await
-                .1,
+                .errors,
         );
     }
     let dirs = [Some(ctx.checkpoint_root.clone()), ctx.staging_root.clone()];
