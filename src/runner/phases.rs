@@ -3,7 +3,7 @@
 
 use super::context::{OpEnd, RunContext, Slot, TargetWait};
 use crate::engine::{copy_dir, dir_bytes, image, ContainerSpec, EngineError, Placement, RUN_LABEL};
-use crate::record::{Outcome, Phase};
+use crate::record::{OpRecord, Outcome, Phase};
 use std::collections::HashMap;
 use std::path::PathBuf;
 
@@ -135,34 +135,13 @@ pub async fn restore(ctx: &RunContext, mut slot: Slot) -> Slot {
     let target_silent = matches!(&timed.end, OpEnd::Failed(e) if e.is_engine_down());
     let (mut row, id) = ctx.timed_row(ctx.row(Phase::Restore, &slot), timed);
     if target_silent {
-        // A restarting engine is a failed restore and the batch goes on; one
-        // that stays silent past the grace period is down: a collapse.
-        match ctx.wait_for_target().await {
-            TargetWait::Back(after) => row.error.push_str(&format!(
-                "; the engine answered again {:.1} s later (restarted), the batch goes on",
-                after.as_secs_f64()
-            )),
-            TargetWait::Gone => {
-                row.outcome = Outcome::EngineDown;
-                row.error.push_str(&format!(
-                    "; no answer for {} s (collapse.engine_grace_s): the target engine is down",
-                    ctx.scenario.collapse.engine_grace_s.get()
-                ));
-            }
-            TargetWait::Stopped => {}
-        }
+        await_silent_target(ctx, &mut row).await;
     }
     // Keep the clone's id even when its restore failed, for cleanup and the row.
     slot.clone_id = created.lock().ok().and_then(|c| c.clone());
     row.container_id = slot.clone_id.clone().unwrap_or_default();
     if let (Outcome::Timeout, Some(id)) = (row.outcome, &slot.clone_id) {
-        // A hung CRIU keeps the engine busy and can fill the disk with its log: end it.
-        let log = ctx.target.abandon_restore(id).await;
-        row.error
-            .push_str("; restore abandoned: its runc and CRIU processes were killed");
-        if let Some(log) = log {
-            row.error.push_str(&ctx.keep_criu_log(&row, &log));
-        }
+        abandon_hung_restore(ctx, &mut row, id).await;
     }
     if id.is_some() {
         slot.restored = true;
@@ -172,4 +151,35 @@ pub async fn restore(ctx: &RunContext, mut slot: Slot) -> Slot {
     }
     ctx.emit(row);
     slot
+}
+
+/// A restore found the target silent. A restarting engine makes it a failed
+/// restore and the batch goes on; one silent past the grace period is down: a collapse.
+async fn await_silent_target(ctx: &RunContext, row: &mut OpRecord) {
+    match ctx.wait_for_target().await {
+        TargetWait::Back(after) => row.error.push_str(&format!(
+            "; the engine answered again {:.1} s later (restarted), the batch goes on",
+            after.as_secs_f64()
+        )),
+        TargetWait::Gone => {
+            row.outcome = Outcome::EngineDown;
+            row.error.push_str(&format!(
+                "; no answer for {} s (collapse.engine_grace_s): the target engine is down",
+                ctx.scenario.collapse.engine_grace_s.get()
+            ));
+        }
+        TargetWait::Stopped => {}
+    }
+}
+
+/// A hung CRIU keeps the engine busy with the clone and can fill the disk with
+/// its log: end it, keeping what it logged.
+async fn abandon_hung_restore(ctx: &RunContext, row: &mut OpRecord, clone_id: &str) {
+    let log = ctx.target.abandon_restore(clone_id).await;
+    row.error
+        .push_str("; restore abandoned: its runc and CRIU processes were killed");
+    if let Some(log) = log {
+        let note = ctx.keep_criu_log(row, &log);
+        row.error.push_str(&note);
+    }
 }
