@@ -222,25 +222,13 @@ fn fail_fast_stops_at_the_first_failure() {
 fn a_target_engine_that_dies_mid_restore_is_a_collapse_not_a_crash() {
     let _engine = common::engine_lock();
     let dir = tempfile::tempdir().expect("tempdir");
-    let file = scenario(
+    let (child, results) = common::spawn_emulated_run(
         dir.path(),
         "enginedeath",
-        r#"name = "enginedeath"
-containers = 8
-warmup_s = 0
-timeout_s = 30
-[restore]
-pause_ms = 500
-[workload]
-log_interval_ms = 200
-[target]
-emulate = { memory = "512MiB", swap = "128MiB" }
-[collapse]
-engine_grace_s = 3
-"#,
+        8,
+        500,
+        "[collapse]\nengine_grace_s = 3\n",
     );
-    let results = dir.path().join("results");
-    let child = spawn_run(&file, &results);
     let run = wait_for_rows(&results, "restore", 2);
     let state_file = Path::new("/var/lib/migbench/hosts")
         .join(the_emulated_host())
@@ -293,22 +281,7 @@ fn the_emulated_host() -> String {
 fn a_target_engine_that_restarts_mid_run_fails_those_restores_and_the_batch_goes_on() {
     let _engine = common::engine_lock();
     let dir = tempfile::tempdir().expect("tempdir");
-    let file = scenario(
-        dir.path(),
-        "restart",
-        r#"name = "restart"
-containers = 8
-warmup_s = 0
-[restore]
-pause_ms = 1000
-[workload]
-log_interval_ms = 200
-[target]
-emulate = { memory = "512MiB", swap = "128MiB" }
-"#,
-    );
-    let results = dir.path().join("results");
-    let child = spawn_run(&file, &results);
+    let (child, results) = common::spawn_emulated_run(dir.path(), "restart", 8, 1000, "");
     let run = wait_for_rows(&results, "restore", 2);
     common::migbench()
         .args(["host", "restart", &the_emulated_host()])

@@ -160,22 +160,7 @@ emulate = { memory = "512MiB", swap = "128MiB" }
 fn clean_leaves_a_run_still_going_alone() {
     let _engine = common::engine_lock();
     let dir = tempfile::tempdir().expect("tempdir");
-    let file = scenario(
-        dir.path(),
-        "alive",
-        r#"name = "alive"
-containers = 4
-warmup_s = 0
-[restore]
-pause_ms = 1500
-[workload]
-log_interval_ms = 200
-[target]
-emulate = { memory = "512MiB", swap = "128MiB" }
-"#,
-    );
-    let results = dir.path().join("results");
-    let child = spawn_run(&file, &results);
+    let (child, results) = common::spawn_emulated_run(dir.path(), "alive", 4, 1500, "");
     let run = wait_for_rows(&results, "restore", 1);
     let cleaned = common::migbench().arg("clean").assert().success();
     let said = String::from_utf8_lossy(&cleaned.get_output().stdout).to_string();

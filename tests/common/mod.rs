@@ -151,6 +151,37 @@ pub fn engine_lock() -> std::sync::MutexGuard<'static, ()> {
     LOCK.lock().unwrap_or_else(|poisoned| poisoned.into_inner())
 }
 
+/// Starts, in the background, a run of `containers` tiny containers migrated
+/// one at a time, `restore_pause_ms` apart, from the default engine to an
+/// emulated 512 MiB + 128 MiB host; `extra` adds TOML tables. Returns the run
+/// and the directory the run directory appears in.
+pub fn spawn_emulated_run(
+    dir: &Path,
+    name: &str,
+    containers: usize,
+    restore_pause_ms: u64,
+    extra: &str,
+) -> (std::process::Child, PathBuf) {
+    let file = scenario(
+        dir,
+        name,
+        &format!(
+            r#"name = "{name}"
+containers = {containers}
+warmup_s = 0
+[restore]
+pause_ms = {restore_pause_ms}
+[workload]
+log_interval_ms = 200
+[target]
+emulate = {{ memory = "512MiB", swap = "128MiB" }}
+{extra}"#
+        ),
+    );
+    let results = dir.join("results");
+    (spawn_run(&file, &results), results)
+}
+
 /// Starts `migbench run SCENARIO --results RESULTS` in the background (for
 /// signal and fault tests).
 pub fn spawn_run(scenario: &Path, results: &Path) -> std::process::Child {
