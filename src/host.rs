@@ -11,7 +11,7 @@ mod dockerd;
 mod state;
 mod swap;
 
-pub use state::{is_dockerd, HostSpec, HostState};
+pub use state::{HostSpec, HostState};
 
 use std::path::{Path, PathBuf};
 

@@ -55,22 +55,16 @@ fn harm_one_before_its_checkpoint(
     );
     let rows = ops(&run);
     for phase in [Phase::Restore, Phase::Verify] {
-        let row = rows
-            .iter()
-            .find(|r| r.phase == phase && r.index == 1)
-            .expect("row");
-        assert_eq!(row.outcome, Outcome::Skipped, "{phase:?}");
+        assert_eq!(
+            common::op(&rows, phase, 1).outcome,
+            Outcome::Skipped,
+            "{phase:?}"
+        );
     }
-    let verified = rows
-        .iter()
-        .filter(|r| r.phase == Phase::Verify && r.outcome == Outcome::Ok)
-        .count();
+    let verified = common::verified(&rows);
     assert_eq!(verified, 2, "the others migrated");
     common::assert_nothing_left_behind();
-    let failed = rows
-        .into_iter()
-        .find(|r| r.phase == Phase::Checkpoint && r.index == 1)
-        .expect("a checkpoint row for the harmed container");
+    let failed = common::op(&rows, Phase::Checkpoint, 1).clone();
     assert_eq!(failed.outcome, Outcome::Failed);
     (dir, run, failed)
 }
@@ -181,10 +175,7 @@ fn a_full_checkpoint_disk_fails_those_checkpoints_and_the_batch_goes_on() {
     );
     let ok = checkpoints.iter().filter(|r| r.outcome.is_ok()).count();
     assert!(ok >= 1);
-    let verified = rows
-        .iter()
-        .filter(|r| r.phase == Phase::Verify && r.outcome == Outcome::Ok)
-        .count();
+    let verified = common::verified(&rows);
     assert_eq!(
         verified, ok,
         "every checkpoint that fit was restored and verified"
@@ -422,10 +413,7 @@ fn a_restore_that_fails_is_recorded_with_criu_s_error() {
         String::from_utf8_lossy(&output.stdout)
     );
     let rows = ops(&run);
-    let failed = rows
-        .iter()
-        .find(|r| r.phase == Phase::Restore && r.index == 2)
-        .expect("restore row");
+    let failed = common::op(&rows, Phase::Restore, 2);
     assert_eq!(failed.outcome, Outcome::Failed);
     let log_name = format!("criu/mb-{run_id}-0002-restore.log");
     assert!(
@@ -438,15 +426,11 @@ fn a_restore_that_fails_is_recorded_with_criu_s_error() {
     // containerd deletes this log with the failed task: it was read while CRIU wrote it.
     let log = std::fs::read_to_string(run.join(&log_name)).expect("CRIU's restore log kept");
     assert!(log.contains("Restoring FAILED"), "{log}");
-    let verify = rows
-        .iter()
-        .find(|r| r.phase == Phase::Verify && r.index == 2)
-        .expect("verify row");
-    assert_eq!(verify.outcome, Outcome::Skipped);
-    let verified = rows
-        .iter()
-        .filter(|r| r.phase == Phase::Verify && r.outcome == Outcome::Ok)
-        .count();
+    assert_eq!(
+        common::op(&rows, Phase::Verify, 2).outcome,
+        Outcome::Skipped
+    );
+    let verified = common::verified(&rows);
     assert_eq!(verified, 2);
     common::assert_nothing_left_behind();
 }
@@ -465,10 +449,7 @@ fn a_restore_that_hangs_is_ended_at_the_timeout_with_criu_s_log() {
         String::from_utf8_lossy(&output.stdout)
     );
     let rows = ops(&run);
-    let hung = rows
-        .iter()
-        .find(|r| r.phase == Phase::Restore && r.index == 2)
-        .expect("restore row");
+    let hung = common::op(&rows, Phase::Restore, 2);
     assert_eq!(hung.outcome, Outcome::Timeout);
     let log_name = format!("criu/mb-{run_id}-0002-restore.log");
     assert!(

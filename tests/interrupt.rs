@@ -46,10 +46,7 @@ fn sigint_mid_restore_stops_cleans_up_and_records() {
         "{restores:#?}"
     );
     // What was restored before the signal is still verified.
-    let verified = rows
-        .iter()
-        .filter(|r| r.phase == Phase::Verify && r.outcome == Outcome::Ok)
-        .count();
+    let verified = common::verified(&rows);
     assert_eq!(
         verified,
         restores.iter().filter(|r| r.outcome == Outcome::Ok).count()
@@ -176,10 +173,7 @@ fn clean_leaves_a_run_still_going_alone() {
         "the run was not disturbed: {}",
         String::from_utf8_lossy(&output.stdout)
     );
-    let verified = ops(&run)
-        .iter()
-        .filter(|r| r.phase == Phase::Verify && r.outcome == Outcome::Ok)
-        .count();
+    let verified = common::verified(&ops(&run));
     assert_eq!(verified, 4);
     common::assert_nothing_left_behind();
 }

@@ -89,7 +89,12 @@ fn dump_log_path(detail: &str) -> Option<PathBuf> {
 pub async fn with_dump_log(error: EngineError) -> EngineError {
     let log = match &error {
         EngineError::Operation { detail, .. } => match dump_log_path(detail) {
-            Some(path) => tokio::fs::read(&path).await.ok(),
+            Some(path) => {
+                tokio::task::spawn_blocking(move || read_ends(&mut File::open(path).ok()?))
+                    .await
+                    .ok()
+                    .flatten()
+            }
             None => None,
         },
         _ => None,

@@ -66,10 +66,7 @@ impl HostState {
 
     /// Whether the host's dockerd still runs.
     pub fn engine_alive(&self) -> bool {
-        self.pid.is_some_and(|pid| {
-            std::fs::read_to_string(format!("/proc/{pid}/comm"))
-                .is_ok_and(|c| c.trim() == "dockerd")
-        })
+        self.pid.is_some_and(is_dockerd)
     }
 
     pub fn save(&self) -> Result<(), HostError> {
@@ -132,6 +129,6 @@ pub fn list() -> Result<Vec<HostState>, HostError> {
 }
 
 /// Whether `pid` is a running dockerd (not another process that reused the pid).
-pub fn is_dockerd(pid: u32) -> bool {
+fn is_dockerd(pid: u32) -> bool {
     std::fs::read_to_string(format!("/proc/{pid}/comm")).is_ok_and(|comm| comm.trim() == "dockerd")
 }

@@ -133,6 +133,24 @@ pub fn summary(run_dir: &Path) -> serde_json::Value {
     serde_json::from_str(&text).expect("summary.json parses")
 }
 
+/// The row of container `index` in `phase`.
+pub fn op(
+    rows: &[migbench::record::OpRecord],
+    phase: migbench::record::Phase,
+    index: usize,
+) -> &migbench::record::OpRecord {
+    rows.iter()
+        .find(|r| r.phase == phase && r.index == index)
+        .unwrap_or_else(|| panic!("no {phase:?} row for container {index}"))
+}
+
+/// How many containers were verified.
+pub fn verified(rows: &[migbench::record::OpRecord]) -> usize {
+    rows.iter()
+        .filter(|r| r.phase == migbench::record::Phase::Verify && r.outcome.is_ok())
+        .count()
+}
+
 /// One phase's entry of summary.json's `phases`.
 pub fn phase_summary(summary: &serde_json::Value, phase: &str) -> serde_json::Value {
     summary["phases"]
