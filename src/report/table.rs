@@ -60,16 +60,22 @@ pub fn findings(summary: &Summary) -> Vec<String> {
         ));
     }
     if let Some(p) = summary.projection {
-        let projected = p.projected_count.map_or("-".into(), |c| c.to_string());
         let actual = summary
             .collapse
             .point
             .as_ref()
             .map_or("none".into(), |c| c.at_restore.to_string());
+        // A fit on too few restores can find no growth at all: nothing to project then.
+        let projected = match p.projected_count {
+            Some(count) => format!(
+                "{:.1} MiB per container, budget exhausted at ~{count}",
+                p.bytes_per_container / 1048576.0
+            ),
+            None => "no memory growth per container yet, nothing projected".into(),
+        };
         lines.push(format!(
-            "projection (first {} restores): {:.1} MiB per container, budget exhausted at ~{projected}; actual collapse: {actual}",
-            p.fitted_restores,
-            p.bytes_per_container / 1048576.0
+            "projection (first {} restores): {projected}; actual collapse: {actual}",
+            p.fitted_restores
         ));
     }
     if let Some(h) = summary.harness {
@@ -137,4 +143,54 @@ pub fn markdown_table(header: &[String], rows: &[Vec<String>]) -> String {
         out.push_str(&format!("| {} |\n", row.join(" | ")));
     }
     out
+}
+
+#[cfg(test)]
+mod tests {
+    use super::findings;
+    use crate::collapse::{Projection, Verdict};
+    use crate::record::summary::SummaryInput;
+    use crate::record::Summary;
+
+    fn summary_with(projected_count: Option<u64>, bytes_per_container: f64) -> Summary {
+        Summary::build(SummaryInput {
+            run_id: "r",
+            scenario: "s",
+            containers: 4,
+            ops: &[],
+            samples: &[],
+            collapse: Verdict::default(),
+            projection: Some(Projection {
+                fitted_restores: 2,
+                bytes_per_container,
+                baseline_bytes: 0.0,
+                budget_bytes: 1 << 30,
+                projected_count,
+            }),
+            ended_early: None,
+            data_notes: Vec::new(),
+            environment: serde_json::Value::Null,
+        })
+    }
+
+    fn projection_line(summary: &Summary) -> String {
+        findings(summary)
+            .into_iter()
+            .find(|l| l.starts_with("projection"))
+            .unwrap_or_default()
+    }
+
+    #[test]
+    fn a_projection_without_growth_projects_nothing() {
+        let grows = projection_line(&summary_with(Some(46), 20.0 * 1048576.0));
+        assert!(
+            grows.contains("20.0 MiB per container, budget exhausted at ~46"),
+            "{grows}"
+        );
+        let flat = projection_line(&summary_with(None, -13.0 * 1048576.0));
+        assert!(
+            flat.contains("nothing projected") && !flat.contains("-13"),
+            "{flat}"
+        );
+    }
 }
