@@ -162,11 +162,33 @@ pub fn phase_summary(summary: &serde_json::Value, phase: &str) -> serde_json::Va
         .unwrap_or_else(|| panic!("no {phase} phase in {summary}"))
 }
 
-/// Serializes the real-engine tests of one test binary: they share the
-/// machine's engine, cgroups and swap, and check that nothing is left behind.
-pub fn engine_lock() -> std::sync::MutexGuard<'static, ()> {
+/// Held by a real-engine test: the threads of one test binary and every other
+/// test process on the machine (another binary, another checkout) wait for it.
+pub struct EngineLock {
+    _thread: std::sync::MutexGuard<'static, ()>,
+    _machine: std::fs::File,
+}
+
+/// Serializes the real-engine tests: they share the machine's engine, cgroups
+/// and swap, and check that nothing is left behind, so two at once (in one
+/// binary or in two checkouts) would see each other's containers.
+pub fn engine_lock() -> EngineLock {
+    use std::os::fd::AsRawFd;
     static LOCK: std::sync::Mutex<()> = std::sync::Mutex::new(());
-    LOCK.lock().unwrap_or_else(|poisoned| poisoned.into_inner())
+    let thread = LOCK.lock().unwrap_or_else(|poisoned| poisoned.into_inner());
+    let machine = std::fs::OpenOptions::new()
+        .create(true)
+        .truncate(false)
+        .write(true)
+        .open("/tmp/migbench-engine-tests.lock")
+        .expect("open the machine-wide test lock");
+    // SAFETY: flock(2) on a descriptor we own; it is released when the file closes.
+    let rc = unsafe { libc::flock(machine.as_raw_fd(), libc::LOCK_EX) };
+    assert_eq!(rc, 0, "flock of the machine-wide test lock");
+    EngineLock {
+        _thread: thread,
+        _machine: machine,
+    }
 }
 
 /// Starts, in the background, a run of `containers` tiny containers migrated
