@@ -41,6 +41,14 @@ pub enum EngineError {
         reason: String,
         log: String,
     },
+    /// The engine took longer than the client's timeout to answer one request:
+    /// the engine is alive (it accepted the request) but this operation hangs.
+    #[error("engine '{endpoint}': {what}: no answer within {seconds} s")]
+    Timeout {
+        endpoint: String,
+        what: String,
+        seconds: u64,
+    },
     #[error("{what} '{path}': {source}")]
     Io {
         what: String,
@@ -53,6 +61,11 @@ impl EngineError {
     /// True when the engine itself stopped answering (not one container failing).
     pub fn is_engine_down(&self) -> bool {
         matches!(self, EngineError::Unreachable { .. })
+    }
+
+    /// True when the operation did not answer in time (its clean-up is a timeout's).
+    pub fn is_timeout(&self) -> bool {
+        matches!(self, EngineError::Timeout { .. })
     }
 
     /// CRIU's log of the failed checkpoint or restore, when it was kept.

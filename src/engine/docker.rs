@@ -20,11 +20,12 @@ use bollard::{body_full, Docker};
 use futures_util::{StreamExt, TryStreamExt};
 use std::collections::HashMap;
 use std::path::{Path, PathBuf};
+use std::time::Duration;
 use tokio::sync::OnceCell;
 
-/// Seconds bollard waits for any one API response; operations have their own
-/// (scenario) timeouts on top, this only bounds a hung engine.
-const API_TIMEOUT_S: u64 = 600;
+/// How long the client waits for any one API response unless told otherwise
+/// ([`DockerEngine::with_api_timeout`]: a run sets it from `timeout_s`).
+const DEFAULT_API_TIMEOUT: Duration = Duration::from_secs(120);
 
 /// A Docker engine reached at one endpoint.
 pub struct DockerEngine {
@@ -35,13 +36,15 @@ pub struct DockerEngine {
 
 impl DockerEngine {
     /// Connects (lazily: nothing is sent until the first call).
+    /// The client's timeout is [`DEFAULT_API_TIMEOUT`] until set with [`Self::with_api_timeout`].
     pub fn connect(endpoint: &str) -> Result<DockerEngine, EngineError> {
+        let api_timeout_s = DEFAULT_API_TIMEOUT.as_secs();
         let unreachable = |e: bollard::errors::Error| EngineError::Unreachable {
             endpoint: endpoint.to_string(),
             detail: e.to_string(),
         };
         let docker = if endpoint.starts_with("unix://") {
-            Docker::connect_with_unix(endpoint, API_TIMEOUT_S, bollard::API_DEFAULT_VERSION)
+            Docker::connect_with_unix(endpoint, api_timeout_s, bollard::API_DEFAULT_VERSION)
         } else if endpoint.starts_with("https://") {
             // TLS the docker CLI's way: key.pem, cert.pem and ca.pem in DOCKER_CERT_PATH.
             let certs = std::env::var_os("DOCKER_CERT_PATH")
@@ -54,12 +57,12 @@ impl DockerEngine {
                 &certs.join("key.pem"),
                 &certs.join("cert.pem"),
                 &certs.join("ca.pem"),
-                API_TIMEOUT_S,
+                api_timeout_s,
                 bollard::API_DEFAULT_VERSION,
             )
         } else {
             let address = endpoint.replacen("tcp://", "http://", 1);
-            Docker::connect_with_http(&address, API_TIMEOUT_S, bollard::API_DEFAULT_VERSION)
+            Docker::connect_with_http(&address, api_timeout_s, bollard::API_DEFAULT_VERSION)
         }
         .map_err(unreachable)?;
         Ok(DockerEngine {
@@ -69,28 +72,18 @@ impl DockerEngine {
         })
     }
 
-    /// Maps a bollard error: transport failures mean the engine is down.
+    /// Sets how long the client waits for one API response. A run sets it a
+    /// little above its operation timeout, so that its own timeout fires first
+    /// and a hung operation is always a `timeout` with its clean-up.
+    pub fn with_api_timeout(mut self, timeout: Duration) -> DockerEngine {
+        self.docker = self.docker.with_timeout(timeout);
+        self
+    }
+
+    /// Maps a bollard error by what happened (see [`classify`]).
     fn fail(&self, what: impl Into<String>) -> impl Fn(bollard::errors::Error) -> EngineError + '_ {
         let what = what.into();
-        move |e| {
-            use bollard::errors::Error as B;
-            match e {
-                B::DockerResponseServerError { message, .. } => EngineError::Operation {
-                    endpoint: self.endpoint.clone(),
-                    what: what.clone(),
-                    detail: message.trim().to_string(),
-                },
-                B::DockerStreamError { error } => EngineError::Operation {
-                    endpoint: self.endpoint.clone(),
-                    what: what.clone(),
-                    detail: error,
-                },
-                other => EngineError::Unreachable {
-                    endpoint: self.endpoint.clone(),
-                    detail: format!("{what}: {other}"),
-                },
-            }
-        }
+        move |e| classify(&self.endpoint, &what, self.docker.timeout(), e)
     }
 
     async fn data_root(&self) -> Result<&PathBuf, EngineError> {
@@ -394,3 +387,81 @@ impl Engine for DockerEngine {
             .collect())
     }
 }
+
+/// What a bollard error means: the engine said no (an operation failure with
+/// its message), the transport failed (refused, reset, socket gone: the engine
+/// is unreachable), or the client's timeout ran out (the operation hangs).
+/// Anything else (an answer that is not JSON, a bad request) is a failure of
+/// the operation with its text, never "unreachable".
+fn classify(
+    endpoint: &str,
+    what: &str,
+    api_timeout: Duration,
+    error: bollard::errors::Error,
+) -> EngineError {
+    use bollard::errors::Error as B;
+    let operation = |detail: String| EngineError::Operation {
+        endpoint: endpoint.to_string(),
+        what: what.to_string(),
+        detail,
+    };
+    match error {
+        B::DockerResponseServerError { message, .. } => operation(message.trim().to_string()),
+        B::DockerStreamError { error } => operation(error),
+        B::RequestTimeoutError => EngineError::Timeout {
+            endpoint: endpoint.to_string(),
+            what: what.to_string(),
+            seconds: api_timeout.as_secs(),
+        },
+        other if is_transport_failure(&other) => EngineError::Unreachable {
+            endpoint: endpoint.to_string(),
+            detail: format!("{what}: {other}"),
+        },
+        other => operation(other.to_string()),
+    }
+}
+
+/// True when the connection itself failed: nothing could be asked, or the
+/// answer was cut off.
+fn is_transport_failure(error: &bollard::errors::Error) -> bool {
+    use std::io::ErrorKind as K;
+    if matches!(error, bollard::errors::Error::SocketNotFoundError(_)) {
+        return true;
+    }
+    let mut current: Option<&(dyn std::error::Error + 'static)> = Some(error);
+    while let Some(e) = current {
+        if let Some(io) = e.downcast_ref::<std::io::Error>() {
+            if matches!(
+                io.kind(),
+                K::ConnectionRefused
+                    | K::ConnectionReset
+                    | K::ConnectionAborted
+                    | K::NotConnected
+                    | K::BrokenPipe
+                    | K::NotFound
+                    | K::UnexpectedEof
+                    | K::AddrNotAvailable
+                    | K::HostUnreachable
+                    | K::NetworkUnreachable
+            ) {
+                return true;
+            }
+        }
+        if let Some(hyper) = e.downcast_ref::<hyper::Error>() {
+            if hyper.is_incomplete_message() || hyper.is_closed() || hyper.is_canceled() {
+                return true;
+            }
+        }
+        if let Some(client) = e.downcast_ref::<hyper_util::client::legacy::Error>() {
+            if client.is_connect() {
+                return true;
+            }
+        }
+        current = e.source();
+    }
+    false
+}
+
+#[cfg(test)]
+#[path = "docker_tests.rs"]
+mod tests;

@@ -127,6 +127,8 @@ impl RunContext {
         let start_ms = self.now_ms();
         let end = match tokio::time::timeout(self.scenario.op_timeout, operation).await {
             Ok(Ok(value)) => OpEnd::Ok(value),
+            // The client's own timeout: the same hang, the same clean-up.
+            Ok(Err(e)) if e.is_timeout() => OpEnd::Timeout,
             Ok(Err(e)) => OpEnd::Failed(e),
             Err(_) => OpEnd::Timeout,
         };

@@ -11,6 +11,7 @@ use crate::record::{self, CsvAppender, OpRecord, Phase, SampleRow};
 use crate::scenario::{Scenario, TargetSpec, TransferMode};
 use std::path::{Path, PathBuf};
 use std::sync::Arc;
+use std::time::Duration;
 
 /// Everything a run needs before its first phase.
 pub struct Prepared {
@@ -38,13 +39,21 @@ fn io(what: &str, path: &Path) -> impl FnOnce(std::io::Error) -> RunError {
     move |e| RunError::Io(format!("{message}: {e}"))
 }
 
-/// Connects to an engine and checks it can checkpoint.
+/// How much longer than `timeout_s` the engine client waits for an answer: the
+/// run's own timeout fires first, so a hang is always a `timeout` row.
+const API_TIMEOUT_MARGIN: Duration = Duration::from_secs(10);
+
+/// Connects to an engine and checks it can checkpoint; the client waits for
+/// any one answer a little longer than the scenario's operation timeout.
 pub async fn connect_checked(
     endpoint: &str,
     role: &str,
+    op_timeout: Duration,
 ) -> Result<(Arc<dyn Engine>, EngineInfo), RunError> {
     let not_ready = |e: crate::engine::EngineError| RunError::Environment(format!("{role} {e}"));
-    let engine = DockerEngine::connect(endpoint).map_err(not_ready)?;
+    let engine = DockerEngine::connect(endpoint)
+        .map_err(not_ready)?
+        .with_api_timeout(op_timeout + API_TIMEOUT_MARGIN);
     let info = engine.info().await.map_err(not_ready)?;
     if !info.experimental {
         return Err(RunError::Environment(format!(
@@ -78,11 +87,12 @@ fn create_run_dir(results_dir: &Path, name: &str) -> Result<(String, PathBuf), R
 }
 
 pub async fn prepare(scenario: Scenario, options: &RunOptions) -> Result<Prepared, RunError> {
-    let (source, source_info) = connect_checked(&scenario.source_endpoint, "source").await?;
+    let (source, source_info) =
+        connect_checked(&scenario.source_endpoint, "source", scenario.op_timeout).await?;
     if let Some(endpoint) = scenario.target_endpoint() {
         // Checked before anything is created, so a dead target leaves nothing.
         if endpoint != scenario.source_endpoint {
-            connect_checked(endpoint, "target").await?;
+            connect_checked(endpoint, "target", scenario.op_timeout).await?;
         }
     }
     if criu_version().is_none() {
@@ -171,7 +181,7 @@ async fn prepare_target(
     let (target, target_info) = if same_engine {
         (source.clone(), source_info.clone())
     } else {
-        connect_checked(&target_endpoint, "target").await?
+        connect_checked(&target_endpoint, "target", scenario.op_timeout).await?
     };
     if !same_engine && !target_info.data_root.is_dir() {
         return Err(RunError::Environment(format!(
