@@ -5,6 +5,8 @@
 mod cleanup;
 mod context;
 mod environment;
+#[cfg(test)]
+mod guard_tests;
 mod owner;
 mod phases;
 mod pool;
@@ -296,14 +298,27 @@ where
     let bar = progress.phase_bar(phase, slots.len() as u64);
     let (worker_ctx, worker_bar) = (ctx.clone(), bar.clone());
     let operation = Arc::new(operation);
-    let result = pool::run_paced(slots, pacing, stop.clone(), move |slot| {
-        let (ctx, bar, operation) = (worker_ctx.clone(), worker_bar.clone(), operation.clone());
-        async move {
-            let slot = operation(ctx, slot).await;
-            bar.inc(1);
-            slot
-        }
-    })
+    let panic_ctx = ctx.clone();
+    let on_panic = Arc::new(move |mut slot: Slot, panic: String| {
+        panic_ctx.record_panic(phase, &mut slot, &panic);
+        slot
+    });
+    let result = pool::run_paced(
+        slots,
+        pacing,
+        stop.clone(),
+        move |slot| {
+            let (ctx, bar, operation) = (worker_ctx.clone(), worker_bar.clone(), operation.clone());
+            async move {
+                let slot = operation(ctx.clone(), slot).await;
+                bar.inc(1);
+                // The guard judges this row before the worker takes the next item.
+                ctx.recorded().await;
+                slot
+            }
+        },
+        on_panic,
+    )
     .await;
     bar.finish();
     let mut slots = result.done;

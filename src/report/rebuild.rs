@@ -78,6 +78,7 @@ pub fn replay(scenario: &Scenario, series: &Series) -> Verdict {
             Event::Sample(sample) => {
                 detector.on_sample(&sample);
             }
+            Event::Barrier(_) => {}
         }
     }
     detector.into_verdict()

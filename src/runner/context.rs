@@ -240,6 +240,29 @@ impl RunContext {
         let _ = self.events.send(Event::Op(Box::new(row)));
     }
 
+    /// Returns once the recorder has handled every row sent so far (and the
+    /// guard has judged them).
+    pub async fn recorded(&self) {
+        let (done, handled) = tokio::sync::oneshot::channel();
+        if self.events.send(Event::Barrier(done)).is_ok() {
+            // A recorder gone (a crash unwinding) has nothing left to judge.
+            let _ = handled.await;
+        }
+    }
+
+    /// Records `phase` as failed for a slot whose operation panicked (a bug in
+    /// migbench): the container keeps its row and the batch goes on.
+    pub fn record_panic(&self, phase: Phase, slot: &mut Slot, panic: &str) {
+        let mut row = self.row(phase, slot);
+        row.outcome = Outcome::Failed;
+        row.error = format!(
+            "migbench bug: the {} operation panicked ({panic}); please report it",
+            phase.as_str()
+        );
+        self.emit(row);
+        slot.stopped_at.get_or_insert(phase);
+    }
+
     /// Records `phase` as skipped for a slot that stopped earlier (or was not reached).
     pub fn skip(&self, phase: Phase, slot: &mut Slot, why: &str) {
         let mut row = self.row(phase, slot);

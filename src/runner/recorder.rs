@@ -17,6 +17,8 @@ pub const PROJECTION_FIT_RESTORES: u64 = 20;
 pub enum Event {
     Op(Box<OpRecord>),
     Sample(Box<SampleRow>),
+    /// Answered once every event sent before it has been handled.
+    Barrier(tokio::sync::oneshot::Sender<()>),
 }
 
 /// Everything the recorder saw, handed back when the channel closes.
@@ -74,6 +76,11 @@ impl Recorder {
                         self.projection_tx.send_replace(projection);
                     }
                     fired
+                }
+                Event::Barrier(done) => {
+                    // The sender may have stopped waiting; nothing is lost.
+                    let _ = done.send(());
+                    Vec::new()
                 }
             };
             for firing in fired {

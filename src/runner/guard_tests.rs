@@ -1,0 +1,93 @@
+//! The guard and the pool together, with the real recorder and detector: once
+//! a restore's row makes the guard fire, no further restore starts.
+
+use super::pool::run_paced;
+use super::recorder::{Event, Recorder};
+use crate::collapse::Detector;
+use crate::record::{CsvAppender, OpRecord, Outcome, Phase};
+use crate::scenario::{CollapseRules, GuardPolicy, Pacing};
+use std::sync::Arc;
+use std::time::Duration;
+use tokio::sync::{mpsc, watch};
+use tokio_util::sync::CancellationToken;
+
+fn restore_row(index: usize, outcome: Outcome) -> OpRecord {
+    OpRecord {
+        run_id: "r".into(),
+        phase: Phase::Restore,
+        index,
+        container: format!("c{index}"),
+        container_id: String::new(),
+        source_host: String::new(),
+        target_host: String::new(),
+        started_at: String::new(),
+        start_ms: index as f64,
+        end_ms: index as f64 + 1.0,
+        latency_ms: 1.0,
+        bytes: None,
+        outcome,
+        error: String::new(),
+        seq_before: None,
+        seq_after: None,
+        service_gap_ms: None,
+    }
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn no_restore_starts_after_the_row_that_fired_the_guard() {
+    let dir = tempfile::tempdir().expect("tempdir");
+    let stop = CancellationToken::new();
+    let (firings_tx, _firings_rx) = mpsc::unbounded_channel();
+    let recorder = Recorder {
+        ops_csv: CsvAppender::create(&dir.path().join("ops.csv")).expect("ops.csv"),
+        samples_csv: CsvAppender::create(&dir.path().join("samples.csv")).expect("samples.csv"),
+        detector: Detector::new(CollapseRules::default(), None, 0),
+        policy: GuardPolicy::Stop,
+        stop_restores: stop.clone(),
+        budget_bytes: None,
+        projection_tx: watch::channel(None).0,
+        firings_tx,
+    };
+    let (events, events_rx) = mpsc::unbounded_channel();
+    let recorder = tokio::spawn(recorder.run(events_rx));
+    let pacing = Pacing {
+        concurrency: 1,
+        pause: Duration::ZERO,
+    };
+    let sender = events.clone();
+    let result = run_paced(
+        (0..50).collect::<Vec<usize>>(),
+        pacing,
+        stop,
+        move |index| {
+            let events = sender.clone();
+            async move {
+                // Restore 3 times out: a collapse signal, and the guard stops.
+                let outcome = if index == 3 {
+                    Outcome::Timeout
+                } else {
+                    Outcome::Ok
+                };
+                let _ = events.send(Event::Op(Box::new(restore_row(index, outcome))));
+                let (done, handled) = tokio::sync::oneshot::channel();
+                let _ = events.send(Event::Barrier(done));
+                let _ = handled.await;
+                index
+            }
+        },
+        Arc::new(|index, _| index),
+    )
+    .await;
+    drop(events);
+    let recorded = recorder.await.expect("recorder");
+    assert_eq!(result.done, vec![0, 1, 2, 3]);
+    assert_eq!(result.not_started.len(), 46);
+    assert_eq!(recorded.ops.len(), 4, "no restore after the firing one");
+    let point = recorded
+        .detector
+        .verdict()
+        .point
+        .clone()
+        .expect("a collapse");
+    assert_eq!(point.at_restore, 4);
+}
