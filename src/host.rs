@@ -82,7 +82,7 @@ async fn bring_up(host: &mut HostState) -> Result<(), HostError> {
     host.swap_file = swap::ensure(&host.spec)?;
     host.save()?;
     dockerd::create_bridge(&host.bridge, &host.spec.name)?;
-    host.pid = Some(dockerd::start(host)?);
+    host.started(dockerd::start(host)?);
     host.save()?;
     dockerd::wait_ready(host).await
 }
@@ -91,11 +91,11 @@ async fn bring_up(host: &mut HostState) -> Result<(), HostError> {
 /// as `systemctl restart docker` would on a real host: its containers stop.
 pub async fn restart(name: &str) -> Result<HostState, HostError> {
     let mut host = HostState::load(name)?.ok_or_else(|| HostError::Unknown(name.to_string()))?;
-    if let Some(pid) = host.pid.take() {
-        dockerd::stop(pid).await;
-    }
+    dockerd::stop(&host).await;
+    host.pid = None;
+    host.daemon = None;
     host.save()?;
-    host.pid = Some(dockerd::start(&host)?);
+    host.started(dockerd::start(&host)?);
     host.save()?;
     dockerd::wait_ready(&host).await?;
     Ok(host)
@@ -110,9 +110,7 @@ pub async fn down(name: &str) -> Result<(), HostError> {
 /// Tears a host down from its state: daemon, every process in its cgroups,
 /// mounts, cgroups in every hierarchy, swap file, bridge, directories.
 pub async fn down_state(host: &HostState) -> Result<(), HostError> {
-    if let Some(pid) = host.pid {
-        dockerd::stop(pid).await;
-    }
+    dockerd::stop(host).await;
     cgroup::kill_all(&host.cgroup).await;
     dockerd::unmount_under(&[host.exec_root(), host.data_root()]);
     cgroup::remove(&host.cgroup).await?;

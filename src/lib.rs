@@ -9,6 +9,7 @@ pub mod collapse;
 pub mod doctor;
 pub mod engine;
 pub mod host;
+pub mod process;
 pub mod record;
 pub mod report;
 pub mod runner;

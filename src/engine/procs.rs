@@ -52,12 +52,23 @@ pub fn kill_tree(matches: impl Fn(&[String]) -> bool) -> usize {
         );
         next += 1;
     }
-    // Children first, so none is reparented and missed.
-    for pid in doomed.iter().rev() {
-        // SAFETY: kill(2) has no memory-safety preconditions.
-        unsafe { libc::kill(*pid, libc::SIGKILL) };
-    }
-    doomed.len()
+    // Children first, so none is reparented and missed. Each is signalled only
+    // if it is still the process seen above (same start time), not a reuse of its pid.
+    let seen: Vec<(u32, u64)> = doomed
+        .iter()
+        .filter_map(|pid| {
+            let pid = u32::try_from(*pid).ok()?;
+            Some((pid, crate::process::start_ticks(pid)?))
+        })
+        .collect();
+    seen.iter()
+        .rev()
+        .filter(|(pid, ticks)| {
+            crate::process::signal_if(*pid, libc::SIGKILL, |pid| {
+                crate::process::start_ticks(pid) == Some(*ticks)
+            })
+        })
+        .count()
 }
 
 #[cfg(test)]

@@ -75,7 +75,7 @@ fn depth_first(dir: &Path) -> Vec<PathBuf> {
     out
 }
 
-fn pids_in(dir: &Path) -> Vec<i32> {
+fn pids_in(dir: &Path) -> Vec<u32> {
     std::fs::read_to_string(dir.join("cgroup.procs"))
         .map(|t| t.lines().filter_map(|l| l.trim().parse().ok()).collect())
         .unwrap_or_default()
@@ -85,7 +85,7 @@ fn pids_in(dir: &Path) -> Vec<i32> {
 /// (shims and containers outlive an OOM-killed daemon).
 pub async fn kill_all(cgroup: &str) {
     for _ in 0..100 {
-        let pids: Vec<i32> = instances(cgroup)
+        let pids: Vec<u32> = instances(cgroup)
             .iter()
             .flat_map(|root| depth_first(root))
             .flat_map(|dir| pids_in(&dir))
@@ -94,10 +94,10 @@ pub async fn kill_all(cgroup: &str) {
             return;
         }
         for pid in pids {
-            // SAFETY: kill(2) has no memory-safety preconditions.
-            unsafe {
-                libc::kill(pid, libc::SIGKILL);
-            }
+            // Listed a moment ago; signalled only if still a member once pinned.
+            crate::process::signal_if(pid, libc::SIGKILL, |pid| {
+                crate::process::in_cgroup(pid, cgroup)
+            });
         }
         tokio::time::sleep(Duration::from_millis(100)).await;
     }

@@ -137,35 +137,37 @@ pub async fn wait_ready(host: &HostState) -> Result<(), HostError> {
     })
 }
 
-/// SIGTERM, then SIGKILL after a grace period.
-pub async fn stop(pid: u32) {
-    let alive = || std::path::Path::new(&format!("/proc/{pid}")).exists() && !is_zombie(pid);
-    let pid_t = pid as libc::pid_t;
-    // SAFETY: kill(2) has no memory-safety preconditions.
-    unsafe { libc::kill(pid_t, libc::SIGTERM) };
+/// Stops the host's engine: SIGTERM, then SIGKILL after a grace period, and
+/// only if its pid is still provably that engine (see
+/// [`HostState::is_own_daemon`]): after a reboot or a pid reuse the saved pid
+/// belongs to someone else, and then the cgroup sweep that follows does the work.
+pub async fn stop(host: &HostState) {
+    let Some(pid) = host.pid else {
+        return;
+    };
+    let ours = |pid| host.is_own_daemon(pid);
+    if !crate::process::signal_if(pid, libc::SIGTERM, ours) {
+        tracing::debug!(
+            "pid {pid} of host '{}' is not its engine (any more): not signalled",
+            host.spec.name
+        );
+        return;
+    }
     let started = Instant::now();
-    while alive() && started.elapsed() < Duration::from_secs(15) {
+    while crate::process::is_alive(pid) && started.elapsed() < Duration::from_secs(15) {
         tokio::time::sleep(Duration::from_millis(100)).await;
     }
-    if alive() {
-        // SAFETY: as above.
-        unsafe { libc::kill(pid_t, libc::SIGKILL) };
+    if crate::process::is_alive(pid) {
+        crate::process::signal_if(pid, libc::SIGKILL, ours);
     }
-    reap(pid_t);
-}
-
-fn is_zombie(pid: u32) -> bool {
-    std::fs::read_to_string(format!("/proc/{pid}/stat"))
-        .map(|s| {
-            s.rsplit(')')
-                .next()
-                .is_some_and(|rest| rest.trim_start().starts_with('Z'))
-        })
-        .unwrap_or(false)
+    reap(pid);
 }
 
 /// Reaps the daemon if it is our child (started by this process).
-fn reap(pid: libc::pid_t) {
+fn reap(pid: u32) {
+    let Ok(pid) = libc::pid_t::try_from(pid) else {
+        return;
+    };
     let mut status = 0;
     // SAFETY: waitpid with a valid out-pointer; WNOHANG never blocks.
     unsafe { libc::waitpid(pid, &mut status, libc::WNOHANG) };

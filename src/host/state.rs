@@ -1,6 +1,7 @@
 //! The saved state of an emulated host, and the paths derived from its name.
 
 use super::{io_error, HostError, HOSTS_DIR, RUN_DIR};
+use crate::process::{self, ProcessStamp};
 use serde::{Deserialize, Serialize};
 use std::path::PathBuf;
 
@@ -21,7 +22,12 @@ pub struct HostState {
     /// The cgroup's name under each hierarchy.
     pub cgroup: String,
     pub bridge: String,
+    /// The engine's pid as last started (kept for state files of older versions).
     pub pid: Option<u32>,
+    /// Who that process is: a pid read back later is signalled only if it is
+    /// still this process (or lives in the host's cgroup).
+    #[serde(default)]
+    pub daemon: Option<ProcessStamp>,
     /// The swap file this host created (removed on `down`).
     pub swap_file: Option<PathBuf>,
     pub created_at: String,
@@ -33,10 +39,17 @@ impl HostState {
             cgroup: format!("migbench-{}", spec.name),
             bridge: format!("mb-{}", spec.name),
             pid: None,
+            daemon: None,
             swap_file: None,
             created_at: chrono::Utc::now().to_rfc3339_opts(chrono::SecondsFormat::Secs, true),
             spec,
         }
+    }
+
+    /// Records the engine process just started for this host.
+    pub fn started(&mut self, pid: u32) {
+        self.pid = Some(pid);
+        self.daemon = ProcessStamp::of(pid);
     }
 
     pub fn base_dir(&self) -> PathBuf {
@@ -64,9 +77,21 @@ impl HostState {
         self.base_dir().join("state.json")
     }
 
-    /// Whether the host's dockerd still runs.
+    /// Whether the host's engine still runs.
     pub fn engine_alive(&self) -> bool {
-        self.pid.is_some_and(is_dockerd)
+        self.pid
+            .is_some_and(|pid| self.is_own_daemon(pid) && process::is_alive(pid))
+    }
+
+    /// Whether `pid` is provably this host's engine: the very process started
+    /// for it (same boot, same start time), or a process in the host's cgroup.
+    /// A pid that fails both was reused by someone else and is left alone.
+    pub fn is_own_daemon(&self, pid: u32) -> bool {
+        let started_as_ours = self
+            .daemon
+            .as_ref()
+            .is_some_and(|stamp| stamp.pid == pid && stamp.is_current());
+        started_as_ours || process::in_cgroup(pid, &self.cgroup)
     }
 
     pub fn save(&self) -> Result<(), HostError> {
@@ -126,9 +151,4 @@ pub fn list() -> Result<Vec<HostState>, HostError> {
     }
     hosts.sort_by(|a, b| a.spec.name.cmp(&b.spec.name));
     Ok(hosts)
-}
-
-/// Whether `pid` is a running dockerd (not another process that reused the pid).
-fn is_dockerd(pid: u32) -> bool {
-    std::fs::read_to_string(format!("/proc/{pid}/comm")).is_ok_and(|comm| comm.trim() == "dockerd")
 }

@@ -1,0 +1,151 @@
+//! Signalling only processes migbench can prove are the ones it means. A pid
+//! is a number the kernel hands out again (after a reboot, or once the process
+//! exited), so a pid read from a state file or a cgroup listing proves
+//! nothing by itself. Here a process is first pinned with a pidfd, then its
+//! identity is checked (its start time, or its membership of a cgroup of
+//! ours), and only then is it signalled through the pidfd: the process
+//! checked is the process signalled.
+
+use serde::{Deserialize, Serialize};
+use std::os::fd::{AsRawFd, FromRawFd, OwnedFd};
+
+/// Who a process is, beyond its pid: the machine's boot and the moment the
+/// process started. Recorded when migbench starts a process.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct ProcessStamp {
+    pub pid: u32,
+    /// Start time in clock ticks since boot (/proc/PID/stat, field 22).
+    pub start_ticks: u64,
+    /// /proc/sys/kernel/random/boot_id at the time.
+    pub boot_id: String,
+}
+
+impl ProcessStamp {
+    /// The stamp of the live process `pid`.
+    pub fn of(pid: u32) -> Option<ProcessStamp> {
+        Some(ProcessStamp {
+            pid,
+            start_ticks: start_ticks(pid)?,
+            boot_id: boot_id()?,
+        })
+    }
+
+    /// Whether `pid` is still the very process this stamp was taken of.
+    pub fn is_current(&self) -> bool {
+        ProcessStamp::of(self.pid).as_ref() == Some(self)
+    }
+}
+
+/// The start time of `pid` in clock ticks since boot.
+pub fn start_ticks(pid: u32) -> Option<u64> {
+    let stat = std::fs::read_to_string(format!("/proc/{pid}/stat")).ok()?;
+    // "pid (comm) state ppid ...": comm may hold spaces and parentheses, so
+    // count from its closing parenthesis; starttime is field 22 overall.
+    stat.rsplit_once(')')?
+        .1
+        .split_whitespace()
+        .nth(19)?
+        .parse()
+        .ok()
+}
+
+fn boot_id() -> Option<String> {
+    std::fs::read_to_string("/proc/sys/kernel/random/boot_id")
+        .ok()
+        .map(|id| id.trim().to_string())
+}
+
+/// Whether `pid` lives in cgroup `name` (or below it) in any hierarchy.
+pub fn in_cgroup(pid: u32, name: &str) -> bool {
+    let own = format!("/{name}");
+    std::fs::read_to_string(format!("/proc/{pid}/cgroup")).is_ok_and(|text| {
+        text.lines().any(|line| {
+            line.splitn(3, ':').nth(2).is_some_and(|path| {
+                path == own || path.strip_prefix(&own).is_some_and(|r| r.starts_with('/'))
+            })
+        })
+    })
+}
+
+/// Whether `pid` exists and has not exited (a zombie has).
+pub fn is_alive(pid: u32) -> bool {
+    std::fs::read_to_string(format!("/proc/{pid}/stat")).is_ok_and(|stat| {
+        stat.rsplit_once(')')
+            .is_some_and(|(_, rest)| !rest.trim_start().starts_with('Z'))
+    })
+}
+
+/// A process pinned by a pidfd: signals reach this process or none.
+struct Pinned(OwnedFd);
+
+impl Pinned {
+    fn open(pid: u32) -> Option<Pinned> {
+        let pid = libc::pid_t::try_from(pid).ok()?;
+        // SAFETY: pidfd_open takes a pid and flags and returns a new descriptor or -1.
+        let fd = unsafe { libc::syscall(libc::SYS_pidfd_open, pid, 0) };
+        let fd = i32::try_from(fd).ok().filter(|fd| *fd >= 0)?;
+        // SAFETY: the kernel just returned this descriptor to us; nothing else owns it.
+        Some(Pinned(unsafe { OwnedFd::from_raw_fd(fd) }))
+    }
+
+    fn signal(&self, signal: i32) -> bool {
+        // SAFETY: pidfd_send_signal on a descriptor we own, no siginfo, no flags.
+        let rc = unsafe {
+            libc::syscall(
+                libc::SYS_pidfd_send_signal,
+                self.0.as_raw_fd(),
+                signal,
+                std::ptr::null::<libc::siginfo_t>(),
+                0,
+            )
+        };
+        rc == 0
+    }
+}
+
+/// Sends `signal` to `pid` only if, once pinned, `is_ours(pid)` holds;
+/// returns whether it was sent.
+pub fn signal_if(pid: u32, signal: i32, is_ours: impl Fn(u32) -> bool) -> bool {
+    let Some(pinned) = Pinned::open(pid) else {
+        return false;
+    };
+    is_ours(pid) && pinned.signal(signal)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn sleeper() -> std::process::Child {
+        std::process::Command::new("sleep")
+            .arg("30")
+            .spawn()
+            .expect("sleep")
+    }
+
+    #[test]
+    fn a_stamp_recognises_its_process_and_nothing_else() {
+        let mut child = sleeper();
+        let stamp = ProcessStamp::of(child.id()).expect("stamp");
+        assert!(stamp.is_current());
+        let other = ProcessStamp {
+            start_ticks: stamp.start_ticks + 1,
+            ..stamp.clone()
+        };
+        assert!(!other.is_current(), "another start time is another process");
+        assert!(signal_if(child.id(), libc::SIGKILL, |_| stamp.is_current()));
+        child.wait().expect("wait");
+        assert!(!stamp.is_current(), "a dead process is not current");
+    }
+
+    #[test]
+    fn a_process_that_is_not_ours_is_not_signalled() {
+        let mut child = sleeper();
+        assert!(!signal_if(child.id(), libc::SIGKILL, |_| false));
+        assert!(is_alive(child.id()));
+        assert!(!in_cgroup(child.id(), "migbench-no-such-host"));
+        child.kill().expect("kill");
+        child.wait().expect("wait");
+        assert!(!signal_if(child.id(), libc::SIGKILL, |_| true), "gone");
+    }
+}
