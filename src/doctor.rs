@@ -1,7 +1,7 @@
 //! `migbench doctor` (is this machine ready?) and `migbench clean` (remove
 //! the leftovers of any run).
 
-use crate::engine::{DockerEngine, Engine};
+use crate::engine::{DockerEngine, Engine, RUN_LABEL};
 use crate::runner::{criu_version, live_host_owner, live_run_owner, remove_containers};
 use std::fmt;
 use std::path::Path;
@@ -156,7 +156,25 @@ pub async fn check(endpoint: &str) -> DoctorReport {
         },
         fix: "nothing to do unless you target a real host with swap",
     });
+    checks.push(litter_check());
     DoctorReport { checks }
+}
+
+/// containerd's checkpoint copies left in /tmp by past restores.
+fn litter_check() -> Check {
+    let litter = crate::engine::litter::survey();
+    Check {
+        name: "restore litter in /tmp",
+        ok: litter.migbench_count == 0,
+        required: false,
+        detail: format!(
+            "{} checkpoint copies left by containerd ({}), {} of them of migbench workloads",
+            litter.count,
+            bytesize::ByteSize(litter.bytes),
+            litter.migbench_count
+        ),
+        fix: "`migbench clean` removes those of runs no longer going",
+    }
 }
 
 /// Removes every migbench container on `endpoint`, every emulated host, and
@@ -194,11 +212,29 @@ pub async fn clean(endpoint: &str) -> Vec<String> {
             if let Ok(info) = engine.info().await {
                 remove_children(&info.data_root.join("migbench-incoming"), &mut lines);
             }
+            lines.extend(remove_restore_litter(&engine).await);
         }
         Err(e) => lines.push(e.to_string()),
     }
     remove_children(Path::new("/var/lib/migbench/checkpoints"), &mut lines);
     lines
+}
+
+/// containerd's checkpoint copies of runs no longer going (a run still going
+/// is known by its containers on the engine).
+async fn remove_restore_litter(engine: &dyn Engine) -> Vec<String> {
+    let live_ids: Vec<String> = match engine.list_labelled(RUN_LABEL, None).await {
+        Ok(containers) => containers
+            .into_iter()
+            .filter(|c| live_run_owner(&c.label_value).is_some())
+            .map(|c| c.id)
+            .collect(),
+        // Without the list a live run's copies cannot be told apart: keep all.
+        Err(e) => return vec![format!("restore litter left alone: {e}")],
+    };
+    tokio::task::spawn_blocking(move || crate::engine::litter::remove_unused(&live_ids))
+        .await
+        .unwrap_or_default()
 }
 
 fn remove_children(dir: &Path, lines: &mut Vec<String>) {

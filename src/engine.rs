@@ -6,6 +6,7 @@ mod criu_log;
 mod docker;
 mod fsutil;
 pub mod image;
+pub mod litter;
 mod procs;
 
 pub use docker::DockerEngine;

@@ -8,6 +8,7 @@ use migbench::record::{Outcome, Phase};
 #[test]
 fn smoke_scenario_migrates_and_verifies_every_container() {
     let _engine = common::engine_lock();
+    let copies_before = common::restore_litter();
     let results = tempfile::tempdir().expect("tempdir");
     let output = migbench()
         .args(["run", "scenarios/smoke.toml", "--results"])
@@ -24,6 +25,16 @@ fn smoke_scenario_migrates_and_verifies_every_container() {
     assert!(
         stdout.contains("verification: 3 continued, 0 lost"),
         "{stdout}"
+    );
+    // containerd copies every restored checkpoint into /tmp; the run removed its own.
+    let new_copies: Vec<_> = common::restore_litter()
+        .into_iter()
+        .filter(|c| !copies_before.contains(c))
+        .collect();
+    assert_eq!(
+        new_copies,
+        Vec::<std::path::PathBuf>::new(),
+        "restore litter left"
     );
 
     let dir = run_dir(results.path());

@@ -6,8 +6,8 @@
 //! a custom checkpoint directory on start, so the checkpoint is first placed
 //! into `<data-root>/containers/<id>/checkpoints/NAME`, where it looks by default.
 
-use super::criu_log;
 use super::fsutil::copy_dir;
+use super::{criu_log, litter};
 use super::{ContainerSpec, Engine, EngineError, EngineInfo, LabelledContainer, Placement};
 use async_trait::async_trait;
 use bollard::container::CreateCheckpointOptions;
@@ -253,6 +253,7 @@ impl Engine for DockerEngine {
         let data_root = self.data_root().await?;
         let store = data_root.join("containers").join(id).join("checkpoints");
         let destination = store.join(&name);
+        let placed_checkpoint = destination.clone();
         let source = checkpoint.to_path_buf();
         let placed = tokio::task::spawn_blocking(move || match placement {
             Placement::Copy => copy_dir(&source, &destination),
@@ -294,7 +295,11 @@ impl Engine for DockerEngine {
             .start_container(id, None)
             .await
             .map_err(self.fail(format!("restore container '{id}'")));
-        watch.finish(started).await
+        let restored = watch.finish(started).await;
+        // The restore has returned: containerd's copy of this checkpoint is litter.
+        let _ =
+            tokio::task::spawn_blocking(move || litter::remove_copies_of(&placed_checkpoint)).await;
+        restored
     }
 
     async fn abandon_restore(&self, id: &str) -> Option<String> {
@@ -305,10 +310,18 @@ impl Engine for DockerEngine {
             None => PathBuf::from("/var/lib/docker"),
         };
         let id = id.to_string();
-        tokio::task::spawn_blocking(move || criu_log::abandon_restore(&data_root, &id))
-            .await
-            .ok()
-            .flatten()
+        tokio::task::spawn_blocking(move || {
+            let log = criu_log::abandon_restore(&data_root, &id);
+            // Its runc and CRIU are gone: containerd's copy of the checkpoint is litter.
+            let store = data_root.join("containers").join(&id).join("checkpoints");
+            for checkpoint in std::fs::read_dir(&store).into_iter().flatten().flatten() {
+                litter::remove_copies_of(&checkpoint.path());
+            }
+            log
+        })
+        .await
+        .ok()
+        .flatten()
     }
 
     async fn log_lines(&self, id: &str) -> Result<Vec<String>, EngineError> {

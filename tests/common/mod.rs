@@ -282,3 +282,18 @@ pub fn signal(child: &std::process::Child, signal: i32) {
 pub fn finish(child: std::process::Child) -> std::process::Output {
     child.wait_with_output().expect("migbench exits")
 }
+
+/// containerd's checkpoint copies in /tmp (`ctrd-checkpoint<N>`), left by restores.
+pub fn restore_litter() -> Vec<PathBuf> {
+    std::fs::read_dir("/tmp")
+        .map(|d| {
+            d.flatten()
+                .map(|e| e.path())
+                .filter(|p| {
+                    p.file_name()
+                        .is_some_and(|n| n.to_string_lossy().starts_with("ctrd-checkpoint"))
+                })
+                .collect()
+        })
+        .unwrap_or_default()
+}
