@@ -29,19 +29,25 @@ pub struct SamplerConfig {
     pub run_started: Instant,
 }
 
-/// Runs until `stop` is cancelled.
+/// Runs until `stop` is cancelled, then takes one last sample, so that
+/// samples.csv ends with the state the run ended in.
 pub async fn run(config: SamplerConfig, stop: CancellationToken) {
     let mut probe = HostProbe::new();
     let start = Instant::now();
     let mut tick: u32 = 1;
     loop {
         let scheduled = start + config.interval * tick;
-        tokio::select! {
-            () = tokio::time::sleep_until(scheduled.into()) => {}
-            () = stop.cancelled() => return,
-        }
+        let last = tokio::select! {
+            () = tokio::time::sleep_until(scheduled.into()) => false,
+            () = stop.cancelled() => true,
+        };
         let now = Instant::now();
-        let lag = now.saturating_duration_since(scheduled);
+        // The last sample is not on the schedule: it has no lag.
+        let lag = if last {
+            Duration::ZERO
+        } else {
+            now.saturating_duration_since(scheduled)
+        };
         // After a stall, resume the schedule from now instead of firing a burst.
         tick =
             (now.duration_since(start).as_nanos() / config.interval.as_nanos().max(1)) as u32 + 1;
@@ -51,7 +57,7 @@ pub async fn run(config: SamplerConfig, stop: CancellationToken) {
         row.phase = config.live.phase().as_str().to_string();
         row.migrated = config.live.migrated();
         measure_target(&config, &mut row).await;
-        if config.events.send(Event::Sample(Box::new(row))).is_err() {
+        if config.events.send(Event::Sample(Box::new(row))).is_err() || last {
             return;
         }
     }

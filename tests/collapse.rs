@@ -92,7 +92,11 @@ emulate = { memory = "256MiB", swap = "256MiB", cpus = 1 }
     assert!(samples
         .iter()
         .any(|s| s.phase == "restore" && s.target_memory_bytes.is_some()));
-    assert!(samples.iter().map(|s| s.migrated).max().unwrap_or(0) as usize >= restored.min(at));
+    let sampled = samples.iter().map(|s| s.migrated).max().unwrap_or(0) as usize;
+    assert!(
+        sampled >= restored.min(at),
+        "samples saw {sampled} migrated, restored {restored}, collapse at {at}: {point}"
+    );
     assert!(run.join("charts/timeline.png").exists());
     assert!(run.join("target-dockerd.log").exists());
     common::assert_nothing_left_behind();
