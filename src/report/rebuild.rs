@@ -3,7 +3,7 @@
 
 use crate::collapse::{project, Detector, TargetBudget, Verdict};
 use crate::record::summary::{self, SummaryInput};
-use crate::record::{self, read_rows, OpRecord, SampleRow, Summary};
+use crate::record::{self, read_rows, OpRecord, ReadRows, SampleRow, Summary};
 use crate::runner::Event;
 use crate::scenario::{Scenario, TargetSpec};
 use anyhow::Context;
@@ -19,26 +19,16 @@ pub struct Series {
     pub notes: Vec<String>,
 }
 
-/// Reads ops.csv and samples.csv (a missing samples.csv reads as empty).
+/// Reads ops.csv and samples.csv (a missing samples.csv reads as empty);
+/// rows that could not be read are left out and named in the notes.
 pub fn load_series(run_dir: &Path) -> anyhow::Result<Series> {
     let mut notes = Vec::new();
-    let ops_path = run_dir.join(record::OPS_CSV);
-    let ops = read_rows::<OpRecord>(&ops_path)?;
-    if let Some(line) = ops.truncated_line {
-        notes.push(format!(
-            "{}: line {line} was cut short and left out",
-            record::OPS_CSV
-        ));
-    }
+    let ops = read_rows::<OpRecord>(&run_dir.join(record::OPS_CSV))?;
+    note_damage(record::OPS_CSV, &ops, &mut notes);
     let samples_path = run_dir.join(record::SAMPLES_CSV);
     let samples = if samples_path.exists() {
         let samples = read_rows::<SampleRow>(&samples_path)?;
-        if let Some(line) = samples.truncated_line {
-            notes.push(format!(
-                "{}: line {line} was cut short and left out",
-                record::SAMPLES_CSV
-            ));
-        }
+        note_damage(record::SAMPLES_CSV, &samples, &mut notes);
         samples.rows
     } else {
         Vec::new()
@@ -48,6 +38,19 @@ pub fn load_series(run_dir: &Path) -> anyhow::Result<Series> {
         samples,
         notes,
     })
+}
+
+/// One note per row of `file` that was left out.
+fn note_damage<T>(file: &str, read: &ReadRows<T>, notes: &mut Vec<String>) {
+    for skipped in &read.skipped {
+        notes.push(format!(
+            "{file}: line {} could not be read and was left out: {}",
+            skipped.line, skipped.reason
+        ));
+    }
+    if let Some(line) = read.truncated_line {
+        notes.push(format!("{file}: line {line} was cut short and left out"));
+    }
 }
 
 /// Replays the detector over ops and samples in time order.
