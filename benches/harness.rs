@@ -31,6 +31,7 @@ fn restore_row(i: usize) -> OpRecord {
         seq_before: Some(41),
         seq_after: Some(42),
         service_gap_ms: Some(1234.5),
+        seq: 0,
     }
 }
 

@@ -11,7 +11,7 @@ pub mod summary;
 pub use appender::{read_rows, CsvAppender, ReadRows, SkippedRow, SYNC_EVERY};
 pub use ops::{OpRecord, Outcome, Phase};
 pub use samples::SampleRow;
-pub use summary::Summary;
+pub use summary::{RunVerdict, Summary};
 
 /// File names inside a run directory.
 pub const OPS_CSV: &str = "ops.csv";

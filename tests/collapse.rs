@@ -1,6 +1,7 @@
 //! The collapse detector on the real engine: an emulated host with a tight
 //! budget and 16 MiB workloads collapses; the guard stops the restores, the
-//! run exits 0 with the collapse recorded, and nothing is left behind.
+//! run exits 0 with the collapse recorded, `migbench report` rebuilds the same
+//! verdict from the CSVs, and nothing is left behind.
 
 mod common;
 
@@ -95,5 +96,20 @@ emulate = { memory = "256MiB", swap = "256MiB", cpus = 1 }
     assert!(samples.iter().map(|s| s.migrated).max().unwrap_or(0) as usize >= restored.min(at));
     assert!(run.join("charts/timeline.png").exists());
     assert!(run.join("target-dockerd.log").exists());
+    assert_report_agrees(&run, &summary);
     common::assert_nothing_left_behind();
+}
+
+/// `migbench report` on the run's directory replays the rows in the order the
+/// live detector saw them: same collapse point, same verdict, notes kept.
+fn assert_report_agrees(run: &std::path::Path, live: &serde_json::Value) {
+    migbench().arg("report").arg(run).assert().success();
+    let rebuilt = summary(run);
+    for key in ["verdict", "failures_before_collapse", "data_notes"] {
+        assert_eq!(rebuilt[key], live[key], "{key}");
+    }
+    assert_eq!(
+        rebuilt["collapse"], live["collapse"],
+        "collapse point and firings"
+    );
 }

@@ -69,6 +69,29 @@ pub struct Verification {
     pub unchecked: usize,
 }
 
+/// What a run's exit code says, an interruption aside (README "Exit codes").
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum RunVerdict {
+    /// Nothing failed and no state was lost before the collapse, if any (exit 0).
+    #[default]
+    Success,
+    /// Operations failed or states were lost before the collapse, or in a run
+    /// without one (exit 4).
+    Failures,
+}
+
+impl RunVerdict {
+    /// The verdict of a run with `failures_before_collapse` such failures.
+    pub fn of(failures_before_collapse: usize) -> RunVerdict {
+        if failures_before_collapse > 0 {
+            RunVerdict::Failures
+        } else {
+            RunVerdict::Success
+        }
+    }
+}
+
 /// Highest values seen by the sampler.
 #[derive(Debug, Clone, Copy, PartialEq, Default, Serialize, Deserialize)]
 pub struct Peaks {
@@ -98,6 +121,10 @@ pub struct Summary {
     /// Failed or timed-out operations that ended before the collapse point
     /// (all of them when there was no collapse).
     pub failures_before_collapse: usize,
+    /// Success or failures, from `failures_before_collapse`: the live run's
+    /// exit code and `migbench report`'s rebuild say the same.
+    #[serde(default)]
+    pub verdict: RunVerdict,
     /// Why the run ended early, if it did (interrupted, collapse, fatal error).
     pub ended_early: Option<String>,
     /// Notes on the data itself (e.g. a truncated last CSV line).
@@ -175,6 +202,7 @@ impl Summary {
             .count();
         Summary {
             failures_before_collapse,
+            verdict: RunVerdict::of(failures_before_collapse),
             run_id: input.run_id.to_string(),
             scenario: input.scenario.to_string(),
             containers: input.containers,
@@ -277,10 +305,14 @@ pub fn read(run_dir: &std::path::Path) -> Result<Summary, super::RecordError> {
         path: path.clone(),
         detail: e.to_string(),
     })?;
-    serde_json::from_str(&text).map_err(|e| super::RecordError::Read {
-        path,
-        detail: e.to_string(),
-    })
+    let mut summary: Summary =
+        serde_json::from_str(&text).map_err(|e| super::RecordError::Read {
+            path,
+            detail: e.to_string(),
+        })?;
+    // Written before the field existed: derived the same way.
+    summary.verdict = RunVerdict::of(summary.failures_before_collapse);
+    Ok(summary)
 }
 
 #[cfg(test)]

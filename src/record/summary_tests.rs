@@ -21,6 +21,7 @@ fn op(phase: Phase, index: usize, latency_ms: f64, outcome: Outcome, end_ms: f64
         seq_before: None,
         seq_after: None,
         service_gap_ms: None,
+        seq: 0,
     }
 }
 

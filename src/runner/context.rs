@@ -159,6 +159,7 @@ impl RunContext {
             seq_before: None,
             seq_after: None,
             service_gap_ms: None,
+            seq: 0,
         }
     }
 

@@ -89,8 +89,12 @@ impl Recorder {
 
     /// Appends one event's row and feeds it to the detector; returns what fired.
     fn record(&mut self, event: Event, kept: &mut Kept) -> Vec<Firing> {
+        // Numbered on arrival, so `report` replays the rows in the order the
+        // detector saw them here, not in their (measured) time order.
+        kept.last_seq += 1;
         match event {
-            Event::Op(op) => {
+            Event::Op(mut op) => {
+                op.seq = kept.last_seq;
                 if let Err(e) = self.ops_csv.append(&op) {
                     kept.write_errors.push(e.to_string());
                 }
@@ -98,7 +102,8 @@ impl Recorder {
                 kept.ops.push(*op);
                 fired
             }
-            Event::Sample(sample) => {
+            Event::Sample(mut sample) => {
+                sample.seq = kept.last_seq;
                 if let Err(e) = self.samples_csv.append(&sample) {
                     kept.write_errors.push(e.to_string());
                 }
@@ -132,4 +137,10 @@ struct Kept {
     samples: Vec<SampleRow>,
     projection: Option<Projection>,
     write_errors: Vec<String>,
+    /// The `seq` of the last row recorded.
+    last_seq: u64,
 }
+
+#[cfg(test)]
+#[path = "recorder_tests.rs"]
+mod tests;
