@@ -5,7 +5,7 @@
 
 mod common;
 
-use common::{migbench, ops, run_dir, scenario, summary};
+use common::{finish, migbench, ops, run_dir, scenario, spawn_run, summary, wait_for_rows};
 use migbench::record::{Outcome, Phase};
 
 #[test]
@@ -112,4 +112,71 @@ fn assert_report_agrees(run: &std::path::Path, live: &serde_json::Value) {
         rebuilt["collapse"], live["collapse"],
         "collapse point and firings"
     );
+}
+
+#[test]
+fn a_state_lost_before_the_collapse_fails_the_run() {
+    let _engine = common::engine_lock();
+    let dir = tempfile::tempdir().expect("tempdir");
+    // Restores 4 s apart on the local engine; a sampler tick 500 ms late is a collapse.
+    let file = scenario(
+        dir.path(),
+        "hidden",
+        r#"name = "hidden"
+containers = 3
+warmup_s = 0
+[restore]
+pause_ms = 4000
+[workload]
+log_interval_ms = 200
+[collapse]
+sampler_lag_ms = 500
+"#,
+    );
+    let results = dir.path().join("results");
+    let child = spawn_run(&file, &results);
+    let run = wait_for_rows(&results, "restore", 1);
+    let run_id = run.file_name().expect("name").to_string_lossy().to_string();
+    // While the harness is stopped (its next tick will be late: the collapse),
+    // container 0's clone is restarted: it begins counting again at 1.
+    common::signal(&child, libc::SIGSTOP);
+    let restarted = std::process::Command::new("docker")
+        .args(["-H", common::ENGINE, "restart", "-t", "0"])
+        .arg(format!("mb-{run_id}-0000-r"))
+        .output()
+        .expect("docker restart");
+    std::thread::sleep(std::time::Duration::from_millis(1500));
+    common::signal(&child, libc::SIGCONT);
+    assert!(
+        restarted.status.success(),
+        "{}",
+        String::from_utf8_lossy(&restarted.stderr)
+    );
+    let output = finish(child);
+    let stdout = String::from_utf8_lossy(&output.stdout);
+    assert_eq!(
+        output.status.code(),
+        Some(4),
+        "a state lost before the collapse is a failure: {stdout}\n{}",
+        String::from_utf8_lossy(&output.stderr)
+    );
+    let summary = summary(&run);
+    let point = &summary["collapse"]["point"];
+    assert_eq!(point["rule"], "sampler_lag", "{point}");
+    let rows = ops(&run);
+    let restored = common::op(&rows, Phase::Restore, 0);
+    assert!(restored.outcome.is_ok());
+    assert!(restored.end_ms < point["t_ms"].as_f64().expect("t_ms"));
+    let lost = common::op(&rows, Phase::Verify, 0);
+    assert_eq!(lost.outcome, Outcome::Failed);
+    assert!(lost.error.contains("it restarted"), "{}", lost.error);
+    assert!(
+        lost.end_ms > point["t_ms"].as_f64().expect("t_ms"),
+        "checked after"
+    );
+    assert!(summary["verification"]["lost"].as_u64().expect("lost") >= 1);
+    assert!(summary["failures_before_collapse"].as_u64().expect("count") >= 1);
+    assert_eq!(summary["verdict"], "failures");
+    assert_report_agrees(&run, &summary);
+    common::assert_nothing_left_behind();
 }

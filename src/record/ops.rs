@@ -51,6 +51,9 @@ pub enum Outcome {
     /// Failed because the engine stopped answering and did not answer again
     /// within `collapse.engine_grace_s`.
     EngineDown,
+    /// Verify: the check could not be made because an engine did not answer
+    /// (the error says which). Neither continued nor lost.
+    Unchecked,
 }
 
 impl Outcome {
@@ -58,8 +61,17 @@ impl Outcome {
         self == Outcome::Ok
     }
 
-    /// Attempted and did not succeed.
+    /// Attempted and did not succeed (an unchecked verification included:
+    /// the operation failed, though no state is known lost).
     pub fn is_failure(self) -> bool {
+        matches!(
+            self,
+            Outcome::Failed | Outcome::Timeout | Outcome::EngineDown | Outcome::Unchecked
+        )
+    }
+
+    /// Verify: checked, and the state did not survive.
+    pub fn is_lost(self) -> bool {
         matches!(
             self,
             Outcome::Failed | Outcome::Timeout | Outcome::EngineDown

@@ -7,6 +7,7 @@ use super::{OpRecord, Outcome, Phase, SampleRow};
 use crate::collapse::{Projection, Verdict};
 use hdrhistogram::Histogram;
 use serde::{Deserialize, Serialize};
+use std::collections::HashMap;
 
 /// Latency percentiles of one series, milliseconds.
 #[derive(Debug, Clone, Copy, PartialEq, Serialize, Deserialize)]
@@ -65,7 +66,8 @@ pub struct Verification {
     pub continued: usize,
     /// Checked, and the state did not survive.
     pub lost: usize,
-    /// Not checked (an earlier phase failed or was skipped).
+    /// Not checked: an earlier phase failed or was skipped, or an engine did
+    /// not answer the check (outcome `unchecked`).
     pub unchecked: usize,
 }
 
@@ -118,8 +120,9 @@ pub struct Summary {
     pub projection: Option<Projection>,
     pub peaks: Option<Peaks>,
     pub samples: usize,
-    /// Failed or timed-out operations that ended before the collapse point
-    /// (all of them when there was no collapse).
+    /// Failed operations that failed before the collapse point (all of them
+    /// when there was no collapse); a lost state counts from the end of its
+    /// restore, not from its later verification.
     pub failures_before_collapse: usize,
     /// Success or failures, from `failures_before_collapse`: the live run's
     /// exit code and `migbench report`'s rebuild say the same.
@@ -173,7 +176,7 @@ impl Summary {
             .collect();
         let verification = Verification {
             continued: verify.iter().filter(|op| op.outcome.is_ok()).count(),
-            lost: verify.iter().filter(|op| op.outcome.is_failure()).count(),
+            lost: verify.iter().filter(|op| op.outcome.is_lost()).count(),
             unchecked: input.containers.saturating_sub(
                 verify
                     .iter()
@@ -194,11 +197,17 @@ impl Summary {
             .point
             .as_ref()
             .map_or(f64::INFINITY, |p| p.t_ms);
+        let restored_at_ms: HashMap<usize, f64> = input
+            .ops
+            .iter()
+            .filter(|op| op.phase == Phase::Restore && op.outcome.is_ok())
+            .map(|op| (op.index, op.end_ms))
+            .collect();
         let failures_before_collapse = input
             .ops
             .iter()
             .filter(|op| op.outcome.is_failure())
-            .filter(|op| op.end_ms < collapse_ms)
+            .filter(|op| failed_at_ms(op, &restored_at_ms) < collapse_ms)
             .count();
         Summary {
             failures_before_collapse,
@@ -227,6 +236,19 @@ impl Summary {
     /// Operations that failed or timed out, any phase.
     pub fn failures(&self) -> usize {
         self.phases.iter().map(|p| p.failed).sum()
+    }
+}
+
+/// When `op` failed, to judge it against the collapse point. A state found
+/// lost at verification was lost by its restore: it counts from the moment that
+/// restore ended, however late the check came. Every other failure (an
+/// unchecked verification included) counts from the end of its own operation.
+fn failed_at_ms(op: &OpRecord, restored_at_ms: &HashMap<usize, f64>) -> f64 {
+    match (op.phase, op.outcome.is_lost()) {
+        (Phase::Verify, true) => restored_at_ms
+            .get(&op.index)
+            .map_or(op.end_ms, |&restored| restored.min(op.end_ms)),
+        _ => op.end_ms,
     }
 }
 
