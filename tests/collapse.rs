@@ -138,13 +138,24 @@ sampler_lag_ms = 500
     let run = wait_for_rows(&results, "restore", 1);
     let run_id = run.file_name().expect("name").to_string_lossy().to_string();
     // While the harness is stopped (its next tick will be late: the collapse),
-    // container 0's clone is restarted: it begins counting again at 1.
+    // container 0's clone, once it has continued, is restarted: it begins
+    // counting again at 1.
     common::signal(&child, libc::SIGSTOP);
-    let restarted = std::process::Command::new("docker")
-        .args(["-H", common::ENGINE, "restart", "-t", "0"])
-        .arg(format!("mb-{run_id}-0000-r"))
-        .output()
-        .expect("docker restart");
+    let stopped = std::time::Instant::now();
+    let clone = format!("mb-{run_id}-0000-r");
+    let docker = |args: &[&str]| {
+        std::process::Command::new("docker")
+            .args(["-H", common::ENGINE])
+            .args(args)
+            .arg(&clone)
+            .output()
+            .expect("docker")
+    };
+    while !String::from_utf8_lossy(&docker(&["logs"]).stdout).contains("seq=") {
+        assert!(stopped.elapsed().as_secs() < 3, "the clone printed nothing");
+        std::thread::sleep(std::time::Duration::from_millis(50));
+    }
+    let restarted = docker(&["restart", "-t", "0"]);
     std::thread::sleep(std::time::Duration::from_millis(1500));
     common::signal(&child, libc::SIGCONT);
     assert!(
@@ -169,7 +180,11 @@ sampler_lag_ms = 500
     assert!(restored.end_ms < point["t_ms"].as_f64().expect("t_ms"));
     let lost = common::op(&rows, Phase::Verify, 0);
     assert_eq!(lost.outcome, Outcome::Failed);
-    assert!(lost.error.contains("it restarted"), "{}", lost.error);
+    assert!(
+        lost.error.contains("state not kept") && lost.error.contains("(it restarted)"),
+        "{}",
+        lost.error
+    );
     assert!(
         lost.end_ms > point["t_ms"].as_f64().expect("t_ms"),
         "checked after"
