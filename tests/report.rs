@@ -194,6 +194,33 @@ fn report_replays_the_collapse_of_a_run() {
 }
 
 #[test]
+fn report_replays_the_rows_in_the_order_the_run_recorded_them() {
+    // Written by the recorder and the live summary code (runner/recorder_tests.rs):
+    // the tick stamped at 1990 ms reached the recorder after the restore that
+    // timed out at 2000 ms, so the live detector saw the timeout first.
+    let (_tmp, run) = fixture("reordered");
+    let live = common::summary(&run);
+    let output = migbench().arg("report").arg(&run).output().expect("runs");
+    let stdout = String::from_utf8_lossy(&output.stdout);
+    assert!(output.status.success(), "{stdout}");
+    assert!(
+        stdout.contains("collapse at restore 3: restore timed out"),
+        "{stdout}"
+    );
+    assert!(stdout.contains("verdict: failures"), "{stdout}");
+    let rebuilt = common::summary(&run);
+    for key in [
+        "collapse",
+        "failures_before_collapse",
+        "verdict",
+        "data_notes",
+    ] {
+        assert_eq!(rebuilt[key], live[key], "{key}");
+    }
+    assert_eq!(rebuilt["verdict"], "failures");
+}
+
+#[test]
 fn report_on_a_directory_that_is_not_a_run_is_an_error() {
     let tmp = tempfile::tempdir().expect("tempdir");
     migbench()
