@@ -1,5 +1,6 @@
 //! The harness's own costs, so they are known next to what it measures: one
-//! sampler tick, appending a row to ops.csv, a detector update, and recording
+//! sampler tick, appending a row to ops.csv (with its 1 s sync cadence, never
+//! synced, and synced every row), a detector update, and recording
 //! into and merging HdrHistograms.
 
 use criterion::{criterion_group, criterion_main, BatchSize, Criterion};
@@ -9,6 +10,7 @@ use migbench::record::{CsvAppender, OpRecord, Outcome, Phase, SampleRow};
 use migbench::sampler::HostProbe;
 use migbench::scenario::CollapseRules;
 use std::hint::black_box;
+use std::time::Duration;
 
 fn restore_row(i: usize) -> OpRecord {
     OpRecord {
@@ -29,6 +31,7 @@ fn restore_row(i: usize) -> OpRecord {
         seq_before: Some(41),
         seq_after: Some(42),
         service_gap_ms: Some(1234.5),
+        seq: 0,
     }
 }
 
@@ -41,11 +44,26 @@ fn sampler_tick(c: &mut Criterion) {
 }
 
 fn ops_csv_append(c: &mut Criterion) {
-    let dir = tempfile::tempdir().expect("tempdir");
-    let mut appender = CsvAppender::create(&dir.path().join("ops.csv")).expect("ops.csv");
+    // On the build's disk, not a /tmp that may be tmpfs: a sync must reach a disk.
+    let dir = tempfile::tempdir_in(env!("CARGO_TARGET_TMPDIR")).expect("tempdir");
     let row = restore_row(7);
-    c.bench_function("ops.csv append + flush one row", |b| {
-        b.iter(|| appender.append(black_box(&row)).expect("append"))
+    let mut cadenced = CsvAppender::create(&dir.path().join("ops.csv")).expect("ops.csv");
+    c.bench_function(
+        "ops.csv append + flush one row (synced at most 1 s apart)",
+        |b| b.iter(|| cadenced.append(black_box(&row)).expect("append")),
+    );
+    let mut never = CsvAppender::create(&dir.path().join("never.csv"))
+        .expect("never.csv")
+        .with_sync_every(Duration::MAX);
+    c.bench_function("ops.csv append + flush one row (never synced)", |b| {
+        b.iter(|| never.append(black_box(&row)).expect("append"))
+    });
+    // What one sync costs: the cadence pays it at most twice a second per file.
+    let mut every = CsvAppender::create(&dir.path().join("every.csv"))
+        .expect("every.csv")
+        .with_sync_every(Duration::ZERO);
+    c.bench_function("ops.csv append + flush + fdatasync one row", |b| {
+        b.iter(|| every.append(black_box(&row)).expect("append"))
     });
 }
 

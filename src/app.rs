@@ -4,6 +4,7 @@
 use crate::cli::{Cli, Command, HostCommand, ImageCommand, RunArgs};
 use crate::engine::{image, DockerEngine};
 use crate::host::{self, HostSpec};
+use crate::record::RunVerdict;
 use crate::runner::{self, RunError, RunOptions, RunReport};
 use anyhow::Context;
 use tokio_util::sync::CancellationToken;
@@ -183,10 +184,10 @@ fn exit_code(report: &RunReport) -> u8 {
     if report.interrupted {
         return exit::INTERRUPTED;
     }
-    if summary.failures_before_collapse > 0 {
-        exit::FAILURES
-    } else {
-        exit::SUCCESS
+    // The same verdict `migbench report` rebuilds from the records.
+    match summary.verdict {
+        RunVerdict::Failures => exit::FAILURES,
+        RunVerdict::Success => exit::SUCCESS,
     }
 }
 

@@ -1,16 +1,17 @@
 //! Records of a run: `ops.csv` (one row per operation), `samples.csv` (one row
-//! per sampler tick), both appended and flushed row by row so that nothing
-//! measured is lost when the machine dies, and `summary.json`.
+//! per sampler tick), both appended and flushed to the kernel row by row and
+//! synced to the disk at least every second (see [`appender`] for what
+//! survives what), and `summary.json`.
 
-mod appender;
+pub mod appender;
 pub mod ops;
 pub mod samples;
 pub mod summary;
 
-pub use appender::{read_rows, CsvAppender, ReadRows};
+pub use appender::{read_rows, CsvAppender, ReadRows, SkippedRow, SYNC_EVERY};
 pub use ops::{OpRecord, Outcome, Phase};
 pub use samples::SampleRow;
-pub use summary::Summary;
+pub use summary::{RunVerdict, Summary};
 
 /// File names inside a run directory.
 pub const OPS_CSV: &str = "ops.csv";

@@ -274,7 +274,14 @@ async fn execute(
     } else {
         None
     };
-    let mut summary = finish(&prepared, recorded, ended_early, cleanup_errors)?;
+    let mut summary = finish(
+        &prepared.run_id,
+        &prepared.scenario,
+        &prepared.environment,
+        recorded,
+        ended_early,
+        cleanup_errors,
+    );
     summary.harness = Some(cost.finish());
     record::summary::write(&prepared.run_dir, &summary)?;
     Ok(summary)
@@ -342,26 +349,28 @@ async fn warm_up(scenario: &Scenario, interrupt: &CancellationToken) {
     }
 }
 
-/// The summary of what was recorded.
+/// The summary of what was recorded: `migbench report` rebuilds the same
+/// from the CSVs (see recorder's tests).
 fn finish(
-    prepared: &Prepared,
+    run_id: &str,
+    scenario: &Scenario,
+    environment: &serde_json::Value,
     recorded: Recorded,
     ended_early: Option<String>,
     cleanup_errors: Vec<String>,
-) -> Result<Summary, RunError> {
+) -> Summary {
     let mut data_notes = recorded.write_errors;
     data_notes.extend(cleanup_errors.into_iter().map(|e| format!("cleanup: {e}")));
-    let summary = Summary::build(record::summary::SummaryInput {
-        run_id: &prepared.run_id,
-        scenario: &prepared.scenario.name,
-        containers: prepared.scenario.containers,
+    Summary::build(record::summary::SummaryInput {
+        run_id,
+        scenario: &scenario.name,
+        containers: scenario.containers,
         ops: &recorded.ops,
         samples: &recorded.samples,
         collapse: recorded.detector.into_verdict(),
         projection: recorded.projection,
         ended_early,
         data_notes,
-        environment: prepared.environment.clone(),
-    });
-    Ok(summary)
+        environment: environment.clone(),
+    })
 }

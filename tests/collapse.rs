@@ -1,10 +1,11 @@
 //! The collapse detector on the real engine: an emulated host with a tight
 //! budget and 16 MiB workloads collapses; the guard stops the restores, the
-//! run exits 0 with the collapse recorded, and nothing is left behind.
+//! run exits 0 with the collapse recorded, `migbench report` rebuilds the same
+//! verdict from the CSVs, and nothing is left behind.
 
 mod common;
 
-use common::{migbench, ops, run_dir, scenario, summary};
+use common::{finish, migbench, ops, run_dir, scenario, spawn_run, summary, wait_for_rows};
 use migbench::record::{Outcome, Phase};
 
 #[test]
@@ -99,5 +100,102 @@ emulate = { memory = "256MiB", swap = "256MiB", cpus = 1 }
     );
     assert!(run.join("charts/timeline.png").exists());
     assert!(run.join("target-dockerd.log").exists());
+    assert_report_agrees(&run, &summary);
+    common::assert_nothing_left_behind();
+}
+
+/// `migbench report` on the run's directory replays the rows in the order the
+/// live detector saw them: same collapse point, same verdict, notes kept.
+fn assert_report_agrees(run: &std::path::Path, live: &serde_json::Value) {
+    migbench().arg("report").arg(run).assert().success();
+    let rebuilt = summary(run);
+    for key in ["verdict", "failures_before_collapse", "data_notes"] {
+        assert_eq!(rebuilt[key], live[key], "{key}");
+    }
+    assert_eq!(
+        rebuilt["collapse"], live["collapse"],
+        "collapse point and firings"
+    );
+}
+
+#[test]
+fn a_state_lost_before_the_collapse_fails_the_run() {
+    let _engine = common::engine_lock();
+    let dir = tempfile::tempdir().expect("tempdir");
+    // Restores 4 s apart on the local engine; a sampler tick 500 ms late is a collapse.
+    let file = scenario(
+        dir.path(),
+        "hidden",
+        r#"name = "hidden"
+containers = 3
+warmup_s = 0
+[restore]
+pause_ms = 4000
+[workload]
+log_interval_ms = 200
+[collapse]
+sampler_lag_ms = 500
+"#,
+    );
+    let results = dir.path().join("results");
+    let child = spawn_run(&file, &results);
+    let run = wait_for_rows(&results, "restore", 1);
+    let run_id = run.file_name().expect("name").to_string_lossy().to_string();
+    // While the harness is stopped (its next tick will be late: the collapse),
+    // container 0's clone, once it has continued, is restarted: it begins
+    // counting again at 1.
+    common::signal(&child, libc::SIGSTOP);
+    let stopped = std::time::Instant::now();
+    let clone = format!("mb-{run_id}-0000-r");
+    let docker = |args: &[&str]| {
+        std::process::Command::new("docker")
+            .args(["-H", common::ENGINE])
+            .args(args)
+            .arg(&clone)
+            .output()
+            .expect("docker")
+    };
+    while !String::from_utf8_lossy(&docker(&["logs"]).stdout).contains("seq=") {
+        assert!(stopped.elapsed().as_secs() < 3, "the clone printed nothing");
+        std::thread::sleep(std::time::Duration::from_millis(50));
+    }
+    let restarted = docker(&["restart", "-t", "0"]);
+    std::thread::sleep(std::time::Duration::from_millis(1500));
+    common::signal(&child, libc::SIGCONT);
+    assert!(
+        restarted.status.success(),
+        "{}",
+        String::from_utf8_lossy(&restarted.stderr)
+    );
+    let output = finish(child);
+    let stdout = String::from_utf8_lossy(&output.stdout);
+    assert_eq!(
+        output.status.code(),
+        Some(4),
+        "a state lost before the collapse is a failure: {stdout}\n{}",
+        String::from_utf8_lossy(&output.stderr)
+    );
+    let summary = summary(&run);
+    let point = &summary["collapse"]["point"];
+    assert_eq!(point["rule"], "sampler_lag", "{point}");
+    let rows = ops(&run);
+    let restored = common::op(&rows, Phase::Restore, 0);
+    assert!(restored.outcome.is_ok());
+    assert!(restored.end_ms < point["t_ms"].as_f64().expect("t_ms"));
+    let lost = common::op(&rows, Phase::Verify, 0);
+    assert_eq!(lost.outcome, Outcome::Failed);
+    assert!(
+        lost.error.contains("state not kept") && lost.error.contains("(it restarted)"),
+        "{}",
+        lost.error
+    );
+    assert!(
+        lost.end_ms > point["t_ms"].as_f64().expect("t_ms"),
+        "checked after"
+    );
+    assert!(summary["verification"]["lost"].as_u64().expect("lost") >= 1);
+    assert!(summary["failures_before_collapse"].as_u64().expect("count") >= 1);
+    assert_eq!(summary["verdict"], "failures");
+    assert_report_agrees(&run, &summary);
     common::assert_nothing_left_behind();
 }

@@ -254,6 +254,20 @@ fn a_target_engine_that_dies_mid_restore_is_a_collapse_not_a_crash() {
         "{}",
         down.error
     );
+    // The clones restored before the death could not be checked: unchecked, not lost.
+    let rows = ops(&run);
+    let restored: Vec<usize> = rows
+        .iter()
+        .filter(|r| r.phase == Phase::Restore && r.outcome == Outcome::Ok)
+        .map(|r| r.index)
+        .collect();
+    assert!(!restored.is_empty(), "restores before the kill");
+    for index in restored {
+        let check = common::op(&rows, Phase::Verify, index);
+        assert_eq!(check.outcome, Outcome::Unchecked, "{check:?}");
+        assert!(check.error.starts_with("not verified"), "{}", check.error);
+    }
+    assert_eq!(summary["verification"]["lost"], 0);
     assert!(rows_complete(&run, 8));
     common::assert_nothing_left_behind();
 }

@@ -147,6 +147,37 @@ fn report_tolerates_and_reports_a_truncated_run() {
 }
 
 #[test]
+fn report_skips_and_reports_damaged_rows_in_the_middle() {
+    // ops.csv line 20: a failed append left a fragment, and the retry wrote
+    // the whole row after it; samples.csv line 10: zeros a power loss left.
+    let (_tmp, run) = fixture("torn");
+    let output = migbench().arg("report").arg(&run).output().expect("runs");
+    assert!(
+        output.status.success(),
+        "{}",
+        String::from_utf8_lossy(&output.stderr)
+    );
+    let stdout = String::from_utf8_lossy(&output.stdout);
+    assert!(
+        stdout.contains("ops.csv: line 20 could not be read and was left out")
+            && stdout.contains("samples.csv: line 10 could not be read and was left out"),
+        "{stdout}"
+    );
+    let summary = common::summary(&run);
+    let checkpoint = common::phase_summary(&summary, "checkpoint");
+    assert_eq!(
+        checkpoint["count"], 9,
+        "the torn row is left out, its neighbours read"
+    );
+    assert_eq!(summary["samples"], 37, "38 sample rows, one garbled");
+    let notes = summary["data_notes"].as_array().expect("notes");
+    assert_eq!(notes.len(), 2, "{notes:?}");
+    let md = std::fs::read_to_string(run.join("report.md")).expect("report.md");
+    assert!(md.contains("ops.csv: line 20 could not be read"));
+    assert_charts(&run);
+}
+
+#[test]
 fn report_replays_the_collapse_of_a_run() {
     let (_tmp, run) = fixture("collapsed");
     migbench()
@@ -160,6 +191,33 @@ fn report_replays_the_collapse_of_a_run() {
         .stdout(predicates::str::contains("restore latency knee"));
     let md = std::fs::read_to_string(run.join("report.md")).expect("report.md");
     assert!(md.contains("collapse at restore 16"));
+}
+
+#[test]
+fn report_replays_the_rows_in_the_order_the_run_recorded_them() {
+    // Written by the recorder and the live summary code (runner/recorder_tests.rs):
+    // the tick stamped at 1990 ms reached the recorder after the restore that
+    // timed out at 2000 ms, so the live detector saw the timeout first.
+    let (_tmp, run) = fixture("reordered");
+    let live = common::summary(&run);
+    let output = migbench().arg("report").arg(&run).output().expect("runs");
+    let stdout = String::from_utf8_lossy(&output.stdout);
+    assert!(output.status.success(), "{stdout}");
+    assert!(
+        stdout.contains("collapse at restore 3: restore timed out"),
+        "{stdout}"
+    );
+    assert!(stdout.contains("verdict: failures"), "{stdout}");
+    let rebuilt = common::summary(&run);
+    for key in [
+        "collapse",
+        "failures_before_collapse",
+        "verdict",
+        "data_notes",
+    ] {
+        assert_eq!(rebuilt[key], live[key], "{key}");
+    }
+    assert_eq!(rebuilt["verdict"], "failures");
 }
 
 #[test]

@@ -24,6 +24,7 @@ fn restore(t_ms: f64, latency_ms: f64, outcome: Outcome, error: &str) -> OpRecor
         seq_before: None,
         seq_after: None,
         service_gap_ms: None,
+        seq: 0,
     }
 }
 

@@ -51,6 +51,9 @@ pub enum Outcome {
     /// Failed because the engine stopped answering and did not answer again
     /// within `collapse.engine_grace_s`.
     EngineDown,
+    /// Verify: the check could not be made because an engine did not answer
+    /// (the error says which). Neither continued nor lost.
+    Unchecked,
 }
 
 impl Outcome {
@@ -58,8 +61,17 @@ impl Outcome {
         self == Outcome::Ok
     }
 
-    /// Attempted and did not succeed.
+    /// Attempted and did not succeed (an unchecked verification included:
+    /// the operation failed, though no state is known lost).
     pub fn is_failure(self) -> bool {
+        matches!(
+            self,
+            Outcome::Failed | Outcome::Timeout | Outcome::EngineDown | Outcome::Unchecked
+        )
+    }
+
+    /// Verify: checked, and the state did not survive.
+    pub fn is_lost(self) -> bool {
         matches!(
             self,
             Outcome::Failed | Outcome::Timeout | Outcome::EngineDown
@@ -96,6 +108,11 @@ pub struct OpRecord {
     pub seq_after: Option<u64>,
     /// Verify: time from the original's last line to the clone's first, ms.
     pub service_gap_ms: Option<f64>,
+    /// The order in which the recorder received this row, counted from 1 over
+    /// ops.csv and samples.csv together: the order the live collapse detector
+    /// saw. 0 in runs recorded before this column existed.
+    #[serde(default)]
+    pub seq: u64,
 }
 
 #[cfg(test)]
@@ -123,14 +140,15 @@ mod tests {
             seq_before: Some(6),
             seq_after: Some(7),
             service_gap_ms: Some(912.0),
+            seq: 57,
         };
         let mut writer = csv::Writer::from_writer(Vec::new());
         writer.serialize(&row).expect("serialize");
         let text = String::from_utf8(writer.into_inner().expect("flush")).expect("utf8");
         assert_eq!(
             text,
-            "run_id,phase,index,container,container_id,source_host,target_host,started_at,start_ms,end_ms,latency_ms,bytes,outcome,error,seq_before,seq_after,service_gap_ms\n\
-             smoke-20260101T000000Z-1,verify,2,mb-x-0002,abc,unix:///var/run/docker.sock,emulated:r1,2026-01-01T00:00:01.000Z,1000.5,1002.25,1.75,,ok,\"a, \"\"quoted\"\" error\",6,7,912.0\n"
+            "run_id,phase,index,container,container_id,source_host,target_host,started_at,start_ms,end_ms,latency_ms,bytes,outcome,error,seq_before,seq_after,service_gap_ms,seq\n\
+             smoke-20260101T000000Z-1,verify,2,mb-x-0002,abc,unix:///var/run/docker.sock,emulated:r1,2026-01-01T00:00:01.000Z,1000.5,1002.25,1.75,,ok,\"a, \"\"quoted\"\" error\",6,7,912.0,57\n"
         );
         let back: OpRecord = csv::Reader::from_reader(text.as_bytes())
             .deserialize()
@@ -138,5 +156,18 @@ mod tests {
             .expect("a row")
             .expect("parses");
         assert_eq!(back, row);
+    }
+
+    /// Runs recorded before the `seq` column still load, with seq 0.
+    #[test]
+    fn a_row_without_the_seq_column_reads_as_seq_0() {
+        let text = "run_id,phase,index,container,container_id,source_host,target_host,started_at,start_ms,end_ms,latency_ms,bytes,outcome,error,seq_before,seq_after,service_gap_ms\n\
+             r,restore,0,c,id,s,t,2026-01-01T00:00:01.000Z,1.0,2.0,1.0,,ok,,,,\n";
+        let back: OpRecord = csv::Reader::from_reader(text.as_bytes())
+            .deserialize()
+            .next()
+            .expect("a row")
+            .expect("parses");
+        assert_eq!((back.phase, back.seq), (Phase::Restore, 0));
     }
 }

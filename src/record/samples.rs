@@ -36,4 +36,9 @@ pub struct SampleRow {
     pub migrated: u64,
     /// Actual minus scheduled tick time: how responsive the machine still is.
     pub lag_ms: f64,
+    /// The order in which the recorder received this row, counted from 1 over
+    /// ops.csv and samples.csv together (see `OpRecord::seq`). 0 in runs
+    /// recorded before this column existed.
+    #[serde(default)]
+    pub seq: u64,
 }

@@ -7,6 +7,7 @@ use super::{OpRecord, Outcome, Phase, SampleRow};
 use crate::collapse::{Projection, Verdict};
 use hdrhistogram::Histogram;
 use serde::{Deserialize, Serialize};
+use std::collections::HashMap;
 
 /// Latency percentiles of one series, milliseconds.
 #[derive(Debug, Clone, Copy, PartialEq, Serialize, Deserialize)]
@@ -65,8 +66,32 @@ pub struct Verification {
     pub continued: usize,
     /// Checked, and the state did not survive.
     pub lost: usize,
-    /// Not checked (an earlier phase failed or was skipped).
+    /// Not checked: an earlier phase failed or was skipped, or an engine did
+    /// not answer the check (outcome `unchecked`).
     pub unchecked: usize,
+}
+
+/// What a run's exit code says, an interruption aside (README "Exit codes").
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum RunVerdict {
+    /// Nothing failed and no state was lost before the collapse, if any (exit 0).
+    #[default]
+    Success,
+    /// Operations failed or states were lost before the collapse, or in a run
+    /// without one (exit 4).
+    Failures,
+}
+
+impl RunVerdict {
+    /// The verdict of a run with `failures_before_collapse` such failures.
+    pub fn of(failures_before_collapse: usize) -> RunVerdict {
+        if failures_before_collapse > 0 {
+            RunVerdict::Failures
+        } else {
+            RunVerdict::Success
+        }
+    }
 }
 
 /// Highest values seen by the sampler.
@@ -95,9 +120,14 @@ pub struct Summary {
     pub projection: Option<Projection>,
     pub peaks: Option<Peaks>,
     pub samples: usize,
-    /// Failed or timed-out operations that ended before the collapse point
-    /// (all of them when there was no collapse).
+    /// Failed operations that failed before the collapse point (all of them
+    /// when there was no collapse); a lost state counts from the end of its
+    /// restore, not from its later verification.
     pub failures_before_collapse: usize,
+    /// Success or failures, from `failures_before_collapse`: the live run's
+    /// exit code and `migbench report`'s rebuild say the same.
+    #[serde(default)]
+    pub verdict: RunVerdict,
     /// Why the run ended early, if it did (interrupted, collapse, fatal error).
     pub ended_early: Option<String>,
     /// Notes on the data itself (e.g. a truncated last CSV line).
@@ -146,7 +176,7 @@ impl Summary {
             .collect();
         let verification = Verification {
             continued: verify.iter().filter(|op| op.outcome.is_ok()).count(),
-            lost: verify.iter().filter(|op| op.outcome.is_failure()).count(),
+            lost: verify.iter().filter(|op| op.outcome.is_lost()).count(),
             unchecked: input.containers.saturating_sub(
                 verify
                     .iter()
@@ -167,14 +197,21 @@ impl Summary {
             .point
             .as_ref()
             .map_or(f64::INFINITY, |p| p.t_ms);
+        let restored_at_ms: HashMap<usize, f64> = input
+            .ops
+            .iter()
+            .filter(|op| op.phase == Phase::Restore && op.outcome.is_ok())
+            .map(|op| (op.index, op.end_ms))
+            .collect();
         let failures_before_collapse = input
             .ops
             .iter()
             .filter(|op| op.outcome.is_failure())
-            .filter(|op| op.end_ms < collapse_ms)
+            .filter(|op| failed_at_ms(op, &restored_at_ms) < collapse_ms)
             .count();
         Summary {
             failures_before_collapse,
+            verdict: RunVerdict::of(failures_before_collapse),
             run_id: input.run_id.to_string(),
             scenario: input.scenario.to_string(),
             containers: input.containers,
@@ -199,6 +236,19 @@ impl Summary {
     /// Operations that failed or timed out, any phase.
     pub fn failures(&self) -> usize {
         self.phases.iter().map(|p| p.failed).sum()
+    }
+}
+
+/// When `op` failed, to judge it against the collapse point. A state found
+/// lost at verification was lost by its restore: it counts from the moment that
+/// restore ended, however late the check came. Every other failure (an
+/// unchecked verification included) counts from the end of its own operation.
+fn failed_at_ms(op: &OpRecord, restored_at_ms: &HashMap<usize, f64>) -> f64 {
+    match (op.phase, op.outcome.is_lost()) {
+        (Phase::Verify, true) => restored_at_ms
+            .get(&op.index)
+            .map_or(op.end_ms, |&restored| restored.min(op.end_ms)),
+        _ => op.end_ms,
     }
 }
 
@@ -277,10 +327,14 @@ pub fn read(run_dir: &std::path::Path) -> Result<Summary, super::RecordError> {
         path: path.clone(),
         detail: e.to_string(),
     })?;
-    serde_json::from_str(&text).map_err(|e| super::RecordError::Read {
-        path,
-        detail: e.to_string(),
-    })
+    let mut summary: Summary =
+        serde_json::from_str(&text).map_err(|e| super::RecordError::Read {
+            path,
+            detail: e.to_string(),
+        })?;
+    // Written before the field existed: derived the same way.
+    summary.verdict = RunVerdict::of(summary.failures_before_collapse);
+    Ok(summary)
 }
 
 #[cfg(test)]

@@ -21,6 +21,7 @@ fn op(phase: Phase, index: usize, latency_ms: f64, outcome: Outcome, end_ms: f64
         seq_before: None,
         seq_after: None,
         service_gap_ms: None,
+        seq: 0,
     }
 }
 
@@ -105,6 +106,7 @@ fn verification_counts_continued_lost_and_unchecked() {
         continued,
         op(Phase::Verify, 1, 1.0, Outcome::Failed, 1.0),
         op(Phase::Verify, 2, 0.0, Outcome::Skipped, 1.0),
+        op(Phase::Verify, 3, 0.0, Outcome::Unchecked, 1.0),
     ];
     let summary = Summary::build(input(&ops, Verdict::default()));
     assert_eq!(
@@ -116,4 +118,60 @@ fn verification_counts_continued_lost_and_unchecked() {
         }
     );
     assert!((summary.service_gap.expect("gap").p50_ms - 900.0).abs() < 1.0);
+}
+
+fn collapse_at(t_ms: f64) -> Verdict {
+    let mut verdict = Verdict::default();
+    verdict.push(Firing {
+        rule: Rule::SamplerLag,
+        at_restore: 2,
+        t_ms,
+        detail: "x".into(),
+    });
+    verdict
+}
+
+#[test]
+fn a_state_lost_before_the_collapse_counts_though_it_was_checked_after() {
+    // Restored at 1 s, collapse at 5 s, the whole restore phase ends, and the
+    // check at 30 s finds the state lost: it was lost before the collapse.
+    let ops = vec![
+        op(Phase::Restore, 0, 400.0, Outcome::Ok, 1000.0),
+        op(Phase::Restore, 1, 400.0, Outcome::Ok, 6000.0),
+        op(Phase::Verify, 0, 5.0, Outcome::Failed, 30000.0),
+        op(Phase::Verify, 1, 5.0, Outcome::Failed, 30010.0),
+    ];
+    let summary = Summary::build(input(&ops, collapse_at(5000.0)));
+    assert_eq!(summary.verification.lost, 2);
+    assert_eq!(
+        summary.failures_before_collapse, 1,
+        "container 0's, restored before the collapse; not container 1's"
+    );
+    assert_eq!(summary.verdict, RunVerdict::Failures);
+}
+
+#[test]
+fn an_unchecked_verification_is_not_lost_and_counts_from_its_own_end() {
+    let mut unchecked = op(Phase::Verify, 0, 5.0, Outcome::Unchecked, 30000.0);
+    unchecked.error = "not verified: the clone's output could not be read: gone".into();
+    let ops = vec![op(Phase::Restore, 0, 400.0, Outcome::Ok, 1000.0), unchecked];
+    let collapsed = Summary::build(input(&ops, collapse_at(5000.0)));
+    assert_eq!(
+        collapsed.verification,
+        Verification {
+            continued: 0,
+            lost: 0,
+            unchecked: 4
+        }
+    );
+    assert_eq!(
+        collapsed.failures_before_collapse, 0,
+        "the engine died with the collapse"
+    );
+    assert_eq!(collapsed.verdict, RunVerdict::Success);
+    let verify = collapsed.phase(Phase::Verify).expect("verify");
+    assert_eq!(verify.failed, 1, "the check itself failed");
+    // Without a collapse an engine that cannot be asked is a failure of the run.
+    let plain = Summary::build(input(&ops, Verdict::default()));
+    assert_eq!(plain.verdict, RunVerdict::Failures);
 }

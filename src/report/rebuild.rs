@@ -3,7 +3,7 @@
 
 use crate::collapse::{project, Detector, TargetBudget, Verdict};
 use crate::record::summary::{self, SummaryInput};
-use crate::record::{self, read_rows, OpRecord, SampleRow, Summary};
+use crate::record::{self, read_rows, OpRecord, ReadRows, SampleRow, Summary};
 use crate::runner::Event;
 use crate::scenario::{Scenario, TargetSpec};
 use anyhow::Context;
@@ -19,26 +19,16 @@ pub struct Series {
     pub notes: Vec<String>,
 }
 
-/// Reads ops.csv and samples.csv (a missing samples.csv reads as empty).
+/// Reads ops.csv and samples.csv (a missing samples.csv reads as empty);
+/// rows that could not be read are left out and named in the notes.
 pub fn load_series(run_dir: &Path) -> anyhow::Result<Series> {
     let mut notes = Vec::new();
-    let ops_path = run_dir.join(record::OPS_CSV);
-    let ops = read_rows::<OpRecord>(&ops_path)?;
-    if let Some(line) = ops.truncated_line {
-        notes.push(format!(
-            "{}: line {line} was cut short and left out",
-            record::OPS_CSV
-        ));
-    }
+    let ops = read_rows::<OpRecord>(&run_dir.join(record::OPS_CSV))?;
+    note_damage(record::OPS_CSV, &ops, &mut notes);
     let samples_path = run_dir.join(record::SAMPLES_CSV);
     let samples = if samples_path.exists() {
         let samples = read_rows::<SampleRow>(&samples_path)?;
-        if let Some(line) = samples.truncated_line {
-            notes.push(format!(
-                "{}: line {line} was cut short and left out",
-                record::SAMPLES_CSV
-            ));
-        }
+        note_damage(record::SAMPLES_CSV, &samples, &mut notes);
         samples.rows
     } else {
         Vec::new()
@@ -50,7 +40,22 @@ pub fn load_series(run_dir: &Path) -> anyhow::Result<Series> {
     })
 }
 
-/// Replays the detector over ops and samples in time order.
+/// One note per row of `file` that was left out.
+fn note_damage<T>(file: &str, read: &ReadRows<T>, notes: &mut Vec<String>) {
+    for skipped in &read.skipped {
+        notes.push(format!(
+            "{file}: line {} could not be read and was left out: {}",
+            skipped.line, skipped.reason
+        ));
+    }
+    if let Some(line) = read.truncated_line {
+        notes.push(format!("{file}: line {line} was cut short and left out"));
+    }
+}
+
+/// Replays the detector over ops and samples in the order the live recorder
+/// received them (their `seq`), so the collapse point is the one the run
+/// found; runs recorded before `seq` existed are replayed in time order.
 pub fn replay(scenario: &Scenario, series: &Series) -> Verdict {
     let budget = budget(scenario);
     let mut detector = Detector::new(
@@ -58,19 +63,7 @@ pub fn replay(scenario: &Scenario, series: &Series) -> Verdict {
         budget,
         scenario.host_min_available_mib << 20,
     );
-    let mut events: Vec<(f64, Event)> = series
-        .ops
-        .iter()
-        .map(|op| (op.end_ms, Event::Op(Box::new(op.clone()))))
-        .chain(
-            series
-                .samples
-                .iter()
-                .map(|s| (s.t_ms, Event::Sample(Box::new(s.clone())))),
-        )
-        .collect();
-    events.sort_by(|a, b| a.0.total_cmp(&b.0));
-    for (_, event) in events {
+    for event in arrival_order(series) {
         match event {
             Event::Op(op) => {
                 detector.on_op(&op);
@@ -82,6 +75,29 @@ pub fn replay(scenario: &Scenario, series: &Series) -> Verdict {
         }
     }
     detector.into_verdict()
+}
+
+/// The rows as events, by `seq` when every row has one, else by time.
+fn arrival_order(series: &Series) -> Vec<Event> {
+    let numbered = series.ops.iter().all(|op| op.seq > 0)
+        && series.samples.iter().all(|sample| sample.seq > 0);
+    let mut events: Vec<(u64, f64, Event)> = series
+        .ops
+        .iter()
+        .map(|op| (op.seq, op.end_ms, Event::Op(Box::new(op.clone()))))
+        .chain(
+            series
+                .samples
+                .iter()
+                .map(|s| (s.seq, s.t_ms, Event::Sample(Box::new(s.clone())))),
+        )
+        .collect();
+    if numbered {
+        events.sort_by_key(|e| e.0);
+    } else {
+        events.sort_by(|a, b| a.1.total_cmp(&b.1));
+    }
+    events.into_iter().map(|(_, _, event)| event).collect()
 }
 
 fn budget(scenario: &Scenario) -> Option<TargetBudget> {
@@ -137,7 +153,18 @@ pub fn rebuild_summary(run_dir: &Path, unfinished: &str) -> anyhow::Result<Summa
                 .map(|n| n.to_string_lossy().into_owned())
                 .unwrap_or_default()
         });
-    let summary = Summary::build(SummaryInput {
+    // The live run's notes (rows it could not write, cleanup errors) stay; a
+    // note this rebuild finds again is not repeated.
+    let mut data_notes = previous
+        .as_ref()
+        .map(|p| p.data_notes.clone())
+        .unwrap_or_default();
+    for note in &series.notes {
+        if !data_notes.contains(note) {
+            data_notes.push(note.clone());
+        }
+    }
+    let mut summary = Summary::build(SummaryInput {
         run_id: &run_id,
         scenario: &scenario.name,
         containers: scenario.containers,
@@ -146,10 +173,9 @@ pub fn rebuild_summary(run_dir: &Path, unfinished: &str) -> anyhow::Result<Summa
         collapse: verdict,
         projection,
         ended_early,
-        data_notes: series.notes.clone(),
+        data_notes,
         environment,
     });
-    let mut summary = summary;
     summary.harness = previous.as_ref().and_then(|p| p.harness);
     summary::write(run_dir, &summary)?;
     Ok(summary)

@@ -1,7 +1,7 @@
 //! The summary as a table: aligned for the console, pipes for Markdown.
 
 use crate::record::summary::Percentiles;
-use crate::record::Summary;
+use crate::record::{RunVerdict, Summary};
 
 /// Header and rows of the per-phase table.
 pub fn phase_rows(summary: &Summary) -> (Vec<String>, Vec<Vec<String>>) {
@@ -88,6 +88,13 @@ pub fn findings(summary: &Summary) -> Vec<String> {
     if let Some(why) = &summary.ended_early {
         lines.push(format!("ended early: {why}"));
     }
+    lines.push(match summary.verdict {
+        RunVerdict::Success => "verdict: success (a finished run exits 0)".to_string(),
+        RunVerdict::Failures => format!(
+            "verdict: failures: {} operation(s) failed or state(s) lost before any collapse (a finished run exits 4)",
+            summary.failures_before_collapse
+        ),
+    });
     lines.extend(summary.data_notes.iter().map(|n| format!("note: {n}")));
     lines
 }

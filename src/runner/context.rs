@@ -161,6 +161,7 @@ impl RunContext {
             seq_before: None,
             seq_after: None,
             service_gap_ms: None,
+            seq: 0,
         }
     }
 

@@ -1,10 +1,11 @@
 //! The recorder actor: the one place that writes `ops.csv` and `samples.csv`.
 //! Runner workers and the sampler send it events; it appends and flushes each
-//! row, feeds the collapse detector, and tells the runner to stop restoring
-//! when the guard says so.
+//! row (synced to the disk at most `SYNC_EVERY` later), numbers it, feeds the
+//! collapse detector, and tells the runner to stop restoring when the guard
+//! says so.
 
 use crate::collapse::{project, Detector, Firing, Projection, Rule};
-use crate::record::{CsvAppender, OpRecord, SampleRow};
+use crate::record::{CsvAppender, OpRecord, SampleRow, SYNC_EVERY};
 use crate::scenario::GuardPolicy;
 use tokio::sync::{mpsc, watch};
 use tokio_util::sync::CancellationToken;
@@ -48,34 +49,17 @@ pub struct Recorder {
 impl Recorder {
     /// Runs until every sender is dropped.
     pub async fn run(mut self, mut events: mpsc::UnboundedReceiver<Event>) -> Recorded {
-        let mut ops = Vec::new();
-        let mut samples = Vec::new();
-        let mut write_errors = Vec::new();
-        let mut projection = None;
-        while let Some(event) = events.recv().await {
-            let fired = match event {
-                Event::Op(op) => {
-                    if let Err(e) = self.ops_csv.append(&op) {
-                        write_errors.push(e.to_string());
-                    }
-                    let fired = self.detector.on_op(&op);
-                    ops.push(*op);
-                    fired
-                }
-                Event::Sample(sample) => {
-                    if let Err(e) = self.samples_csv.append(&sample) {
-                        write_errors.push(e.to_string());
-                    }
-                    let fired = self.detector.on_sample(&sample);
-                    // Refit only inside the fit window, once restores began:
-                    // before that every point has the same count and fits nothing.
-                    let fitting = (1..=PROJECTION_FIT_RESTORES).contains(&sample.migrated);
-                    samples.push(*sample);
-                    if let (Some(budget), true) = (self.budget_bytes, fitting) {
-                        projection = project(&samples, PROJECTION_FIT_RESTORES, budget);
-                        self.projection_tx.send_replace(projection);
-                    }
-                    fired
+        let mut kept = Kept::default();
+        // Rows are synced by the appends that find the last sync old enough;
+        // this tick syncs what a quiet spell left unsynced.
+        let mut sync_tick = tokio::time::interval(SYNC_EVERY);
+        sync_tick.set_missed_tick_behavior(tokio::time::MissedTickBehavior::Delay);
+        loop {
+            let event = tokio::select! {
+                event = events.recv() => event,
+                _ = sync_tick.tick() => {
+                    self.sync_pending(&mut kept.write_errors);
+                    continue;
                 }
                 Event::Barrier(done) => {
                     // The sender may have stopped waiting; nothing is lost.
@@ -83,6 +67,8 @@ impl Recorder {
                     Vec::new()
                 }
             };
+            let Some(event) = event else { break };
+            let fired = self.record(event, &mut kept);
             for firing in fired {
                 if self.policy == GuardPolicy::Stop
                     || matches!(firing.rule, Rule::HostFloor | Rule::EngineDown)
@@ -95,16 +81,73 @@ impl Recorder {
         }
         for result in [self.ops_csv.sync(), self.samples_csv.sync()] {
             if let Err(e) = result {
+                kept.write_errors.push(e.to_string());
+            }
+        }
+        kept.write_errors.dedup();
+        Recorded {
+            ops: kept.ops,
+            samples: kept.samples,
+            detector: self.detector,
+            projection: kept.projection,
+            write_errors: kept.write_errors,
+        }
+    }
+
+    /// Appends one event's row and feeds it to the detector; returns what fired.
+    fn record(&mut self, event: Event, kept: &mut Kept) -> Vec<Firing> {
+        // Numbered on arrival, so `report` replays the rows in the order the
+        // detector saw them here, not in their (measured) time order.
+        kept.last_seq += 1;
+        match event {
+            Event::Op(mut op) => {
+                op.seq = kept.last_seq;
+                if let Err(e) = self.ops_csv.append(&op) {
+                    kept.write_errors.push(e.to_string());
+                }
+                let fired = self.detector.on_op(&op);
+                kept.ops.push(*op);
+                fired
+            }
+            Event::Sample(mut sample) => {
+                sample.seq = kept.last_seq;
+                if let Err(e) = self.samples_csv.append(&sample) {
+                    kept.write_errors.push(e.to_string());
+                }
+                let fired = self.detector.on_sample(&sample);
+                // Refit only inside the fit window, once restores began:
+                // before that every point has the same count and fits nothing.
+                let fitting = (1..=PROJECTION_FIT_RESTORES).contains(&sample.migrated);
+                kept.samples.push(*sample);
+                if let (Some(budget), true) = (self.budget_bytes, fitting) {
+                    kept.projection = project(&kept.samples, PROJECTION_FIT_RESTORES, budget);
+                    self.projection_tx.send_replace(kept.projection);
+                }
+                fired
+            }
+        }
+    }
+
+    fn sync_pending(&mut self, write_errors: &mut Vec<String>) {
+        for result in [self.ops_csv.sync_pending(), self.samples_csv.sync_pending()] {
+            if let Err(e) = result {
                 write_errors.push(e.to_string());
             }
         }
-        write_errors.dedup();
-        Recorded {
-            ops,
-            samples,
-            detector: self.detector,
-            projection,
-            write_errors,
-        }
     }
 }
+
+/// What the recorder keeps while it runs.
+#[derive(Default)]
+struct Kept {
+    ops: Vec<OpRecord>,
+    samples: Vec<SampleRow>,
+    projection: Option<Projection>,
+    write_errors: Vec<String>,
+    /// The `seq` of the last row recorded.
+    last_seq: u64,
+}
+
+#[cfg(test)]
+#[path = "recorder_tests.rs"]
+mod tests;

@@ -1,5 +1,7 @@
 //! Verification of live state: the restored clone's first counter must be the
-//! original's last counter plus one.
+//! original's last counter plus one, and its counters must run on from there
+//! without a restart. An engine that cannot be asked leaves the clone
+//! unchecked, not lost.
 
 use super::context::{RunContext, Slot};
 use crate::record::{Outcome, Phase};
@@ -40,6 +42,60 @@ impl CounterLine {
     }
 }
 
+/// What the check of one clone found.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum Check {
+    /// It continued where the original stopped, and still runs.
+    Continued,
+    /// Checked, and the state did not survive: why.
+    Lost(String),
+    /// The check could not be made (an engine did not answer): why. Neither
+    /// continued nor lost.
+    Unchecked(String),
+}
+
+impl Check {
+    fn outcome(&self) -> Outcome {
+        match self {
+            Check::Continued => Outcome::Ok,
+            Check::Lost(_) => Outcome::Failed,
+            Check::Unchecked(_) => Outcome::Unchecked,
+        }
+    }
+
+    fn error(self) -> String {
+        match self {
+            Check::Continued => String::new(),
+            Check::Lost(why) | Check::Unchecked(why) => why,
+        }
+    }
+}
+
+/// Judges the clone's counter lines (all of them, in order) against the
+/// original's last one: the first must be the next, and each the one after the
+/// line before it (a clone that restarted begins again at 1).
+pub fn judge_counters(before: Option<CounterLine>, clone: &[CounterLine]) -> Check {
+    let Some(before) = before else {
+        return Check::Lost("the original printed no counter before its checkpoint".into());
+    };
+    let Some(first) = clone.first() else {
+        return Check::Lost("the clone printed no counter".into());
+    };
+    if first.seq != before.seq + 1 {
+        return Check::Lost(format!(
+            "state not continued: original stopped at seq {}, clone started at seq {}",
+            before.seq, first.seq
+        ));
+    }
+    match clone.windows(2).find(|pair| pair[1].seq != pair[0].seq + 1) {
+        Some(pair) => Check::Lost(format!(
+            "state not kept: the clone continued at seq {}, then went from seq {} to seq {} (it restarted)",
+            first.seq, pair[0].seq, pair[1].seq
+        )),
+        None => Check::Continued,
+    }
+}
+
 /// Checks one restored clone and records the verify row.
 pub async fn verify(ctx: &RunContext, mut slot: Slot) -> Slot {
     let (Some(clone_id), true) = (slot.clone_id.clone(), slot.restored) else {
@@ -47,73 +103,93 @@ pub async fn verify(ctx: &RunContext, mut slot: Slot) -> Slot {
         return slot;
     };
     // The stopped original keeps its output: its last counter before the checkpoint.
-    if let (None, Some(source_id)) = (slot.before, slot.source_id.as_deref()) {
-        slot.before = match ctx.source.log_lines(source_id).await {
-            Ok(lines) => CounterLine::last_of(&lines),
-            Err(_) => None,
-        };
-    }
+    let source_error = match (slot.before, slot.source_id.as_deref()) {
+        (None, Some(source_id)) => match ctx.source.log_lines(source_id).await {
+            Ok(lines) => {
+                slot.before = CounterLine::last_of(&lines);
+                None
+            }
+            Err(e) => Some(format!(
+                "not verified: the original's output could not be read: {e}"
+            )),
+        },
+        _ => None,
+    };
     let mut row = ctx.row(Phase::Verify, &slot);
     row.container_id = clone_id.clone();
     row.start_ms = ctx.now_ms();
-    let started = Instant::now();
-    // The clone prints its next line at most one interval after its restore.
-    let deadline = ctx.scenario.log_interval * 3 + Duration::from_secs(10);
-    let first = loop {
-        match ctx.target.log_lines(&clone_id).await {
-            Ok(lines) => {
-                if let Some(first) = CounterLine::first_of(&lines) {
-                    break Ok(first);
-                }
-            }
-            Err(e) => break Err(e.to_string()),
-        }
-        if started.elapsed() > deadline {
-            break Err(format!(
-                "the clone printed no counter within {} ms of the check",
-                deadline.as_millis()
-            ));
-        }
-        tokio::time::sleep(Duration::from_millis(50)).await;
+    let (check, first) = match source_error {
+        Some(error) => (Check::Unchecked(error), None),
+        None => check_clone(ctx, slot.before, &clone_id).await,
     };
     row.end_ms = ctx.now_ms();
     row.latency_ms = super::context::round_us(row.end_ms - row.start_ms);
     row.seq_before = slot.before.map(|b| b.seq);
-    match (slot.before, first) {
-        (Some(before), Ok(after)) => {
-            row.seq_after = Some(after.seq);
-            row.service_gap_ms = Some(after.unix_ms.saturating_sub(before.unix_ms) as f64);
-            if after.seq != before.seq + 1 {
-                row.outcome = Outcome::Failed;
-                row.error = format!(
-                    "state not continued: original stopped at seq {}, clone started at seq {}",
-                    before.seq, after.seq
-                );
-            } else if !ctx.target.is_running(&clone_id).await.unwrap_or(false) {
-                // It continued, then died: not a working migration.
-                row.outcome = Outcome::Failed;
-                row.error = format!(
-                    "the clone continued at seq {} but is no longer running",
-                    after.seq
-                );
-            } else {
-                row.outcome = Outcome::Ok;
-            }
-        }
-        (None, _) => {
-            row.outcome = Outcome::Failed;
-            row.error = "the original printed no counter before its checkpoint".into();
-        }
-        (Some(_), Err(error)) => {
-            row.outcome = Outcome::Failed;
-            row.error = error;
-        }
+    if let (Some(before), Some(after)) = (slot.before, first) {
+        row.seq_after = Some(after.seq);
+        row.service_gap_ms = Some(after.unix_ms.saturating_sub(before.unix_ms) as f64);
     }
+    row.outcome = check.outcome();
+    row.error = check.error();
     if !row.outcome.is_ok() {
         slot.stopped_at.get_or_insert(Phase::Verify);
     }
     ctx.emit(row);
     slot
+}
+
+/// Reads the clone's counters (waiting for its first), judges them, and asks
+/// whether it still runs; returns the check and the clone's first counter.
+async fn check_clone(
+    ctx: &RunContext,
+    before: Option<CounterLine>,
+    clone_id: &str,
+) -> (Check, Option<CounterLine>) {
+    if before.is_none() {
+        return (judge_counters(None, &[]), None);
+    }
+    let started = Instant::now();
+    // The clone prints its next line at most one interval after its restore.
+    let deadline = ctx.scenario.log_interval * 3 + Duration::from_secs(10);
+    let counters = loop {
+        match ctx.target.log_lines(clone_id).await {
+            Ok(lines) => {
+                let counters: Vec<CounterLine> =
+                    lines.iter().filter_map(|l| CounterLine::parse(l)).collect();
+                if !counters.is_empty() {
+                    break counters;
+                }
+            }
+            Err(e) => {
+                let why = format!("not verified: the clone's output could not be read: {e}");
+                return (Check::Unchecked(why), None);
+            }
+        }
+        if started.elapsed() > deadline {
+            let why = format!(
+                "the clone printed no counter within {} ms of the check",
+                deadline.as_millis()
+            );
+            return (Check::Lost(why), None);
+        }
+        tokio::time::sleep(Duration::from_millis(50)).await;
+    };
+    let first = counters.first().copied();
+    let check = match judge_counters(before, &counters) {
+        Check::Continued => match ctx.target.is_running(clone_id).await {
+            Ok(true) => Check::Continued,
+            // It continued, then died: not a working migration.
+            Ok(false) => Check::Lost(format!(
+                "the clone continued at seq {} but is no longer running",
+                first.map_or(0, |f| f.seq)
+            )),
+            Err(e) => Check::Unchecked(format!(
+                "not verified: whether the clone still runs could not be asked: {e}"
+            )),
+        },
+        other => other,
+    };
+    (check, first)
 }
 
 #[cfg(test)]
@@ -146,5 +222,61 @@ mod tests {
         .collect();
         assert_eq!(CounterLine::first_of(&lines).map(|l| l.seq), Some(1));
         assert_eq!(CounterLine::last_of(&lines).map(|l| l.seq), Some(2));
+    }
+
+    fn counters(seqs: &[u64]) -> Vec<CounterLine> {
+        seqs.iter()
+            .map(|&seq| CounterLine {
+                seq,
+                unix_ms: 1000 * seq,
+            })
+            .collect()
+    }
+
+    #[test]
+    fn a_clone_that_runs_on_from_the_original_continued() {
+        let before = counters(&[6]).first().copied();
+        assert_eq!(
+            judge_counters(before, &counters(&[7, 8, 9])),
+            Check::Continued
+        );
+    }
+
+    #[test]
+    fn a_clone_that_started_afresh_lost_its_state() {
+        let before = counters(&[6]).first().copied();
+        let Check::Lost(why) = judge_counters(before, &counters(&[1, 2])) else {
+            panic!("lost");
+        };
+        assert!(
+            why.contains("original stopped at seq 6, clone started at seq 1"),
+            "{why}"
+        );
+    }
+
+    #[test]
+    fn a_clone_that_restarted_after_its_restore_lost_its_state() {
+        // Its log keeps the lines it printed before the restart.
+        let before = counters(&[6]).first().copied();
+        let Check::Lost(why) = judge_counters(before, &counters(&[7, 8, 1, 2])) else {
+            panic!("lost");
+        };
+        assert!(why.contains("from seq 8 to seq 1 (it restarted)"), "{why}");
+    }
+
+    #[test]
+    fn an_original_without_a_counter_cannot_be_continued() {
+        assert!(matches!(
+            judge_counters(None, &counters(&[1])),
+            Check::Lost(_)
+        ));
+    }
+
+    #[test]
+    fn an_engine_error_is_unchecked_not_lost() {
+        let check = Check::Unchecked("not verified: connection refused".into());
+        assert_eq!(check.outcome(), Outcome::Unchecked);
+        assert!(!check.outcome().is_lost());
+        assert_eq!(Check::Lost("x".into()).outcome(), Outcome::Failed);
     }
 }
