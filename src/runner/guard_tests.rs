@@ -30,6 +30,7 @@ fn restore_row(index: usize, outcome: Outcome) -> OpRecord {
         seq_before: None,
         seq_after: None,
         service_gap_ms: None,
+        seq: 0,
     }
 }
 

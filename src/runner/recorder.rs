@@ -61,13 +61,17 @@ impl Recorder {
                     self.sync_pending(&mut kept.write_errors);
                     continue;
                 }
-                Event::Barrier(done) => {
-                    // The sender may have stopped waiting; nothing is lost.
-                    let _ = done.send(());
-                    Vec::new()
-                }
             };
             let Some(event) = event else { break };
+            let event = match event {
+                Event::Barrier(done) => {
+                    // Every earlier event was handled (and judged) above. The
+                    // sender may have stopped waiting; nothing is lost.
+                    let _ = done.send(());
+                    continue;
+                }
+                other => other,
+            };
             let fired = self.record(event, &mut kept);
             for firing in fired {
                 if self.policy == GuardPolicy::Stop
@@ -98,9 +102,11 @@ impl Recorder {
     fn record(&mut self, event: Event, kept: &mut Kept) -> Vec<Firing> {
         // Numbered on arrival, so `report` replays the rows in the order the
         // detector saw them here, not in their (measured) time order.
-        kept.last_seq += 1;
         match event {
+            // Answered in `run`: it is no row.
+            Event::Barrier(_) => Vec::new(),
             Event::Op(mut op) => {
+                kept.last_seq += 1;
                 op.seq = kept.last_seq;
                 if let Err(e) = self.ops_csv.append(&op) {
                     kept.write_errors.push(e.to_string());
@@ -110,6 +116,7 @@ impl Recorder {
                 fired
             }
             Event::Sample(mut sample) => {
+                kept.last_seq += 1;
                 sample.seq = kept.last_seq;
                 if let Err(e) = self.samples_csv.append(&sample) {
                     kept.write_errors.push(e.to_string());
