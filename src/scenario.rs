@@ -23,7 +23,7 @@ mod ranged;
 mod read;
 mod sweep;
 
-pub use budget::{check_budget, BudgetFields, EmulateFile as EmulatedBudget};
+pub use budget::{check_budget, BudgetFields, EmulateFile as EmulatedBudget, SCENARIO_FIELDS};
 pub use excerpt::{quote, quote_path};
 pub use file::{CollapseFile as CollapseRules, GuardPolicy, ScenarioFile, TransferMode};
 pub use sweep::{load_grid, MAX_POINTS, SWEEPABLE};
