@@ -182,3 +182,27 @@ fn run_directories_of_older_versions_still_read_with_their_overrides() {
         Scenario::load_recorded(&fixtures.join("collapsed/scenario.toml")).expect("no overrides");
     assert_eq!(s.containers, 40);
 }
+
+#[test]
+fn every_shipped_scenario_reads_back_from_its_record_unchanged() {
+    let dir = Path::new(env!("CARGO_MANIFEST_DIR")).join("scenarios");
+    for entry in std::fs::read_dir(&dir).expect("scenarios/") {
+        let path = entry.expect("entry").path();
+        let points = load_grid(&path, &["source.endpoint=tcp://10.0.0.2:2375".into()])
+            .unwrap_or_else(|e| panic!("{e}"));
+        for point in points {
+            let again = recorded(&point);
+            let without_text = |s: &Scenario| {
+                let mut s = s.clone();
+                s.source_text.clear();
+                format!("{s:?}")
+            };
+            assert_eq!(
+                without_text(&again),
+                without_text(&point),
+                "{}",
+                path.display()
+            );
+        }
+    }
+}
