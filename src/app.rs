@@ -125,6 +125,7 @@ async fn dispatch(command: Command) -> Result<u8, AppError> {
 async fn run_scenario(args: RunArgs) -> Result<u8, AppError> {
     let points = crate::scenario::load_grid(&args.scenario, &args.overrides)
         .map_err(|e| AppError::new(exit::BAD_INPUT, e))?;
+    preflight(&args.scenario, &points)?;
     let interrupt = CancellationToken::new();
     let current_run_dir = runner::CurrentRunDir::default();
     tokio::spawn(watch_signals(interrupt.clone(), current_run_dir.clone()));
@@ -165,6 +166,25 @@ async fn run_scenario(args: RunArgs) -> Result<u8, AppError> {
         println!("{table}");
     }
     Ok(code)
+}
+
+/// Every point against this machine, before anything is created or contacted.
+fn preflight(path: &std::path::Path, points: &[crate::scenario::Scenario]) -> Result<(), AppError> {
+    for (i, point) in points.iter().enumerate() {
+        if let Err(e) = crate::preflight::check_scenario(path, point) {
+            let error = anyhow::Error::new(e);
+            let error = match points.len() {
+                1 => error,
+                total => error.context(format!(
+                    "sweep point {} of {total} ('{}')",
+                    i + 1,
+                    point.name
+                )),
+            };
+            return Err(AppError::new(exit::BAD_INPUT, error));
+        }
+    }
+    Ok(())
 }
 
 /// summary.json from the CSVs as they are; charts and report.md are left to `report`.
@@ -237,15 +257,21 @@ async fn host_command(command: HostCommand) -> Result<u8, AppError> {
                 swap_bytes: swap.as_u64(),
                 cpus,
             };
-            let state = host::up(spec)
-                .await
-                .map_err(|e| AppError::new(exit::NOT_READY, e))?;
+            crate::preflight::check_host(&spec).map_err(|e| AppError::new(exit::BAD_INPUT, e))?;
+            let state = host::up(spec).await.map_err(|e| match e {
+                host::HostError::BadName(_) | host::HostError::Budget(_) => {
+                    AppError::new(exit::BAD_INPUT, e)
+                }
+                e => AppError::new(exit::NOT_READY, e),
+            })?;
             println!("{} is up: endpoint {}", state.spec.name, state.endpoint());
             Ok(exit::SUCCESS)
         }
         HostCommand::Restart { name } => {
             let state = host::restart(&name).await.map_err(|e| match e {
-                host::HostError::Unknown(_) => AppError::new(exit::BAD_INPUT, e),
+                host::HostError::Unknown(_) | host::HostError::BadName(_) => {
+                    AppError::new(exit::BAD_INPUT, e)
+                }
                 e => AppError::new(exit::NOT_READY, e),
             })?;
             println!("{name} restarted: endpoint {}", state.endpoint());

@@ -177,9 +177,9 @@ fn litter_check() -> Check {
     }
 }
 
-/// Removes every migbench container on `endpoint`, every emulated host, and
-/// checkpoint and staging directories, except those of runs still going;
-/// returns one line per action.
+/// Removes every migbench container on `endpoint`, every emulated host, swap
+/// files whose host is gone, and checkpoint and staging directories, except
+/// those of runs still going; returns one line per action.
 pub async fn clean(endpoint: &str) -> Vec<String> {
     let mut lines = Vec::new();
     for host in crate::host::list().unwrap_or_default() {
@@ -195,6 +195,10 @@ pub async fn clean(endpoint: &str) -> Vec<String> {
             Err(e) => lines.push(format!("emulated host '{}': {e}", host.spec.name)),
         }
     }
+    // Swap files no host state names any more (a run killed while creating one).
+    lines.extend(crate::host::remove_orphan_swap_files(|name| {
+        live_host_owner(name).is_some()
+    }));
     match DockerEngine::connect(endpoint) {
         Ok(engine) => {
             let removal = remove_containers(&engine, None).await;

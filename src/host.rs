@@ -12,6 +12,7 @@ mod state;
 mod swap;
 
 pub use state::{HostSpec, HostState};
+pub use swap::{file_bytes as swap_file_bytes, SWAP_DIR};
 
 use std::path::{Path, PathBuf};
 
@@ -23,7 +24,7 @@ pub const RUN_DIR: &str = "/run/migbench";
 /// Errors managing emulated hosts, each naming the resource.
 #[derive(Debug, thiserror::Error)]
 pub enum HostError {
-    #[error("host name '{0}' is invalid: use 1 to 12 lowercase letters, digits or '-'")]
+    #[error("host name {} is invalid: use 1 to 12 lowercase letters, digits or '-'", crate::scenario::quote(.0))]
     BadName(String),
     #[error(
         "host '{0}' is already up (see `migbench host ls`; `migbench host down {0}` removes it)"
@@ -41,6 +42,8 @@ pub enum HostError {
     Command { command: String, detail: String },
     #[error("cgroup v1 controller '{0}' is not mounted at /sys/fs/cgroup/{0}: emulated hosts need cgroup v1 with memory and swap accounting (`migbench doctor`)")]
     NoController(String),
+    #[error("{0}")]
+    Budget(String),
     #[error("the engine of host '{name}' did not come up within {seconds} s; its log: {log}")]
     EngineStart {
         name: String,
@@ -67,29 +70,34 @@ pub async fn up(spec: HostSpec) -> Result<HostState, HostError> {
     }
     let mut host = HostState::new(spec);
     host.save()?;
-    let brought_up = bring_up(&mut host).await;
-    if let Err(e) = brought_up {
-        // Never leave half a host behind.
+    if let Err(e) = bring_up(&mut host).await {
+        // Never leave half a host behind: its swap file least of all.
         let _ = down_state(&host).await;
         return Err(e);
     }
-    host.save()?;
     Ok(host)
 }
 
 async fn bring_up(host: &mut HostState) -> Result<(), HostError> {
     cgroup::create(&host.cgroup, &host.spec)?;
-    host.swap_file = swap::ensure(&host.spec)?;
-    host.save()?;
+    if let Some(file) = swap::plan(&host.spec) {
+        // Recorded before it exists, so `down` and `clean` find it even when
+        // this process dies while `fallocate` runs.
+        host.swap_file = Some(file.clone());
+        host.save()?;
+        swap::create(&file, host.spec.swap_bytes)?;
+    }
     dockerd::create_bridge(&host.bridge, &host.spec.name)?;
     host.started(dockerd::start(host)?);
     host.save()?;
-    dockerd::wait_ready(host).await
+    dockerd::wait_ready(host).await?;
+    host.save()
 }
 
 /// Restarts host `name`'s engine (stop, then start inside the same budget),
 /// as `systemctl restart docker` would on a real host: its containers stop.
 pub async fn restart(name: &str) -> Result<HostState, HostError> {
+    state::check_name(name)?;
     let mut host = HostState::load(name)?.ok_or_else(|| HostError::Unknown(name.to_string()))?;
     dockerd::stop(&host).await;
     host.pid = None;
@@ -103,28 +111,48 @@ pub async fn restart(name: &str) -> Result<HostState, HostError> {
 
 /// Tears host `name` down completely.
 pub async fn down(name: &str) -> Result<(), HostError> {
+    state::check_name(name)?;
     let host = HostState::load(name)?.ok_or_else(|| HostError::Unknown(name.to_string()))?;
     down_state(&host).await
 }
 
 /// Tears a host down from its state: daemon, every process in its cgroups,
-/// mounts, cgroups in every hierarchy, swap file, bridge, directories.
+/// mounts, cgroups in every hierarchy, swap file, bridge, directories. A step
+/// that fails does not stop the others (a swap file left behind fills the
+/// disk); the first failure is returned.
 pub async fn down_state(host: &HostState) -> Result<(), HostError> {
     dockerd::stop(host).await;
     cgroup::kill_all(&host.cgroup).await;
     dockerd::unmount_under(&[host.exec_root(), host.data_root()]);
-    cgroup::remove(&host.cgroup).await?;
+    let mut first_error = cgroup::remove(&host.cgroup).await.err();
     if let Some(file) = &host.swap_file {
-        swap::remove(file)?;
-    }
-    dockerd::delete_bridge(&host.bridge);
-    for dir in [host.run_dir(), host.base_dir()] {
-        if dir.exists() {
-            std::fs::remove_dir_all(&dir)
-                .map_err(io_error("cannot remove host directory", &dir))?;
+        if let Err(e) = swap::remove(file) {
+            first_error.get_or_insert(e);
         }
     }
-    Ok(())
+    dockerd::delete_bridge(&host.bridge);
+    if first_error.is_none() {
+        // The state is kept while anything else is left, so `clean` retries.
+        for dir in [host.run_dir(), host.base_dir()] {
+            if dir.exists() {
+                std::fs::remove_dir_all(&dir)
+                    .map_err(io_error("cannot remove host directory", &dir))?;
+            }
+        }
+    }
+    first_error.map_or(Ok(()), Err)
+}
+
+/// Removes swap files whose host is gone (no saved state with a live
+/// engine, and no live run named it); returns one line per file.
+pub fn remove_orphan_swap_files(run_still_going: impl Fn(&str) -> bool) -> Vec<String> {
+    swap::remove_orphans(|name| {
+        run_still_going(name)
+            || HostState::load(name)
+                .ok()
+                .flatten()
+                .is_some_and(|host| host.engine_alive())
+    })
 }
 
 /// Every host with saved state.

@@ -9,6 +9,8 @@ pub mod collapse;
 pub mod doctor;
 pub mod engine;
 pub mod host;
+pub mod machine;
+pub mod preflight;
 pub mod process;
 pub mod record;
 pub mod report;

@@ -1,44 +1,58 @@
 //! Scenario files: the TOML schema, its defaults, and validation.
 //!
 //! Parse, then convert: [`ScenarioFile`] describes the file exactly as written
-//! (serde, unknown keys rejected, every number range-checked while parsing so
-//! the error carries the line and column), and [`Scenario::load`] turns it,
-//! plus any `--set key=value` overrides, into the validated [`Scenario`] that
-//! the rest of migbench uses.
+//! (serde, unknown keys rejected, every number and string checked while
+//! parsing so the error carries the line, column and field), and
+//! [`Scenario::load`] turns it, plus any `--set key=value` overrides (which win
+//! over the file at every level, see `overrides`), into the validated
+//! [`Scenario`] that the rest of migbench uses. Its `source_text` is the
+//! effective scenario, written to the run directory.
+//!
+//! Hostile input is bounded: a file is read only if it is a regular UTF-8
+//! file of at most 16 MiB with at most 20000 items, and errors quote at most a
+//! short excerpt of any value ([`quote`]).
 
+mod budget;
+mod checked;
+mod convert;
 mod defaults;
+mod excerpt;
 mod file;
 mod overrides;
 mod ranged;
+mod read;
 mod sweep;
 
-pub use file::{
-    CollapseFile as CollapseRules, EmulateFile as EmulatedBudget, GuardPolicy, ScenarioFile,
-    TransferMode,
-};
-
-pub use sweep::{load_grid, SWEEPABLE};
+pub use budget::{check_budget, BudgetFields, EmulateFile as EmulatedBudget, SCENARIO_FIELDS};
+pub use excerpt::{quote, quote_path};
+pub use file::{CollapseFile as CollapseRules, GuardPolicy, ScenarioFile, TransferMode};
+pub use sweep::{load_grid, MAX_POINTS, SWEEPABLE};
 
 use std::path::{Path, PathBuf};
 use std::time::Duration;
 
-/// How recorded scenarios mark the overrides given with `--set`.
-const OVERRIDE_PREFIX: &str = "# --set ";
+/// How run directories recorded before overrides were applied in place mark
+/// the overrides given with `--set` (re-applied when read back).
+const OLD_OVERRIDES_MARKER: &str = "\n# overrides given on the command line:\n";
+const OLD_OVERRIDE_PREFIX: &str = "# --set ";
 
 /// The default local Docker engine.
 pub const DEFAULT_ENDPOINT: &str = "unix:///var/run/docker.sock";
 
-/// Everything that can be wrong with a scenario, each naming the file.
+/// Everything that can be wrong with a scenario, each naming the file; every
+/// user value in them is quoted in part only ([`quote`]).
 #[derive(Debug, thiserror::Error)]
 pub enum ScenarioError {
-    #[error("cannot read scenario file '{path}': {source}")]
+    #[error("cannot read scenario file {}: {}", quote_path(.path), .error)]
     Read {
         path: PathBuf,
-        source: std::io::Error,
+        error: std::io::Error,
     },
-    #[error("invalid scenario file '{path}': {message}")]
+    #[error("scenario file {} {}", quote_path(.path), .problem)]
+    Unreadable { path: PathBuf, problem: String },
+    #[error("invalid scenario file {}: {}", quote_path(.path), .message)]
     Invalid { path: PathBuf, message: String },
-    #[error("invalid override --set '{assignment}' for '{path}': {message}")]
+    #[error("invalid override --set {} for {}: {}", quote(.assignment), quote_path(.path), .message)]
     Override {
         path: PathBuf,
         assignment: String,
@@ -82,61 +96,42 @@ pub struct Scenario {
     pub collapse: CollapseRules,
     pub guard_policy: GuardPolicy,
     pub host_min_available_mib: u64,
-    /// The scenario exactly as given (file text, then overrides), for the report.
+    /// The effective scenario as TOML (every default filled in, the
+    /// overrides applied, listed in a comment): the run's scenario.toml.
     pub source_text: String,
 }
 
 impl Scenario {
     /// Reads, parses and validates `path`, applying `overrides` (`key=value`).
     pub fn load(path: &Path, overrides: &[String]) -> Result<Scenario, ScenarioError> {
-        let text = std::fs::read_to_string(path).map_err(|source| ScenarioError::Read {
-            path: path.to_path_buf(),
-            source,
-        })?;
+        let text = read::text(path)?;
         Self::parse(path, &text, overrides)
     }
 
-    /// Parses scenario text; `path` only names the source in errors.
+    /// Parses scenario text (no sweep lists); `path` only names the source in errors.
     pub fn parse(path: &Path, text: &str, overrides: &[String]) -> Result<Scenario, ScenarioError> {
-        let invalid = |message: String| ScenarioError::Invalid {
-            path: path.to_path_buf(),
-            message,
-        };
-        // Parsing the text first attributes errors to their line and column.
-        let file: ScenarioFile = toml::from_str(text).map_err(|e| invalid(e.to_string()))?;
-        let file = if overrides.is_empty() {
-            file
-        } else {
-            overrides::apply(path, text, overrides)?
-        };
-        let mut source_text = text.to_string();
-        if !overrides.is_empty() {
-            source_text.push_str("\n# overrides given on the command line:\n");
-            for assignment in overrides {
-                source_text.push_str(&format!("{OVERRIDE_PREFIX}{assignment}\n"));
-            }
-        }
-        file.into_scenario(source_text).map_err(invalid)
+        let table = read::table(path, text)?;
+        // The typed parse of the text itself attributes errors to their line and column.
+        read::check_text(path, text, None)?;
+        let table = overrides::apply(path, table, overrides)?;
+        read::point(path, table, &read::header(path, None, overrides))
     }
 
-    /// Reads a scenario as recorded in a run directory (its text, with the
-    /// command-line overrides appended as `# --set key=value` comments).
+    /// Reads a scenario as recorded in a run directory: the effective
+    /// scenario, or (run directories of older versions) the file's text with
+    /// the overrides appended as `# --set key=value` comments, re-applied here.
     pub fn load_recorded(path: &Path) -> Result<Scenario, ScenarioError> {
-        let text = std::fs::read_to_string(path).map_err(|source| ScenarioError::Read {
-            path: path.to_path_buf(),
-            source,
-        })?;
-        let (file_text, overrides) = match text.find("\n# overrides given on the command line:\n") {
+        let text = read::text(path)?;
+        match text.find(OLD_OVERRIDES_MARKER) {
             Some(at) => {
-                let overrides = text[at..]
+                let overrides: Vec<String> = text[at..]
                     .lines()
-                    .filter_map(|l| l.strip_prefix(OVERRIDE_PREFIX).map(str::to_string))
+                    .filter_map(|l| l.strip_prefix(OLD_OVERRIDE_PREFIX).map(str::to_string))
                     .collect();
-                (&text[..at], overrides)
+                Self::parse(path, &text[..at], &overrides)
             }
-            None => (text.as_str(), Vec::new()),
-        };
-        Self::parse(path, file_text, &overrides)
+            None => Self::parse(path, &text, &[]),
+        }
     }
 
     /// The target's endpoint when it is a running engine.
@@ -148,5 +143,9 @@ impl Scenario {
     }
 }
 
+#[cfg(test)]
+mod hostile_tests;
+#[cfg(test)]
+mod override_tests;
 #[cfg(test)]
 mod tests;

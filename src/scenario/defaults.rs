@@ -1,7 +1,7 @@
 //! Default values of scenario fields (one function each, for serde).
 
+use super::checked::AbsoluteDir;
 use super::ranged::{Factor, Percent, Ranged};
-use std::path::PathBuf;
 
 pub fn warmup_s() -> Ranged<0, 3600> {
     Ranged::new_const(2)
@@ -15,8 +15,8 @@ pub fn concurrency() -> Ranged<1, 256> {
 pub fn log_interval_ms() -> Ranged<10, 60_000> {
     Ranged::new_const(1000)
 }
-pub fn checkpoint_dir() -> PathBuf {
-    PathBuf::from("/var/lib/migbench/checkpoints")
+pub fn checkpoint_dir() -> AbsoluteDir {
+    AbsoluteDir::known("/var/lib/migbench/checkpoints")
 }
 pub fn sample_interval_ms() -> Ranged<20, 60_000> {
     Ranged::new_const(200)

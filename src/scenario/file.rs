@@ -1,12 +1,10 @@
 //! The scenario file as written: serde structs with documented defaults.
 
+use super::budget::EmulateFile;
+use super::checked::{AbsoluteDir, Endpoint, RunName};
 use super::defaults;
 use super::ranged::{Factor, Percent, Ranged};
-use super::{Pacing, Scenario, TargetSpec, DEFAULT_ENDPOINT};
-use bytesize::ByteSize;
 use serde::{Deserialize, Serialize};
-use std::path::PathBuf;
-use std::time::Duration;
 
 /// Root of a scenario file.
 #[derive(Debug, Clone, Deserialize, Serialize)]
@@ -20,7 +18,8 @@ pub struct ScenarioFile {
     #[serde(default = "defaults::warmup_s")]
     pub warmup_s: Ranged<0, 3600>,
     /// Concurrency of both the checkpoint and the restore phase, unless a
-    /// phase sets its own.
+    /// phase sets its own (a `--set concurrency=N` clears the phases' own).
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub concurrency: Option<Ranged<1, 256>>,
     /// Timeout of any one operation (create, start, checkpoint, restore...), seconds.
     #[serde(default = "defaults::timeout_s")]
@@ -45,37 +44,12 @@ pub struct ScenarioFile {
     pub guard: GuardFile,
 }
 
-/// A run name, checked while parsing.
-#[derive(Debug, Clone, PartialEq, Eq, Deserialize, Serialize)]
-#[serde(try_from = "String", into = "String")]
-pub struct RunName(String);
-
-impl TryFrom<String> for RunName {
-    type Error = String;
-
-    fn try_from(value: String) -> Result<Self, String> {
-        let allowed = |c: char| c.is_ascii_alphanumeric() || matches!(c, '.' | '_' | '-');
-        if !value.is_empty() && value.len() <= 64 && value.chars().all(allowed) {
-            Ok(RunName(value))
-        } else {
-            Err(format!(
-                "must be 1 to 64 letters, digits, '.', '_' or '-', got '{value}'"
-            ))
-        }
-    }
-}
-
-impl From<RunName> for String {
-    fn from(value: RunName) -> String {
-        value.0
-    }
-}
-
 /// `[checkpoint]` and `[restore]`.
 #[derive(Debug, Clone, Deserialize, Serialize)]
 #[serde(deny_unknown_fields)]
 pub struct PhaseFile {
     /// Operations in flight at once (default: the top-level `concurrency`, else 1).
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub concurrency: Option<Ranged<1, 256>>,
     /// Pause a worker takes after each of its operations, milliseconds.
     #[serde(default)]
@@ -129,30 +103,21 @@ impl Default for Ranged<0, 65_536> {
 #[serde(deny_unknown_fields)]
 pub struct SourceFile {
     /// Engine endpoint (`unix:///path`, `tcp://host:port`); default: the local engine.
-    pub endpoint: Option<String>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub endpoint: Option<Endpoint>,
 }
 
 /// `[target]`: either a running engine or an emulated host.
 #[derive(Debug, Clone, Default, Deserialize, Serialize)]
 #[serde(deny_unknown_fields)]
 pub struct TargetFile {
-    /// Engine endpoint; default: the local engine (same as the source).
-    pub endpoint: Option<String>,
+    /// Engine endpoint; default: the source's endpoint (unless `emulate` is given).
+    /// A `--set` of either one drops the other.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub endpoint: Option<Endpoint>,
     /// An emulated memory-bounded host brought up for the run.
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub emulate: Option<EmulateFile>,
-}
-
-/// `emulate = { memory = "2GiB", swap = "1536MiB", cpus = 4 }`.
-#[derive(Debug, Clone, PartialEq, Deserialize, Serialize)]
-#[serde(deny_unknown_fields)]
-pub struct EmulateFile {
-    /// RAM budget of the host (daemon, shims and containers together).
-    pub memory: ByteSize,
-    /// Swap the host may use on top of `memory`.
-    #[serde(default)]
-    pub swap: ByteSize,
-    /// CPU quota in cores; default: no quota.
-    pub cpus: Option<f64>,
 }
 
 /// How checkpoints reach the target.
@@ -174,7 +139,7 @@ pub struct TransferFile {
     pub mode: TransferMode,
     /// Where the source engine writes checkpoints (one subdirectory per run).
     #[serde(default = "defaults::checkpoint_dir")]
-    pub checkpoint_dir: PathBuf,
+    pub checkpoint_dir: AbsoluteDir,
 }
 
 impl Default for TransferFile {
@@ -273,87 +238,5 @@ impl Default for GuardFile {
             policy: GuardPolicy::default(),
             host_min_available_mib: defaults::host_min_available_mib(),
         }
-    }
-}
-
-impl ScenarioFile {
-    /// Cross-field checks and conversion into the validated [`Scenario`].
-    pub(super) fn into_scenario(self, source_text: String) -> Result<Scenario, String> {
-        let target = match (self.target.endpoint, self.target.emulate) {
-            (Some(_), Some(_)) => {
-                return Err("[target]: give either 'endpoint' or 'emulate', not both".into())
-            }
-            (None, Some(budget)) => {
-                check_budget(&budget)?;
-                TargetSpec::Emulated(budget)
-            }
-            (endpoint, None) => TargetSpec::Endpoint(check_endpoint(
-                "target.endpoint",
-                endpoint.unwrap_or_else(|| DEFAULT_ENDPOINT.into()),
-            )?),
-        };
-        let source_endpoint = check_endpoint(
-            "source.endpoint",
-            self.source
-                .endpoint
-                .unwrap_or_else(|| DEFAULT_ENDPOINT.into()),
-        )?;
-        if !self.transfer.checkpoint_dir.is_absolute() {
-            return Err(format!(
-                "transfer.checkpoint_dir: must be an absolute path (the engine writes there), got '{}'",
-                self.transfer.checkpoint_dir.display()
-            ));
-        }
-        let shared = self.concurrency.unwrap_or_else(defaults::concurrency);
-        let pacing = |phase: &PhaseFile| Pacing {
-            concurrency: phase.concurrency.unwrap_or(shared).get() as usize,
-            pause: Duration::from_millis(phase.pause_ms.get()),
-        };
-        Ok(Scenario {
-            name: self.name.0,
-            containers: self.containers.get() as usize,
-            warmup: Duration::from_secs(self.warmup_s.get()),
-            op_timeout: Duration::from_secs(self.timeout_s.get()),
-            checkpoint: pacing(&self.checkpoint),
-            restore: pacing(&self.restore),
-            workload_memory_mib: self.workload.memory_mib.get(),
-            log_interval: Duration::from_millis(self.workload.log_interval_ms.get()),
-            source_endpoint,
-            target,
-            transfer_mode: self.transfer.mode,
-            checkpoint_dir: self.transfer.checkpoint_dir,
-            sample_interval: Duration::from_millis(self.sampler.interval_ms.get()),
-            collapse: self.collapse,
-            guard_policy: self.guard.policy,
-            host_min_available_mib: self.guard.host_min_available_mib.get(),
-            source_text,
-        })
-    }
-}
-
-fn check_endpoint(field: &str, endpoint: String) -> Result<String, String> {
-    let known = ["unix://", "tcp://", "http://", "https://"];
-    if known.iter().any(|scheme| endpoint.starts_with(scheme)) {
-        Ok(endpoint)
-    } else {
-        Err(format!(
-            "{field}: must start with unix://, tcp://, http:// or https://, got '{endpoint}'"
-        ))
-    }
-}
-
-fn check_budget(budget: &EmulateFile) -> Result<(), String> {
-    const MIN_MEMORY: u64 = 64 * 1024 * 1024;
-    if budget.memory.as_u64() < MIN_MEMORY {
-        return Err(format!(
-            "target.emulate.memory: must be at least 64MiB (the engine itself needs it), got '{}'",
-            budget.memory
-        ));
-    }
-    match budget.cpus {
-        Some(cpus) if !(cpus > 0.0 && cpus <= 1024.0) => Err(format!(
-            "target.emulate.cpus: must be above 0 and at most 1024, got {cpus}"
-        )),
-        _ => Ok(()),
     }
 }

@@ -1,55 +1,96 @@
 //! `--set key=value` overrides: dotted keys into the scenario's TOML table.
+//!
+//! An override wins over anything the file says, at any level: setting a
+//! shorthand clears the fields it stands for (`concurrency` clears
+//! `checkpoint.concurrency` and `restore.concurrency`), setting one way of
+//! giving the target clears the other (`target.endpoint` drops
+//! `target.emulate`, and `target.emulate...` drops `target.endpoint`), and a
+//! table value (`checkpoint={ pause_ms = 0 }`) replaces the whole table.
+//! Overrides apply in order, so a later one wins over an earlier one.
 //! Each assignment is checked as soon as it is applied, so an error names it.
 
+use super::excerpt::{self, quote};
+use super::sweep;
 use super::{ScenarioError, ScenarioFile};
 use serde::Deserialize;
 use std::path::Path;
 
-/// Applies `assignments` to the scenario `text` (already known to parse).
+/// Fields cleared when a key is set: the shorthand's long forms, the other target.
+fn shadowed(key: &str) -> &'static [&'static str] {
+    match key {
+        "concurrency" => &["checkpoint.concurrency", "restore.concurrency"],
+        "target.endpoint" => &["target.emulate"],
+        _ if key.starts_with("target.emulate") => &["target.endpoint"],
+        _ => &[],
+    }
+}
+
+/// Applies `assignments` to `table` (the file, already checked), in order.
 pub fn apply(
     path: &Path,
-    text: &str,
+    mut table: toml::Table,
     assignments: &[String],
-) -> Result<ScenarioFile, ScenarioError> {
-    let error = |assignment: &str, message: String| ScenarioError::Override {
-        path: path.to_path_buf(),
-        assignment: assignment.to_string(),
-        message,
-    };
-    let mut table: toml::Table = toml::from_str(text).map_err(|e| ScenarioError::Invalid {
-        path: path.to_path_buf(),
-        message: e.to_string(),
-    })?;
-    let mut file = None;
+) -> Result<toml::Table, ScenarioError> {
     for assignment in assignments {
-        let (key, raw_value) = assignment.split_once('=').ok_or_else(|| {
-            error(
-                assignment,
-                "expected key=value, e.g. restore.pause_ms=0".into(),
-            )
-        })?;
-        set(&mut table, key.trim(), parse_value(raw_value.trim()))
-            .map_err(|message| error(assignment, message))?;
-        let parsed = ScenarioFile::deserialize(toml::Value::Table(table.clone()))
-            .map_err(|e| error(assignment, e.message().trim().to_string()))?;
-        file = Some(parsed);
+        let error = |message: String| ScenarioError::Override {
+            path: path.to_path_buf(),
+            assignment: assignment.clone(),
+            message,
+        };
+        let (key, raw_value) = assignment
+            .split_once('=')
+            .ok_or_else(|| error("expected key=value, e.g. restore.pause_ms=0".into()))?;
+        let key = key.trim();
+        let value = parse_value(raw_value.trim());
+        set(&mut table, key, value.clone()).map_err(error)?;
+        for long_form in shadowed(key) {
+            remove(&mut table, long_form);
+        }
+        check(&table, key, &value).map_err(error)?;
     }
-    file.ok_or_else(|| error("", "no assignment given".into()))
+    Ok(table)
+}
+
+/// Checks the table with this assignment: every value of a sweep list it
+/// sets, against the first point of any other list.
+fn check(table: &toml::Table, key: &str, value: &toml::Value) -> Result<(), String> {
+    let values = match value {
+        toml::Value::Array(values) if sweep::is_sweepable(key) => {
+            if values.is_empty() {
+                return Err(format!("{key}: a sweep list needs at least one value"));
+            }
+            values.clone()
+        }
+        other => vec![other.clone()],
+    };
+    for value in values {
+        let mut point = sweep::first_point(table);
+        // The key exists: `set` just put it there.
+        let _ = set(&mut point, key, value);
+        ScenarioFile::deserialize(toml::Value::Table(point))
+            .map_err(|e| excerpt::toml_error("", &e))?;
+    }
+    Ok(())
 }
 
 /// A TOML value (`3`, `true`, `"x"`, `{ memory = "1GiB" }`), else a bare string.
 fn parse_value(raw: &str) -> toml::Value {
-    toml::from_str::<toml::Table>(&format!("value = {raw}"))
-        .ok()
-        .and_then(|mut t| t.remove("value"))
-        .unwrap_or_else(|| toml::Value::String(raw.to_string()))
+    match toml::from_str::<toml::Table>(&format!("value = {raw}")) {
+        // More than one key: the "value" held a newline and more TOML; take it as text.
+        Ok(mut table) if table.len() == 1 => table
+            .remove("value")
+            .unwrap_or_else(|| toml::Value::String(raw.to_string())),
+        _ => toml::Value::String(raw.to_string()),
+    }
 }
 
-fn set(table: &mut toml::Table, key: &str, value: toml::Value) -> Result<(), String> {
+/// Sets `key` (dotted) to `value`, creating the tables on the way.
+pub fn set(table: &mut toml::Table, key: &str, value: toml::Value) -> Result<(), String> {
     let parts: Vec<&str> = key.split('.').collect();
-    if key.is_empty() || parts.iter().any(|p| p.is_empty()) {
+    if parts.iter().any(|p| p.is_empty()) {
         return Err(format!(
-            "'{key}' is not a key: use dotted names like checkpoint.pause_ms"
+            "{} is not a key: use dotted names like checkpoint.pause_ms",
+            quote(key)
         ));
     }
     let (last, parents) = parts.split_last().ok_or("empty key")?;
@@ -58,10 +99,28 @@ fn set(table: &mut toml::Table, key: &str, value: toml::Value) -> Result<(), Str
         let entry = current
             .entry(part.to_string())
             .or_insert_with(|| toml::Value::Table(toml::Table::new()));
-        current = entry
-            .as_table_mut()
-            .ok_or_else(|| format!("'{part}' is not a table, so '{key}' cannot be set"))?;
+        current = entry.as_table_mut().ok_or_else(|| {
+            format!(
+                "{} is not a table, so {} cannot be set",
+                quote(part),
+                quote(key)
+            )
+        })?;
     }
     current.insert(last.to_string(), value);
     Ok(())
+}
+
+/// Removes `key` (dotted) if it is there.
+fn remove(table: &mut toml::Table, key: &str) {
+    let mut parts: Vec<&str> = key.split('.').collect();
+    let Some(last) = parts.pop() else { return };
+    let mut current = table;
+    for part in parts {
+        let Some(next) = current.get_mut(part).and_then(toml::Value::as_table_mut) else {
+            return;
+        };
+        current = next;
+    }
+    current.remove(last);
 }

@@ -2,7 +2,8 @@
 //! `containers = [10, 100, 300, 400]`, `[restore] concurrency = [1, 2, 4, 8]`);
 //! it then stands for the grid of every combination, one run per point.
 
-use super::{Scenario, ScenarioError};
+use super::excerpt::quote;
+use super::{overrides, read, Scenario, ScenarioError};
 use std::path::Path;
 
 /// Fields that may be lists, and the short tag each adds to a point's name.
@@ -16,6 +17,14 @@ pub const SWEEPABLE: &[(&str, &str)] = &[
     ("workload.memory_mib", "mem"),
 ];
 
+/// The most points a grid may have (each is a whole run).
+pub const MAX_POINTS: usize = 1000;
+
+/// Whether `key` may be a list.
+pub fn is_sweepable(key: &str) -> bool {
+    SWEEPABLE.iter().any(|(k, _)| *k == key)
+}
+
 fn get<'a>(table: &'a toml::Table, key: &str) -> Option<&'a toml::Value> {
     let mut parts = key.split('.');
     let first = table.get(parts.next()?)?;
@@ -23,51 +32,85 @@ fn get<'a>(table: &'a toml::Table, key: &str) -> Option<&'a toml::Value> {
 }
 
 fn set(table: &mut toml::Table, key: &str, value: toml::Value) {
-    let mut parts: Vec<&str> = key.split('.').collect();
-    let Some(last) = parts.pop() else { return };
-    let mut current = table;
-    for part in parts {
-        let Some(next) = current.get_mut(part).and_then(toml::Value::as_table_mut) else {
-            return;
-        };
-        current = next;
-    }
-    current.insert(last.to_string(), value);
+    // Every key set here was read from the table: its parents are tables.
+    let _ = overrides::set(table, key, value);
 }
 
-/// The grid a scenario file stands for: one scenario when it has no lists.
+/// The lists of a table: (key, tag, values).
+fn axes(table: &toml::Table) -> Vec<(&'static str, &'static str, &[toml::Value])> {
+    SWEEPABLE
+        .iter()
+        .filter_map(|(key, tag)| match get(table, key)? {
+            toml::Value::Array(values) => Some((*key, *tag, values.as_slice())),
+            _ => None,
+        })
+        .collect()
+}
+
+/// How many points the lists stand for, refused past [`MAX_POINTS`] or empty.
+fn grid_size(axes: &[(&str, &str, &[toml::Value])]) -> Result<usize, String> {
+    if let Some((key, _, _)) = axes.iter().find(|(_, _, values)| values.is_empty()) {
+        return Err(format!("{key}: a sweep list needs at least one value"));
+    }
+    axes.iter()
+        .try_fold(1usize, |n, (_, _, values)| n.checked_mul(values.len()))
+        .filter(|n| *n <= MAX_POINTS)
+        .ok_or_else(|| {
+            let sizes: Vec<String> = axes
+                .iter()
+                .map(|(key, _, values)| format!("{key}: {}", values.len()))
+                .collect();
+            format!(
+                "the sweep has more than {MAX_POINTS} points ({}): each point is a whole run",
+                sizes.join(", ")
+            )
+        })
+}
+
+/// The table with each list replaced by its first value.
+pub fn first_point(table: &toml::Table) -> toml::Table {
+    let mut point = table.clone();
+    for (key, _, values) in axes(table) {
+        if let Some(first) = values.first() {
+            set(&mut point, key, first.clone());
+        }
+    }
+    point
+}
+
+/// The grid a scenario file stands for, with `overrides` applied to every
+/// point: one scenario when it has no lists. An override of a swept field
+/// replaces its list (a single value, or a list of its own).
 pub fn load_grid(path: &Path, overrides: &[String]) -> Result<Vec<Scenario>, ScenarioError> {
-    let text = std::fs::read_to_string(path).map_err(|source| ScenarioError::Read {
-        path: path.to_path_buf(),
-        source,
-    })?;
     let invalid = |message: String| ScenarioError::Invalid {
         path: path.to_path_buf(),
         message,
     };
-    let table: toml::Table = toml::from_str(&text).map_err(|e| invalid(e.to_string()))?;
-    let axes: Vec<(&str, &str, Vec<toml::Value>)> = SWEEPABLE
-        .iter()
-        .filter_map(|(key, tag)| match get(&table, key)? {
-            toml::Value::Array(values) => Some((*key, *tag, values.clone())),
-            _ => None,
-        })
-        .collect();
+    let text = read::text(path)?;
+    let table = read::table(path, &text)?;
+    // The file itself is checked first, so errors point into it (or, for a
+    // sweep, into its first point), and the overrides' checks find it valid.
+    let file_axes = axes(&table);
+    if file_axes.is_empty() {
+        read::check_text(path, &text, None)?;
+    } else {
+        let file_total = grid_size(&file_axes).map_err(invalid)?;
+        check_point_text(path, first_point(&table), 1, file_total)?;
+    }
+    let table = overrides::apply(path, table, overrides)?;
+    let axes = axes(&table);
     if axes.is_empty() {
-        return Ok(vec![Scenario::parse(path, &text, overrides)?]);
+        let header = read::header(path, None, overrides);
+        return Ok(vec![read::point(path, table, &header)?]);
     }
-    if let Some((key, _, _)) = axes.iter().find(|(_, _, values)| values.is_empty()) {
-        return Err(invalid(format!(
-            "{key}: a sweep list needs at least one value"
-        )));
-    }
+    let total = grid_size(&axes).map_err(invalid)?;
     let name = table
         .get("name")
         .and_then(toml::Value::as_str)
         .unwrap_or("sweep")
         .to_string();
     let mut points = vec![(table.clone(), name)];
-    for (key, tag, values) in &axes {
+    for (key, tag, values) in axes {
         points = points
             .into_iter()
             .flat_map(|(point, name)| {
@@ -79,21 +122,38 @@ pub fn load_grid(path: &Path, overrides: &[String]) -> Result<Vec<Scenario>, Sce
             })
             .collect();
     }
-    let total = points.len();
     points
         .into_iter()
         .enumerate()
         .map(|(i, (mut point, name))| {
             point.insert("name".into(), toml::Value::String(name));
-            let body = toml::to_string(&point).map_err(|e| invalid(e.to_string()))?;
-            let text = format!(
-                "# sweep point {} of {total} from '{}'\n{body}",
-                i + 1,
-                path.display()
-            );
-            Scenario::parse(path, &text, overrides)
+            let point = check_point_text(path, point, i + 1, total)?;
+            read::point(
+                path,
+                point,
+                &read::header(path, Some((i + 1, total)), overrides),
+            )
         })
         .collect()
+}
+
+/// Writes a point out and parses it, so an error in one value of a list is
+/// shown located in that point.
+fn check_point_text(
+    path: &Path,
+    point: toml::Table,
+    i: usize,
+    total: usize,
+) -> Result<toml::Table, ScenarioError> {
+    let text = toml::to_string(&point).map_err(|e| ScenarioError::Invalid {
+        path: path.to_path_buf(),
+        message: format!(
+            "sweep point {i} cannot be written out: {}",
+            quote(&e.to_string())
+        ),
+    })?;
+    read::check_text(path, &text, Some((i, total)))?;
+    Ok(point)
 }
 
 #[cfg(test)]

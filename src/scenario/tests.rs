@@ -221,7 +221,11 @@ fn overrides_apply_and_are_recorded() {
     assert_eq!(s.restore.concurrency, 4);
     assert_eq!(s.containers, 7);
     assert!(matches!(s.target, TargetSpec::Emulated(_)));
-    assert!(s.source_text.contains("# --set restore.concurrency=4"));
+    assert!(
+        s.source_text.contains("#   --set 'restore.concurrency=4'"),
+        "{}",
+        s.source_text
+    );
 }
 
 #[test]

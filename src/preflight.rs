@@ -1,0 +1,239 @@
+//! Pre-flight: is what a scenario (or `host up`) asks for something this
+//! machine can give? Memory against its RAM, CPUs against its cores, and disk
+//! against the free space of each filesystem the run writes to (a swap file,
+//! checkpoints, their staged copies), each filesystem keeping 1 GiB + 5 %
+//! free. Runs before any engine is contacted or anything created, and reads
+//! only `/proc/meminfo` and `statvfs`, so a refusal is immediate and leaves
+//! nothing behind.
+
+use crate::host::{self, HostSpec};
+use crate::machine::{self, FsSpace};
+use crate::scenario::{BudgetFields, Scenario, TargetSpec, TransferMode};
+use bytesize::ByteSize;
+use std::path::{Path, PathBuf};
+
+/// Checkpoint bytes per container beyond its workload's memory (the process's
+/// own pages and CRIU's image files; an 8 MiB workload gave 8.2 MiB).
+const CHECKPOINT_OVERHEAD_BYTES: u64 = 4 << 20;
+
+/// What a scenario or host asks for that this machine cannot give; each
+/// problem names its field, the value asked for and what the machine has.
+#[derive(Debug, thiserror::Error)]
+#[error("{subject}: {}", .problems.join(";\n  "))]
+pub struct BudgetError {
+    /// `scenario 'x.toml'`, `host 'lab'`.
+    pub subject: String,
+    pub problems: Vec<String>,
+}
+
+/// One thing written to disk: on which path, how much, and how the user asked for it.
+struct DiskUse {
+    path: PathBuf,
+    bytes: u64,
+    /// `target.emulate.swap = 1 TiB`.
+    asked: String,
+    /// `a swap file`.
+    what: String,
+    /// The fields to lower.
+    fields: Vec<&'static str>,
+}
+
+/// Names of `host up`'s flags.
+const HOST_FLAGS: BudgetFields = BudgetFields {
+    memory: "--memory",
+    swap: "--swap",
+    cpus: "--cpus",
+};
+
+/// Checks `migbench host up`'s budget (names its flags).
+pub fn check_host(spec: &HostSpec) -> Result<(), BudgetError> {
+    let subject = format!("host {}", crate::scenario::quote(&spec.name));
+    crate::scenario::check_budget(spec.memory_bytes, spec.swap_bytes, spec.cpus, &HOST_FLAGS)
+        .map_err(|problem| BudgetError {
+            subject: subject.clone(),
+            problems: vec![problem],
+        })?;
+    let mut problems = host_problems(spec, &HOST_FLAGS);
+    problems.extend(disk_problems(
+        swap_use(spec, &HOST_FLAGS).into_iter().collect(),
+    ));
+    result(subject, problems)
+}
+
+/// Checks one scenario (one sweep point) against this machine.
+pub fn check_scenario(path: &Path, scenario: &Scenario) -> Result<(), BudgetError> {
+    let fields = crate::scenario::SCENARIO_FIELDS;
+    let mut problems = Vec::new();
+    let mut disk = Vec::new();
+    let emulated = match &scenario.target {
+        TargetSpec::Emulated(budget) => {
+            let spec = HostSpec {
+                name: "preflight".into(),
+                memory_bytes: budget.memory.as_u64(),
+                swap_bytes: budget.swap.as_u64(),
+                cpus: budget.cpus,
+            };
+            problems.extend(host_problems(&spec, &fields));
+            disk.extend(swap_use(&spec, &fields));
+            true
+        }
+        TargetSpec::Endpoint(_) => false,
+    };
+    let containers = scenario.containers as u64;
+    let each = (scenario.workload_memory_mib.saturating_mul(1 << 20))
+        .saturating_add(CHECKPOINT_OVERHEAD_BYTES);
+    let checkpoints = containers.saturating_mul(each);
+    let asked = format!(
+        "containers = {containers} x (workload.memory_mib = {} + {} MiB)",
+        scenario.workload_memory_mib,
+        CHECKPOINT_OVERHEAD_BYTES >> 20
+    );
+    disk.push(DiskUse {
+        path: scenario.checkpoint_dir.clone(),
+        bytes: checkpoints,
+        asked: asked.clone(),
+        what: "their checkpoints (transfer.checkpoint_dir)".into(),
+        fields: vec!["containers", "workload.memory_mib"],
+    });
+    if emulated && scenario.transfer_mode == TransferMode::Copy {
+        // Copied once more, into the emulated target's data root, to be restored.
+        disk.push(DiskUse {
+            path: PathBuf::from(host::HOSTS_DIR),
+            bytes: checkpoints,
+            asked,
+            what: "their copies staged on the emulated target".into(),
+            fields: vec!["containers", "workload.memory_mib"],
+        });
+    }
+    problems.extend(disk_problems(disk));
+    result(
+        format!("scenario {}", crate::scenario::quote_path(path)),
+        problems,
+    )
+}
+
+fn result(subject: String, problems: Vec<String>) -> Result<(), BudgetError> {
+    if problems.is_empty() {
+        Ok(())
+    } else {
+        Err(BudgetError { subject, problems })
+    }
+}
+
+/// Memory against RAM, CPUs against cores.
+fn host_problems(spec: &HostSpec, fields: &BudgetFields) -> Vec<String> {
+    let mut problems = Vec::new();
+    let ram = machine::ram_bytes();
+    if spec.memory_bytes > ram {
+        problems.push(format!(
+            "{} = {}: this machine has {} of RAM: lower {}",
+            fields.memory,
+            ByteSize(spec.memory_bytes),
+            ByteSize(ram),
+            fields.memory
+        ));
+    }
+    let cores = machine::cores();
+    if let Some(cpus) = spec.cpus.filter(|&cpus| cpus > cores as f64) {
+        problems.push(format!(
+            "{} = {cpus}: this machine has {cores} cores: lower {} (or leave it out: no CPU quota)",
+            fields.cpus, fields.cpus
+        ));
+    }
+    problems
+}
+
+/// The swap file the host would create, if any.
+fn swap_use(spec: &HostSpec, fields: &BudgetFields) -> Option<DiskUse> {
+    let bytes = host::swap_file_bytes(spec.swap_bytes);
+    (bytes > 0).then(|| DiskUse {
+        path: PathBuf::from(host::SWAP_DIR),
+        bytes,
+        asked: format!("{} = {}", fields.swap, ByteSize(spec.swap_bytes)),
+        what: "the swap file".into(),
+        fields: vec![fields.swap],
+    })
+}
+
+/// Every filesystem against what goes on it (uses on one filesystem add up).
+fn disk_problems(uses: Vec<DiskUse>) -> Vec<String> {
+    let mut by_fs: Vec<(FsSpace, Vec<DiskUse>)> = Vec::new();
+    for disk_use in uses {
+        // A path nothing of which can be measured is the engine's to refuse.
+        let Some(space) = FsSpace::of(&disk_use.path) else {
+            continue;
+        };
+        match by_fs.iter_mut().find(|(fs, _)| fs.device == space.device) {
+            Some((_, group)) => group.push(disk_use),
+            None => by_fs.push((space, vec![disk_use])),
+        }
+    }
+    by_fs
+        .into_iter()
+        .flat_map(|(space, group)| {
+            let total = group
+                .iter()
+                .fold(0u64, |sum, u| sum.saturating_add(u.bytes));
+            if total <= space.usable_bytes() {
+                return Vec::new();
+            }
+            // The uses too large on their own are named alone; otherwise the sum is.
+            let alone: Vec<&DiskUse> = group
+                .iter()
+                .filter(|u| u.bytes > space.usable_bytes())
+                .collect();
+            if alone.is_empty() {
+                vec![disk_problem(
+                    &space,
+                    &group.iter().collect::<Vec<_>>(),
+                    total,
+                )]
+            } else {
+                alone
+                    .into_iter()
+                    .map(|u| disk_problem(&space, &[u], u.bytes))
+                    .collect()
+            }
+        })
+        .collect()
+}
+
+fn disk_problem(space: &FsSpace, group: &[&DiskUse], total: u64) -> String {
+    let asked: Vec<&str> = group.iter().map(|u| u.asked.as_str()).collect();
+    let what: Vec<String> = group
+        .iter()
+        .map(|u| format!("{} ({})", u.what, ByteSize(u.bytes)))
+        .collect();
+    let mut paths: Vec<String> = Vec::new();
+    let mut fields: Vec<&str> = Vec::new();
+    for disk_use in group {
+        let path = crate::scenario::quote_path(&disk_use.path);
+        if !paths.contains(&path) {
+            paths.push(path);
+        }
+        for field in &disk_use.fields {
+            if !fields.contains(field) {
+                fields.push(field);
+            }
+        }
+    }
+    format!(
+        "{}: {} would {} on the filesystem of {}, which has {} free ({} of it kept free: {} + {} % of its size): lower {} or free disk space",
+        asked.join(" and "),
+        what.join(" and "),
+        if group.len() == 1 {
+            "go".to_string()
+        } else {
+            format!("need {} together", ByteSize(total))
+        },
+        paths.join(" and "),
+        ByteSize(space.free_bytes),
+        ByteSize(space.kept_free_bytes()),
+        ByteSize(machine::KEPT_FREE_BYTES),
+        machine::KEPT_FREE_PCT,
+        fields.join(" or "),
+    )
+}
+
+#[cfg(test)]
+mod tests;

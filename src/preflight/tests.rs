@@ -1,0 +1,122 @@
+//! Budgets against this machine (2 cores, 24 GiB, ~70 GB free when written;
+//! each case asks far beyond any such machine, or for nothing at all).
+
+use super::*;
+
+fn scenario(extra: &str) -> Scenario {
+    let containers = if extra.contains("containers") {
+        ""
+    } else {
+        "containers = 2\n"
+    };
+    let text = format!("name = \"p\"\n{containers}{extra}\n");
+    Scenario::parse(Path::new("p.toml"), &text, &[]).unwrap_or_else(|e| panic!("{e}"))
+}
+
+fn refused(extra: &str) -> String {
+    let e = check_scenario(Path::new("p.toml"), &scenario(extra))
+        .expect_err("beyond this machine")
+        .to_string();
+    assert!(e.starts_with("scenario 'p.toml': "), "{e}");
+    assert!(e.len() < 2048, "{e}");
+    e
+}
+
+#[test]
+fn a_small_scenario_fits() {
+    check_scenario(Path::new("p.toml"), &scenario("")).expect("fits");
+    let emulated =
+        scenario("[target]\nemulate = { memory = \"256MiB\", swap = \"128MiB\", cpus = 1 }");
+    check_scenario(Path::new("p.toml"), &emulated).expect("fits");
+}
+
+#[test]
+fn a_swap_file_larger_than_the_disk_is_refused() {
+    let e = refused("[target]\nemulate = { memory = \"2GiB\", swap = \"1TiB\" }");
+    assert!(
+        e.contains("target.emulate.swap = 1.0 TiB: the swap file (1.0 TiB) would go on the filesystem of '/var/lib/migbench/swap', which has "),
+        "{e}"
+    );
+    assert!(e.contains("kept free: 1.0 GiB + 5 % of its size"), "{e}");
+    assert!(
+        e.ends_with("lower target.emulate.swap or free disk space"),
+        "{e}"
+    );
+}
+
+#[test]
+fn memory_beyond_the_ram_and_cpus_beyond_the_cores_are_refused() {
+    let e = refused("[target]\nemulate = { memory = \"1TiB\", cpus = 64 }");
+    assert!(
+        e.contains("target.emulate.memory = 1.0 TiB: this machine has"),
+        "{e}"
+    );
+    assert!(e.contains("of RAM: lower target.emulate.memory"), "{e}");
+    assert!(
+        e.contains(&format!(
+            "target.emulate.cpus = 64: this machine has {} cores",
+            machine::cores()
+        )),
+        "{e}"
+    );
+}
+
+#[test]
+fn checkpoints_larger_than_their_filesystem_are_refused() {
+    let e = refused("containers = 10000\n[workload]\nmemory_mib = 65536");
+    assert!(
+        e.contains("containers = 10000 x (workload.memory_mib = 65536 + 4 MiB): their checkpoints"),
+        "{e}"
+    );
+    assert!(e.contains("'/var/lib/migbench/checkpoints'"), "{e}");
+    // A filesystem with no room at all.
+    let e = refused("[transfer]\ncheckpoint_dir = \"/proc/migbench\"");
+    assert!(
+        e.contains("on the filesystem of '/proc/migbench', which has 0 B free"),
+        "{e}"
+    );
+}
+
+#[test]
+fn uses_of_one_filesystem_add_up() {
+    let space = FsSpace::of(Path::new("/tmp")).expect("/tmp");
+    let half = space.usable_bytes() / 2 + 1;
+    let at = |asked: &str, field: &'static str| DiskUse {
+        path: PathBuf::from("/tmp"),
+        bytes: half,
+        asked: asked.into(),
+        what: "x".into(),
+        fields: vec![field, "containers"],
+    };
+    assert!(disk_problems(vec![at("a", "a")]).is_empty(), "half fits");
+    let problems = disk_problems(vec![at("a", "a"), at("b", "b")]);
+    assert_eq!(problems.len(), 1, "{problems:?}");
+    assert!(problems[0].starts_with("a and b: x ("), "{problems:?}");
+    assert!(problems[0].contains(") would need "), "{problems:?}");
+    assert!(
+        problems[0].ends_with("lower a or containers or b or free disk space"),
+        "{problems:?}"
+    );
+}
+
+#[test]
+fn host_up_budgets_name_their_flags() {
+    let spec = |memory_bytes: u64, cpus: Option<f64>| HostSpec {
+        name: "lab".into(),
+        memory_bytes,
+        swap_bytes: 0,
+        cpus,
+    };
+    let e = check_host(&spec(1 << 40, None))
+        .expect_err("1 TiB")
+        .to_string();
+    assert!(
+        e.starts_with("host 'lab': --memory = 1.0 TiB: this machine has"),
+        "{e}"
+    );
+    let e = check_host(&spec(1 << 30, Some(f64::NAN)))
+        .expect_err("NaN")
+        .to_string();
+    assert!(e.contains("--cpus: must be above 0"), "{e}");
+    check_host(&spec(256 << 20, Some(0.5))).expect("fits");
+}

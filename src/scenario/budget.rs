@@ -1,0 +1,180 @@
+//! An emulated host's budget (`[target] emulate = { memory, swap, cpus }`),
+//! checked while parsing for what no machine can give; whether this machine
+//! can give it is `preflight`'s question.
+
+use bytesize::ByteSize;
+use serde::{Deserialize, Serialize};
+
+/// The least memory a host's engine starts in.
+const MIN_MEMORY_BYTES: u64 = 64 * 1024 * 1024;
+/// The most cores a CPU quota may name.
+const MAX_CPUS: f64 = 1024.0;
+
+/// `emulate = { memory = "2GiB", swap = "1536MiB", cpus = 4 }`.
+#[derive(Debug, Clone, PartialEq, Deserialize, Serialize)]
+#[serde(try_from = "EmulateRaw", into = "EmulateRaw")]
+pub struct EmulateFile {
+    /// RAM budget of the host (daemon, shims and containers together).
+    pub memory: ByteSize,
+    /// Swap the host may use on top of `memory`.
+    pub swap: ByteSize,
+    /// CPU quota in cores; default: no quota.
+    pub cpus: Option<f64>,
+}
+
+/// The table as written; sizes are written back exactly (`1536MiB`, not `1.5 GiB`).
+#[derive(Deserialize, Serialize)]
+#[serde(deny_unknown_fields)]
+struct EmulateRaw {
+    #[serde(serialize_with = "exact_size")]
+    memory: ByteSize,
+    #[serde(default, serialize_with = "exact_size")]
+    swap: ByteSize,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    cpus: Option<f64>,
+}
+
+impl TryFrom<EmulateRaw> for EmulateFile {
+    type Error = String;
+
+    fn try_from(raw: EmulateRaw) -> Result<Self, String> {
+        check_budget(
+            raw.memory.as_u64(),
+            raw.swap.as_u64(),
+            raw.cpus,
+            &SCENARIO_FIELDS,
+        )?;
+        Ok(EmulateFile {
+            memory: raw.memory,
+            swap: raw.swap,
+            cpus: raw.cpus,
+        })
+    }
+}
+
+impl From<EmulateFile> for EmulateRaw {
+    fn from(value: EmulateFile) -> EmulateRaw {
+        EmulateRaw {
+            memory: value.memory,
+            swap: value.swap,
+            cpus: value.cpus,
+        }
+    }
+}
+
+/// A size in the largest binary unit that divides it, so it reads back exactly.
+fn exact_size<S: serde::Serializer>(size: &ByteSize, serializer: S) -> Result<S::Ok, S::Error> {
+    let bytes = size.as_u64();
+    let text = [
+        (1u64 << 40, "TiB"),
+        (1 << 30, "GiB"),
+        (1 << 20, "MiB"),
+        (1 << 10, "KiB"),
+    ]
+    .iter()
+    .find(|(unit, _)| bytes > 0 && bytes.is_multiple_of(*unit))
+    .map_or_else(
+        || bytes.to_string(),
+        |(unit, name)| format!("{}{name}", bytes / unit),
+    );
+    serializer.serialize_str(&text)
+}
+
+/// What the user calls each field of a budget (scenario keys, or `host up` flags).
+pub struct BudgetFields {
+    pub memory: &'static str,
+    pub swap: &'static str,
+    pub cpus: &'static str,
+}
+
+/// A scenario's names.
+pub const SCENARIO_FIELDS: BudgetFields = BudgetFields {
+    memory: "target.emulate.memory",
+    swap: "target.emulate.swap",
+    cpus: "target.emulate.cpus",
+};
+
+/// Refuses budgets no machine can give: too little memory for an engine, a
+/// memory + swap sum past 8 EiB, a CPU quota that is not a number of cores.
+pub fn check_budget(
+    memory_bytes: u64,
+    swap_bytes: u64,
+    cpus: Option<f64>,
+    fields: &BudgetFields,
+) -> Result<(), String> {
+    if memory_bytes < MIN_MEMORY_BYTES {
+        return Err(format!(
+            "{}: must be at least 64MiB (the engine itself needs it), got '{}'",
+            fields.memory,
+            ByteSize(memory_bytes)
+        ));
+    }
+    // The kernel's limits are signed 64-bit numbers; a size that saturated
+    // while parsing ("99999999999EiB") lands here too.
+    let total = memory_bytes.checked_add(swap_bytes);
+    if total.is_none_or(|total| total > i64::MAX as u64) {
+        return Err(format!(
+            "{} + {}: '{}' + '{}' is more than any machine has",
+            fields.memory,
+            fields.swap,
+            ByteSize(memory_bytes),
+            ByteSize(swap_bytes)
+        ));
+    }
+    match cpus {
+        Some(cpus) if !(cpus > 0.0 && cpus <= MAX_CPUS) => Err(format!(
+            "{}: must be above 0 and at most {MAX_CPUS}, got {cpus}",
+            fields.cpus
+        )),
+        _ => Ok(()),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn parse(text: &str) -> Result<EmulateFile, String> {
+        toml::from_str::<toml::Table>(&format!("e = {text}"))
+            .map_err(|e| e.to_string())?
+            .remove("e")
+            .ok_or("no value".to_string())?
+            .try_into()
+            .map_err(|e: toml::de::Error| e.message().to_string())
+    }
+
+    #[test]
+    fn impossible_budgets_are_refused_while_parsing() {
+        let cases = [
+            ("{ memory = \"0\" }", "at least 64MiB"),
+            ("{ memory = \"1GiB\", cpus = nan }", "got NaN"),
+            ("{ memory = \"1GiB\", cpus = inf }", "got inf"),
+            ("{ memory = \"1GiB\", cpus = -1.0 }", "above 0"),
+            (
+                "{ memory = \"16EiB\", swap = \"16EiB\" }",
+                "more than any machine",
+            ),
+            (
+                "{ memory = \"1GiB\", disk = \"1GiB\" }",
+                "unknown field `disk`",
+            ),
+        ];
+        for (text, expected) in cases {
+            let e = parse(text).expect_err(text);
+            assert!(e.contains(expected), "{text}: {e}");
+        }
+        let ok = parse("{ memory = \"2GiB\", swap = \"1536MiB\", cpus = 4 }").expect("valid");
+        assert_eq!(ok.swap.as_u64(), 1536 << 20);
+    }
+
+    #[test]
+    fn sizes_are_written_back_exactly() {
+        let budget = parse("{ memory = \"1536MiB\", swap = 1000001 }").expect("valid");
+        let text = toml::to_string(&budget).expect("serializes");
+        assert!(text.contains("memory = \"1536MiB\""), "{text}");
+        assert!(text.contains("swap = \"1000001\""), "{text}");
+        assert!(!text.contains("cpus"), "{text}");
+        let again: EmulateFile = toml::from_str(&text).expect("reads back");
+        assert_eq!(again, budget);
+    }
+}

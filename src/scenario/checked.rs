@@ -1,0 +1,151 @@
+//! Strings that are checked while the TOML is parsed (like [`super::ranged`]
+//! numbers), so a bad one is reported with its line, column and field, and
+//! quoted only in part.
+
+use super::excerpt::quote;
+use serde::{Deserialize, Serialize};
+use std::path::{Path, PathBuf};
+
+/// Longest endpoint accepted: a unix socket path has at most 107 bytes, and a
+/// URL of a few hundred characters is already no typo.
+const MAX_ENDPOINT_CHARS: usize = 512;
+/// Longest checkpoint directory accepted (errors quote it; PATH_MAX is 4096).
+const MAX_DIR_BYTES: usize = 1024;
+
+/// A run name: 1 to 64 letters, digits, `.`, `_`, `-`.
+#[derive(Debug, Clone, PartialEq, Eq, Deserialize, Serialize)]
+#[serde(try_from = "String", into = "String")]
+pub struct RunName(String);
+
+impl TryFrom<String> for RunName {
+    type Error = String;
+
+    fn try_from(value: String) -> Result<Self, String> {
+        let allowed = |c: char| c.is_ascii_alphanumeric() || matches!(c, '.' | '_' | '-');
+        if !value.is_empty() && value.len() <= 64 && value.chars().all(allowed) {
+            Ok(RunName(value))
+        } else {
+            Err(format!(
+                "must be 1 to 64 letters, digits, '.', '_' or '-', got {}",
+                quote(&value)
+            ))
+        }
+    }
+}
+
+impl From<RunName> for String {
+    fn from(value: RunName) -> String {
+        value.0
+    }
+}
+
+impl RunName {
+    /// The name.
+    pub fn into_inner(self) -> String {
+        self.0
+    }
+}
+
+/// An engine endpoint: `unix://`, `tcp://`, `http://` or `https://`.
+#[derive(Debug, Clone, PartialEq, Eq, Deserialize, Serialize)]
+#[serde(try_from = "String", into = "String")]
+pub struct Endpoint(String);
+
+impl TryFrom<String> for Endpoint {
+    type Error = String;
+
+    fn try_from(value: String) -> Result<Self, String> {
+        let known = ["unix://", "tcp://", "http://", "https://"];
+        if !known.iter().any(|scheme| value.starts_with(scheme)) {
+            return Err(format!(
+                "must start with unix://, tcp://, http:// or https://, got {}",
+                quote(&value)
+            ));
+        }
+        if value.chars().count() > MAX_ENDPOINT_CHARS || value.chars().any(char::is_control) {
+            return Err(format!(
+                "must be at most {MAX_ENDPOINT_CHARS} characters, none of them control characters, got {}",
+                quote(&value)
+            ));
+        }
+        Ok(Endpoint(value))
+    }
+}
+
+impl From<Endpoint> for String {
+    fn from(value: Endpoint) -> String {
+        value.0
+    }
+}
+
+impl Endpoint {
+    /// A literal known to be valid (a default).
+    pub fn known(value: &str) -> Endpoint {
+        Endpoint(value.to_string())
+    }
+}
+
+/// An absolute directory path the engine can be handed.
+#[derive(Debug, Clone, PartialEq, Eq, Deserialize, Serialize)]
+#[serde(try_from = "String", into = "String")]
+pub struct AbsoluteDir(PathBuf);
+
+impl TryFrom<String> for AbsoluteDir {
+    type Error = String;
+
+    fn try_from(value: String) -> Result<Self, String> {
+        if !Path::new(&value).is_absolute() {
+            return Err(format!(
+                "must be an absolute path (the engine writes there), got {}",
+                quote(&value)
+            ));
+        }
+        if value.len() > MAX_DIR_BYTES || value.chars().any(char::is_control) {
+            return Err(format!(
+                "must be at most {MAX_DIR_BYTES} bytes, none of them control characters, got {}",
+                quote(&value)
+            ));
+        }
+        Ok(AbsoluteDir(PathBuf::from(value)))
+    }
+}
+
+impl From<AbsoluteDir> for String {
+    fn from(value: AbsoluteDir) -> String {
+        value.0.to_string_lossy().into_owned()
+    }
+}
+
+impl AbsoluteDir {
+    /// A literal known to be valid (a default).
+    pub fn known(value: &str) -> AbsoluteDir {
+        AbsoluteDir(PathBuf::from(value))
+    }
+
+    pub fn into_inner(self) -> PathBuf {
+        self.0
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn bad_strings_are_refused_with_a_bounded_quote() {
+        let huge = "x".repeat(1_000_000);
+        let e = RunName::try_from(huge.clone()).expect_err("too long");
+        assert!(e.len() < 200, "{e}");
+        let e = Endpoint::try_from(format!("unix:///{huge}")).expect_err("too long");
+        assert!(e.len() < 300 && e.contains("at most 512"), "{e}");
+        let e = Endpoint::try_from("docker.sock".to_string()).expect_err("no scheme");
+        assert!(e.contains("'docker.sock'"), "{e}");
+        let e = AbsoluteDir::try_from(format!("/{huge}")).expect_err("too long");
+        assert!(e.len() < 300 && e.contains("at most 1024"), "{e}");
+        let e = AbsoluteDir::try_from("/a\0b".to_string()).expect_err("NUL");
+        assert!(e.contains("control characters"), "{e}");
+        assert!(AbsoluteDir::try_from("rel/dir".to_string())
+            .expect_err("relative")
+            .contains("absolute"));
+    }
+}

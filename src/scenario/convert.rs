@@ -1,0 +1,81 @@
+//! From the file as written (overrides applied) to the validated
+//! [`Scenario`]: the one cross-field check, the inherited defaults resolved,
+//! and the effective scenario written out as TOML for the run directory.
+
+use super::checked::Endpoint;
+use super::defaults;
+use super::file::{PhaseFile, ScenarioFile};
+use super::{Pacing, Scenario, TargetSpec, DEFAULT_ENDPOINT};
+use std::time::Duration;
+
+impl ScenarioFile {
+    /// Cross-field checks and conversion into the validated [`Scenario`];
+    /// its `source_text` is `header` and then the effective scenario as TOML.
+    pub(super) fn into_scenario(self, header: &str) -> Result<Scenario, String> {
+        let effective = self.resolved()?;
+        let body = toml::to_string(&effective)
+            .map_err(|e| format!("cannot write the effective scenario out: {e}"))?;
+        let pacing = |phase: &PhaseFile| Pacing {
+            concurrency: phase
+                .concurrency
+                .unwrap_or_else(defaults::concurrency)
+                .get() as usize,
+            pause: Duration::from_millis(phase.pause_ms.get()),
+        };
+        let checkpoint = pacing(&effective.checkpoint);
+        let restore = pacing(&effective.restore);
+        let source_endpoint = effective
+            .source
+            .endpoint
+            .map_or_else(|| DEFAULT_ENDPOINT.to_string(), String::from);
+        let target = match (effective.target.emulate, effective.target.endpoint) {
+            (Some(budget), _) => TargetSpec::Emulated(budget),
+            (None, endpoint) => {
+                TargetSpec::Endpoint(endpoint.map_or_else(|| source_endpoint.clone(), String::from))
+            }
+        };
+        Ok(Scenario {
+            name: effective.name.into_inner(),
+            containers: effective.containers.get() as usize,
+            warmup: Duration::from_secs(effective.warmup_s.get()),
+            op_timeout: Duration::from_secs(effective.timeout_s.get()),
+            checkpoint,
+            restore,
+            workload_memory_mib: effective.workload.memory_mib.get(),
+            log_interval: Duration::from_millis(effective.workload.log_interval_ms.get()),
+            source_endpoint,
+            target,
+            transfer_mode: effective.transfer.mode,
+            checkpoint_dir: effective.transfer.checkpoint_dir.into_inner(),
+            sample_interval: Duration::from_millis(effective.sampler.interval_ms.get()),
+            collapse: effective.collapse,
+            guard_policy: effective.guard.policy,
+            host_min_available_mib: effective.guard.host_min_available_mib.get(),
+            source_text: format!("{header}{body}"),
+        })
+    }
+
+    /// The same scenario with every inherited default written out: each
+    /// phase's concurrency (the top-level shorthand, else 1), the source
+    /// endpoint, and the target endpoint (the source's, unless emulated).
+    fn resolved(mut self) -> Result<ScenarioFile, String> {
+        if self.target.endpoint.is_some() && self.target.emulate.is_some() {
+            return Err("[target]: give either 'endpoint' or 'emulate', not both".into());
+        }
+        let shared = self
+            .concurrency
+            .take()
+            .unwrap_or_else(defaults::concurrency);
+        self.checkpoint.concurrency.get_or_insert(shared);
+        self.restore.concurrency.get_or_insert(shared);
+        let source = self
+            .source
+            .endpoint
+            .get_or_insert_with(|| Endpoint::known(DEFAULT_ENDPOINT))
+            .clone();
+        if self.target.emulate.is_none() {
+            self.target.endpoint.get_or_insert(source);
+        }
+        Ok(self)
+    }
+}
