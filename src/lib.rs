@@ -8,6 +8,7 @@ pub mod cli;
 pub mod collapse;
 pub mod doctor;
 pub mod engine;
+pub mod event;
 pub mod host;
 pub mod machine;
 pub mod preflight;

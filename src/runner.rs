@@ -7,6 +7,7 @@ mod context;
 mod environment;
 #[cfg(test)]
 mod guard_tests;
+mod lines;
 mod owner;
 mod phases;
 mod pool;
@@ -18,13 +19,13 @@ mod shield;
 mod verify;
 
 pub use cleanup::{remove_containers, Removal};
-pub use context::{round_us, LiveState};
 pub use environment::criu_version;
+pub use lines::{CounterLine, ResumedLine};
 pub use owner::{live_host_owner, live_run_owner};
-pub use recorder::{Event, PROJECTION_FIT_RESTORES};
-pub use verify::CounterLine;
+pub use recorder::PROJECTION_FIT_RESTORES;
 
 use crate::collapse::{Detector, TargetBudget};
+use crate::event::LiveState;
 use crate::record::{self, Phase, Summary};
 use crate::scenario::{Pacing, Scenario};
 use context::{RunContext, Slot};

@@ -8,8 +8,8 @@ mod procfs;
 pub use procfs::{read_psi, CgroupReading, Psi};
 
 use crate::engine::Engine;
+use crate::event::{round_us, Event, LiveState, Step};
 use crate::record::SampleRow;
-use crate::runner::{round_us, Event, LiveState};
 use std::path::PathBuf;
 use std::sync::Arc;
 use std::time::{Duration, Instant};
@@ -54,8 +54,11 @@ pub async fn run(config: SamplerConfig, stop: CancellationToken) {
         let mut row = probe.sample();
         row.t_ms = round_us(config.run_started.elapsed().as_secs_f64() * 1000.0);
         row.lag_ms = round_us(lag.as_secs_f64() * 1000.0);
-        row.phase = config.live.phase().as_str().to_string();
+        row.phase = config.live.phase_name().to_string();
         row.migrated = config.live.migrated();
+        row.checkpointing = config.live.in_flight(Step::Checkpoint);
+        row.transferring = config.live.in_flight(Step::Transfer);
+        row.restoring = config.live.in_flight(Step::Restore);
         measure_target(&config, &mut row).await;
         if config.events.send(Event::Sample(Box::new(row))).is_err() || last {
             return;

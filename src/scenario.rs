@@ -25,7 +25,10 @@ mod sweep;
 
 pub use budget::{check_budget, BudgetFields, EmulateFile as EmulatedBudget, SCENARIO_FIELDS};
 pub use excerpt::{quote, quote_path};
-pub use file::{CollapseFile as CollapseRules, GuardPolicy, ScenarioFile, TransferMode};
+pub use file::{
+    CollapseFile as CollapseRules, GuardPolicy, Mode, ScenarioFile, ThresholdsFile as Thresholds,
+    TransferMode,
+};
 pub use sweep::{load_grid, MAX_POINTS, SWEEPABLE};
 
 use std::path::{Path, PathBuf};
@@ -82,6 +85,13 @@ pub struct Pacing {
 pub struct Scenario {
     pub name: String,
     pub containers: usize,
+    pub mode: Mode,
+    /// Pipeline mode: migrations in flight at once (the top-level
+    /// `concurrency`, else the larger phase concurrency).
+    pub in_flight: usize,
+    /// The workload's internal tick.
+    pub tick: Duration,
+    pub thresholds: Thresholds,
     pub warmup: Duration,
     pub op_timeout: Duration,
     pub checkpoint: Pacing,

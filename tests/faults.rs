@@ -117,27 +117,56 @@ impl Drop for Tmpfs {
     }
 }
 
+/// Bytes still free on the filesystem of `path`.
+fn free_bytes(path: &Path) -> u64 {
+    let out = std::process::Command::new("df")
+        .args(["--output=avail", "-B1"])
+        .arg(path)
+        .output()
+        .expect("df");
+    String::from_utf8_lossy(&out.stdout)
+        .lines()
+        .nth(1)
+        .and_then(|l| l.trim().parse().ok())
+        .expect("df's free bytes")
+}
+
+/// A run whose checkpoint disk fills up during its warm-up: the disk had room
+/// when the run checked it (a smaller one is refused up front), then something
+/// else took all but 3 MiB of it.
 fn full_disk_run(extra: &[&str]) -> (std::process::Output, std::path::PathBuf, tempfile::TempDir) {
     let dir = tempfile::tempdir().expect("tempdir");
     let fs = dir.path().join("small");
-    let _tmpfs = Tmpfs::mount(&fs, "3m");
+    let _tmpfs = Tmpfs::mount(&fs, "1200m");
     let file = scenario(
         dir.path(),
         "full",
         &format!(
-            "name = \"full\"\ncontainers = 4\nwarmup_s = 0\n[workload]\nmemory_mib = 1\nlog_interval_ms = 200\n[transfer]\ncheckpoint_dir = \"{}\"\n",
+            "name = \"full\"\ncontainers = 4\nwarmup_s = 3\n[workload]\nmemory_mib = 1\nlog_interval_ms = 200\n[transfer]\ncheckpoint_dir = \"{}\"\n",
             fs.display()
         ),
     );
     let results = dir.path().join("results");
-    let output = common::migbench()
-        .arg("run")
+    let mut run = common::migbench_command();
+    run.arg("run")
         .arg(&file)
         .arg("--results")
         .arg(&results)
         .args(extra)
-        .output()
-        .expect("runs");
+        .stdout(std::process::Stdio::piped())
+        .stderr(std::process::Stdio::piped());
+    let child = run.spawn().expect("migbench starts");
+    wait_for_rows(&results, "launch", 4);
+    let filler = fs.join("filler");
+    let fill = free_bytes(&fs).saturating_sub(3 << 20);
+    let filled = std::process::Command::new("fallocate")
+        .args(["-l", &fill.to_string()])
+        .arg(&filler)
+        .status()
+        .expect("fallocate");
+    assert!(filled.success(), "the disk filled up");
+    let output = finish(child);
+    std::fs::remove_file(&filler).expect("remove filler");
     let run = run_dir(&results);
     let leftover: Vec<_> = std::fs::read_dir(&fs).expect("tmpfs").flatten().collect();
     assert!(

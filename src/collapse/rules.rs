@@ -123,9 +123,10 @@ impl Detector {
         let at = self.restores_done + 1;
         let t = sample.t_ms;
         self.host_floor(sample, &mut fired);
-        // The target's rules judge the restore phase: pressure while the source
-        // launches or checkpoints says nothing about the target's capacity.
-        if sample.phase != Phase::Restore.as_str() {
+        // The target's rules judge only while the target receives containers:
+        // pressure while the source launches or checkpoints says nothing about
+        // the target's capacity.
+        if !target_receiving(sample) {
             return fired;
         }
         let psi_limit = self.rules.psi_memory_full_pct.get();
@@ -197,6 +198,15 @@ impl Detector {
             out.push(firing);
         }
     }
+}
+
+/// Whether the target is taking containers at this sample: the batch's
+/// restore phase, a restore in flight, or a pipeline that has restored some
+/// (its checkpoints and restores overlap: the phase alone cannot tell).
+fn target_receiving(sample: &SampleRow) -> bool {
+    sample.phase == Phase::Restore.as_str()
+        || sample.restoring > 0
+        || (sample.phase == crate::event::PIPELINE_PHASE && sample.migrated > 0)
 }
 
 fn median(values: &mut [f64]) -> f64 {

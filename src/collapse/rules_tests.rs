@@ -221,3 +221,32 @@ fn first_firing_defines_the_point_and_all_are_kept_in_order() {
         .describe(1)
         .starts_with("collapse at restore 2: memory pressure"));
 }
+
+#[test]
+fn in_a_pipeline_the_rules_judge_once_restores_are_in_flight() {
+    let mut d = detector();
+    let mut s = sample(100.0);
+    s.phase = crate::event::PIPELINE_PHASE.into();
+    s.psi_memory_full_avg10 = 50.0;
+    // Only checkpoints in flight, nothing restored yet: the target is idle.
+    s.checkpointing = 4;
+    assert!(d.on_sample(&s).is_empty());
+    // Checkpoints and a restore overlap: the target is receiving.
+    s.restoring = 1;
+    let fired = d.on_sample(&s);
+    assert_eq!(fired.len(), 1);
+    assert_eq!(fired[0].rule, Rule::PsiMemory);
+}
+
+#[test]
+fn in_a_pipeline_the_rules_keep_judging_between_restores() {
+    let mut d = detector();
+    let mut s = sample(100.0);
+    s.phase = crate::event::PIPELINE_PHASE.into();
+    s.migrated = 3;
+    s.checkpointing = 2;
+    s.lag_ms = 10_000.0;
+    let fired = d.on_sample(&s);
+    assert_eq!(fired.len(), 1);
+    assert_eq!(fired[0].rule, Rule::SamplerLag);
+}

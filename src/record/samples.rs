@@ -36,6 +36,14 @@ pub struct SampleRow {
     pub migrated: u64,
     /// Actual minus scheduled tick time: how responsive the machine still is.
     pub lag_ms: f64,
+    /// Operations in flight per step (they overlap in pipeline mode); 0 in
+    /// runs recorded before these columns existed.
+    #[serde(default)]
+    pub checkpointing: u64,
+    #[serde(default)]
+    pub transferring: u64,
+    #[serde(default)]
+    pub restoring: u64,
     /// The order in which the recorder received this row, counted from 1 over
     /// ops.csv and samples.csv together (see `OpRecord::seq`). 0 in runs
     /// recorded before this column existed.

@@ -2,9 +2,9 @@
 //! cut short (no summary.json, a truncated last line).
 
 use crate::collapse::{project, Detector, TargetBudget, Verdict};
+use crate::event::Event;
 use crate::record::summary::{self, SummaryInput};
 use crate::record::{self, read_rows, OpRecord, ReadRows, SampleRow, Summary};
-use crate::runner::Event;
 use crate::scenario::{Scenario, TargetSpec};
 use anyhow::Context;
 use std::path::Path;

@@ -1,43 +1,16 @@
 //! What every operation of a run shares, and how an operation becomes a row.
 
-use super::recorder::Event;
-use super::verify::CounterLine;
+use super::lines::CounterLine;
 use crate::engine::{Engine, EngineError};
+use crate::event::{round_us, Event, LiveState};
 use crate::record::{OpRecord, Outcome, Phase};
 use crate::scenario::Scenario;
 use std::future::Future;
 use std::path::PathBuf;
-use std::sync::atomic::{AtomicU64, AtomicU8, Ordering};
 use std::sync::Arc;
 use std::time::{Duration, Instant};
 use tokio::sync::mpsc;
 use tokio_util::sync::CancellationToken;
-
-/// Live counters the sampler reads.
-#[derive(Debug, Default)]
-pub struct LiveState {
-    phase: AtomicU8,
-    migrated: AtomicU64,
-}
-
-impl LiveState {
-    pub fn set_phase(&self, phase: Phase) {
-        let position = Phase::ALL.iter().position(|p| *p == phase).unwrap_or(0);
-        self.phase.store(position as u8, Ordering::Relaxed);
-    }
-
-    pub fn phase(&self) -> Phase {
-        Phase::ALL[self.phase.load(Ordering::Relaxed) as usize % Phase::ALL.len()]
-    }
-
-    pub fn add_migrated(&self) -> u64 {
-        self.migrated.fetch_add(1, Ordering::Relaxed) + 1
-    }
-
-    pub fn migrated(&self) -> u64 {
-        self.migrated.load(Ordering::Relaxed)
-    }
-}
 
 /// Shared by every operation of a run.
 pub struct RunContext {
@@ -274,9 +247,4 @@ impl RunContext {
         self.emit(row);
         slot.stopped_at.get_or_insert(phase);
     }
-}
-
-/// Milliseconds rounded to whole microseconds (keeps the CSV readable).
-pub fn round_us(ms: f64) -> f64 {
-    (ms * 1000.0).round() / 1000.0
 }

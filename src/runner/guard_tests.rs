@@ -2,8 +2,9 @@
 //! a restore's row makes the guard fire, no further restore starts.
 
 use super::pool::run_paced;
-use super::recorder::{Event, Recorder};
+use super::recorder::Recorder;
 use crate::collapse::Detector;
+use crate::event::Event;
 use crate::record::{CsvAppender, OpRecord, Outcome, Phase};
 use crate::scenario::{CollapseRules, GuardPolicy, Pacing};
 use std::sync::Arc;

@@ -5,6 +5,7 @@
 //! says so.
 
 use crate::collapse::{project, Detector, Firing, Projection, Rule};
+use crate::event::Event;
 use crate::record::{CsvAppender, OpRecord, SampleRow, SYNC_EVERY};
 use crate::scenario::GuardPolicy;
 use tokio::sync::{mpsc, watch};
@@ -12,15 +13,6 @@ use tokio_util::sync::CancellationToken;
 
 /// Restores the live projection is fitted on (the "first 20 restores").
 pub const PROJECTION_FIT_RESTORES: u64 = 20;
-
-/// What workers and the sampler send.
-#[derive(Debug)]
-pub enum Event {
-    Op(Box<OpRecord>),
-    Sample(Box<SampleRow>),
-    /// Answered once every event sent before it has been handled.
-    Barrier(tokio::sync::oneshot::Sender<()>),
-}
 
 /// Everything the recorder saw, handed back when the channel closes.
 pub struct Recorded {

@@ -4,43 +4,9 @@
 //! unchecked, not lost.
 
 use super::context::{RunContext, Slot};
+use super::lines::CounterLine;
 use crate::record::{Outcome, Phase};
 use std::time::{Duration, Instant};
-
-/// One line of workload output: `seq=<n> unix_ms=<ms>`.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub struct CounterLine {
-    pub seq: u64,
-    pub unix_ms: u64,
-}
-
-impl CounterLine {
-    pub fn parse(line: &str) -> Option<CounterLine> {
-        let mut seq = None;
-        let mut unix_ms = None;
-        for field in line.split_whitespace() {
-            match field.split_once('=') {
-                Some(("seq", v)) => seq = v.parse().ok(),
-                Some(("unix_ms", v)) => unix_ms = v.parse().ok(),
-                _ => {}
-            }
-        }
-        Some(CounterLine {
-            seq: seq?,
-            unix_ms: unix_ms?,
-        })
-    }
-
-    /// The last counter line among `lines`.
-    pub fn last_of(lines: &[String]) -> Option<CounterLine> {
-        lines.iter().rev().find_map(|l| CounterLine::parse(l))
-    }
-
-    /// The first counter line among `lines`.
-    pub fn first_of(lines: &[String]) -> Option<CounterLine> {
-        lines.iter().find_map(|l| CounterLine::parse(l))
-    }
-}
 
 /// What the check of one clone found.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -123,7 +89,7 @@ pub async fn verify(ctx: &RunContext, mut slot: Slot) -> Slot {
         None => check_clone(ctx, slot.before, &clone_id).await,
     };
     row.end_ms = ctx.now_ms();
-    row.latency_ms = super::context::round_us(row.end_ms - row.start_ms);
+    row.latency_ms = crate::event::round_us(row.end_ms - row.start_ms);
     row.seq_before = slot.before.map(|b| b.seq);
     if let (Some(before), Some(after)) = (slot.before, first) {
         row.seq_after = Some(after.seq);
@@ -195,34 +161,6 @@ async fn check_clone(
 #[cfg(test)]
 mod tests {
     use super::*;
-
-    #[test]
-    fn parses_workload_lines() {
-        assert_eq!(
-            CounterLine::parse("seq=42 unix_ms=1700000000123"),
-            Some(CounterLine {
-                seq: 42,
-                unix_ms: 1_700_000_000_123
-            })
-        );
-        assert_eq!(CounterLine::parse("garbage"), None);
-        assert_eq!(CounterLine::parse("seq=x unix_ms=1"), None);
-    }
-
-    #[test]
-    fn first_and_last_skip_noise() {
-        let lines: Vec<String> = [
-            "noise",
-            "seq=1 unix_ms=10",
-            "seq=2 unix_ms=20",
-            "tail noise",
-        ]
-        .iter()
-        .map(|s| s.to_string())
-        .collect();
-        assert_eq!(CounterLine::first_of(&lines).map(|l| l.seq), Some(1));
-        assert_eq!(CounterLine::last_of(&lines).map(|l| l.seq), Some(2));
-    }
 
     fn counters(seqs: &[u64]) -> Vec<CounterLine> {
         seqs.iter()

@@ -24,6 +24,10 @@ impl ScenarioFile {
         };
         let checkpoint = pacing(&effective.checkpoint);
         let restore = pacing(&effective.restore);
+        let in_flight = effective.concurrency.map_or_else(
+            || checkpoint.concurrency.max(restore.concurrency),
+            |c| c.get() as usize,
+        );
         let source_endpoint = effective
             .source
             .endpoint
@@ -37,6 +41,10 @@ impl ScenarioFile {
         Ok(Scenario {
             name: effective.name.into_inner(),
             containers: effective.containers.get() as usize,
+            mode: effective.mode,
+            in_flight,
+            thresholds: effective.thresholds.clone(),
+            tick: Duration::from_millis(effective.workload.tick_ms.get()),
             warmup: Duration::from_secs(effective.warmup_s.get()),
             op_timeout: Duration::from_secs(effective.timeout_s.get()),
             checkpoint,
@@ -62,10 +70,9 @@ impl ScenarioFile {
         if self.target.endpoint.is_some() && self.target.emulate.is_some() {
             return Err("[target]: give either 'endpoint' or 'emulate', not both".into());
         }
-        let shared = self
-            .concurrency
-            .take()
-            .unwrap_or_else(defaults::concurrency);
+        // The shorthand stays written out: in pipeline mode it is also the
+        // number of migrations in flight.
+        let shared = self.concurrency.unwrap_or_else(defaults::concurrency);
         self.checkpoint.concurrency.get_or_insert(shared);
         self.restore.concurrency.get_or_insert(shared);
         let source = self

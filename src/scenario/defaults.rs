@@ -15,6 +15,9 @@ pub fn concurrency() -> Ranged<1, 256> {
 pub fn log_interval_ms() -> Ranged<10, 60_000> {
     Ranged::new_const(1000)
 }
+pub fn tick_ms() -> Ranged<5, 1000> {
+    Ranged::new_const(10)
+}
 pub fn checkpoint_dir() -> AbsoluteDir {
     AbsoluteDir::known("/var/lib/migbench/checkpoints")
 }

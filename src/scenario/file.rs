@@ -3,7 +3,7 @@
 use super::budget::EmulateFile;
 use super::checked::{AbsoluteDir, Endpoint, RunName};
 use super::defaults;
-use super::ranged::{Factor, Percent, Ranged};
+use super::ranged::{Factor, Percent, Ranged, Rate};
 use serde::{Deserialize, Serialize};
 
 /// Root of a scenario file.
@@ -14,11 +14,16 @@ pub struct ScenarioFile {
     pub name: RunName,
     /// How many containers to migrate.
     pub containers: Ranged<1, 10_000>,
+    /// `batch` (the lab's: checkpoint all, then restore all) or `pipeline`
+    /// (each container migrated end to end, several in flight).
+    #[serde(default)]
+    pub mode: Mode,
     /// Time between the last launch and the first checkpoint, seconds.
     #[serde(default = "defaults::warmup_s")]
     pub warmup_s: Ranged<0, 3600>,
     /// Concurrency of both the checkpoint and the restore phase, unless a
-    /// phase sets its own (a `--set concurrency=N` clears the phases' own).
+    /// phase sets its own (a `--set concurrency=N` clears the phases' own);
+    /// in pipeline mode, also the migrations in flight at once.
     #[serde(skip_serializing_if = "Option::is_none")]
     pub concurrency: Option<Ranged<1, 256>>,
     /// Timeout of any one operation (create, start, checkpoint, restore...), seconds.
@@ -42,6 +47,54 @@ pub struct ScenarioFile {
     pub collapse: CollapseFile,
     #[serde(default)]
     pub guard: GuardFile,
+    #[serde(default)]
+    pub thresholds: ThresholdsFile,
+}
+
+/// How the containers are migrated.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default, Deserialize, Serialize)]
+#[serde(rename_all = "kebab-case")]
+pub enum Mode {
+    /// The lab's method: checkpoint every container, then restore every one.
+    #[default]
+    Batch,
+    /// Live migration: each container goes checkpoint -> transfer -> restore
+    /// -> verify as one migration, `concurrency` migrations in flight.
+    Pipeline,
+}
+
+impl Mode {
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Mode::Batch => "batch",
+            Mode::Pipeline => "pipeline",
+        }
+    }
+}
+
+/// `[thresholds]`: what a run must achieve; a breached one makes the run
+/// exit 5 (after everything is written). Every field is optional.
+#[derive(Debug, Clone, Default, PartialEq, Deserialize, Serialize)]
+#[serde(deny_unknown_fields)]
+pub struct ThresholdsFile {
+    /// Downtime p99 (measured by the workload) at most this, ms.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub downtime_p99_ms: Option<Ranged<1, 86_400_000>>,
+    /// Restore latency p99 at most this, ms.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub restore_p99_ms: Option<Ranged<1, 86_400_000>>,
+    /// Checkpoint latency p99 at most this, ms.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub checkpoint_p99_ms: Option<Ranged<1, 86_400_000>>,
+    /// Verified migrations per second, end to end, at least this.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub min_migrations_per_s: Option<Rate>,
+    /// Failed operations (any phase, before any collapse) at most this many.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub max_failed: Option<Ranged<0, 1_000_000>>,
+    /// The target takes at least this many restores before it collapses.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub min_collapse_at: Option<Ranged<1, 10_000>>,
 }
 
 /// `[checkpoint]` and `[restore]`.
@@ -81,6 +134,10 @@ pub struct WorkloadFile {
     /// Interval between two counter lines, milliseconds.
     #[serde(default = "defaults::log_interval_ms")]
     pub log_interval_ms: Ranged<10, 60_000>,
+    /// The workload's internal tick, milliseconds: it reads the wall clock
+    /// this often, so it measures its own downtime to about one tick.
+    #[serde(default = "defaults::tick_ms")]
+    pub tick_ms: Ranged<5, 1000>,
 }
 
 impl Default for WorkloadFile {
@@ -88,6 +145,7 @@ impl Default for WorkloadFile {
         WorkloadFile {
             memory_mib: Ranged::new_const(0),
             log_interval_ms: defaults::log_interval_ms(),
+            tick_ms: defaults::tick_ms(),
         }
     }
 }

@@ -106,3 +106,34 @@ impl From<Factor> for f64 {
         value.0
     }
 }
+
+/// A rate above 0 (and at most a million), e.g. migrations per second.
+#[derive(Debug, Clone, Copy, PartialEq, Serialize, Deserialize)]
+#[serde(try_from = "f64", into = "f64")]
+pub struct Rate(f64);
+
+impl Rate {
+    pub fn get(self) -> f64 {
+        self.0
+    }
+}
+
+impl TryFrom<f64> for Rate {
+    type Error = String;
+
+    fn try_from(value: f64) -> Result<Self, String> {
+        if value > 0.0 && value <= 1_000_000.0 {
+            Ok(Rate(value))
+        } else {
+            Err(format!(
+                "must be a rate above 0 and at most 1000000, got {value}"
+            ))
+        }
+    }
+}
+
+impl From<Rate> for f64 {
+    fn from(value: Rate) -> f64 {
+        value.0
+    }
+}

@@ -8,6 +8,7 @@ use std::path::Path;
 
 /// Fields that may be lists, and the short tag each adds to a point's name.
 pub const SWEEPABLE: &[(&str, &str)] = &[
+    ("mode", ""),
     ("containers", "n"),
     ("concurrency", "c"),
     ("checkpoint.concurrency", "cc"),
@@ -117,7 +118,11 @@ pub fn load_grid(path: &Path, overrides: &[String]) -> Result<Vec<Scenario>, Sce
                 values.iter().map(move |value| {
                     let mut point = point.clone();
                     set(&mut point, key, value.clone());
-                    (point, format!("{name}-{tag}{value}"))
+                    // A string value (a mode) names the point as it is, unquoted.
+                    let shown = value
+                        .as_str()
+                        .map_or_else(|| value.to_string(), str::to_string);
+                    (point, format!("{name}-{tag}{shown}"))
                 })
             })
             .collect();

@@ -222,21 +222,28 @@ emulate = {{ memory = "512MiB", swap = "128MiB" }}
     (spawn_run(&file, &results), results)
 }
 
+/// The migbench binary as a plain command (for runs in the background), with
+/// CRIU 4.x first on PATH.
+pub fn migbench_command() -> std::process::Command {
+    let mut command = std::process::Command::new(assert_cmd::cargo::cargo_bin("migbench"));
+    command.env(
+        "PATH",
+        format!(
+            "/usr/local/sbin:{}",
+            std::env::var("PATH").unwrap_or_default()
+        ),
+    );
+    command
+}
+
 /// Starts `migbench run SCENARIO --results RESULTS` in the background (for
 /// signal and fault tests).
 pub fn spawn_run(scenario: &Path, results: &Path) -> std::process::Child {
-    std::process::Command::new(assert_cmd::cargo::cargo_bin("migbench"))
+    migbench_command()
         .arg("run")
         .arg(scenario)
         .arg("--results")
         .arg(results)
-        .env(
-            "PATH",
-            format!(
-                "/usr/local/sbin:{}",
-                std::env::var("PATH").unwrap_or_default()
-            ),
-        )
         .stdout(std::process::Stdio::piped())
         .stderr(std::process::Stdio::piped())
         .spawn()
