@@ -80,7 +80,7 @@ async fn bare_api(engine: &DockerEngine, n: usize, concurrency: usize, image: &s
     let spec = |name: String| ContainerSpec {
         name,
         image: image.to_string(),
-        cmd: image::workload_cmd(200, 0),
+        cmd: image::workload_cmd(200, 0, 10),
         labels: HashMap::from([(RUN_LABEL.to_string(), tag.clone())]),
     };
     let mut ids = Vec::new();

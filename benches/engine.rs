@@ -30,7 +30,7 @@ impl Bench {
         ContainerSpec {
             name: format!("mb-{RUN_ID}-{}-{n}", std::process::id()),
             image: self.image.clone(),
-            cmd: image::workload_cmd(200, memory_mib),
+            cmd: image::workload_cmd(200, memory_mib, 10),
             labels: HashMap::from([(RUN_LABEL.to_string(), RUN_ID.to_string())]),
         }
     }

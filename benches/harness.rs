@@ -30,7 +30,12 @@ fn restore_row(i: usize) -> OpRecord {
         error: String::new(),
         seq_before: Some(41),
         seq_after: Some(42),
-        service_gap_ms: Some(1234.5),
+        downtime_ms: Some(1234.5),
+        downtime_checkpoint_ms: None,
+        downtime_transfer_ms: None,
+        downtime_waiting_ms: None,
+        downtime_restore_ms: None,
+        downtime_resume_ms: None,
         seq: 0,
     }
 }

@@ -21,6 +21,8 @@ pub mod exit {
     pub const NOT_READY: u8 = 3;
     /// The run finished, but operations failed or states were lost before any collapse.
     pub const FAILURES: u8 = 4;
+    /// The run finished, and a `[thresholds]` limit was breached (takes precedence over 4).
+    pub const THRESHOLDS: u8 = 5;
     /// Interrupted by SIGINT / SIGTERM (after cleanup).
     pub const INTERRUPTED: u8 = 130;
 }
@@ -207,6 +209,7 @@ fn exit_code(report: &RunReport) -> u8 {
     // The same verdict `migbench report` rebuilds from the records.
     match summary.verdict {
         RunVerdict::Failures => exit::FAILURES,
+        RunVerdict::ThresholdsBreached => exit::THRESHOLDS,
         RunVerdict::Success => exit::SUCCESS,
     }
 }

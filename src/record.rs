@@ -4,9 +4,11 @@
 //! survives what), and `summary.json`.
 
 pub mod appender;
+pub mod migration;
 pub mod ops;
 pub mod samples;
 pub mod summary;
+pub mod thresholds;
 
 pub use appender::{read_rows, CsvAppender, ReadRows, SkippedRow, SYNC_EVERY};
 pub use ops::{OpRecord, Outcome, Phase};

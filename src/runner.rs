@@ -4,6 +4,7 @@
 
 mod cleanup;
 mod context;
+mod downtime;
 mod environment;
 #[cfg(test)]
 mod guard_tests;
@@ -110,6 +111,9 @@ async fn execute(
         return Err(RunError::Io("the record files were already taken".into()));
     };
     let started = Instant::now();
+    let started_unix_ms = std::time::SystemTime::now()
+        .duration_since(std::time::UNIX_EPOCH)
+        .map_or(0.0, |d| d.as_secs_f64() * 1000.0);
     let (events, events_rx) = mpsc::unbounded_channel();
     let (projection_tx, projection_rx) = watch::channel(None);
     let (firings_tx, firings_rx) = mpsc::unbounded_channel();
@@ -147,6 +151,7 @@ async fn execute(
         staging_root: prepared.staging_root.clone(),
         events: events.clone(),
         started,
+        started_unix_ms,
         live: live.clone(),
         interrupt: interrupt.clone(),
         stop: guard_stop.clone(),
@@ -171,16 +176,7 @@ async fn execute(
     let progress = progress::Progress::new(firings_rx, projection_rx);
 
     let slots: Vec<Slot> = (0..scenario.containers)
-        .map(|index| Slot {
-            index,
-            name: format!("mb-{}-{index:04}", prepared.run_id),
-            source_id: None,
-            before: None,
-            checkpoint: None,
-            clone_id: None,
-            restored: false,
-            stopped_at: None,
-        })
+        .map(|index| Slot::new(index, format!("mb-{}-{index:04}", prepared.run_id)))
         .collect();
     let launch_pacing = Pacing {
         concurrency: LAUNCH_CONCURRENCY.max(scenario.checkpoint.concurrency),
@@ -365,6 +361,8 @@ fn finish(
     Summary::build(record::summary::SummaryInput {
         run_id,
         scenario: &scenario.name,
+        mode: scenario.mode,
+        thresholds: &scenario.thresholds,
         containers: scenario.containers,
         ops: &recorded.ops,
         samples: &recorded.samples,

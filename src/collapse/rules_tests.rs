@@ -23,7 +23,12 @@ fn restore(t_ms: f64, latency_ms: f64, outcome: Outcome, error: &str) -> OpRecor
         error: error.into(),
         seq_before: None,
         seq_after: None,
-        service_gap_ms: None,
+        downtime_ms: None,
+        downtime_checkpoint_ms: None,
+        downtime_transfer_ms: None,
+        downtime_waiting_ms: None,
+        downtime_restore_ms: None,
+        downtime_resume_ms: None,
         seq: 0,
     }
 }

@@ -25,13 +25,15 @@ pub fn workload_tag() -> String {
 }
 
 /// The command line of a workload container.
-pub fn workload_cmd(log_interval_ms: u64, memory_mib: u64) -> Vec<String> {
+pub fn workload_cmd(log_interval_ms: u64, memory_mib: u64, tick_ms: u64) -> Vec<String> {
     vec![
         WORKLOAD_PATH.to_string(),
         "--interval-ms".to_string(),
         log_interval_ms.to_string(),
         "--memory-mib".to_string(),
         memory_mib.to_string(),
+        "--tick-ms".to_string(),
+        tick_ms.to_string(),
     ]
 }
 

@@ -54,11 +54,19 @@ pub enum Outcome {
     /// Verify: the check could not be made because an engine did not answer
     /// (the error says which). Neither continued nor lost.
     Unchecked,
+    /// Pipeline mode: the run stopped (guard, interrupt, --fail-fast) before
+    /// this container's migration began; it was left running on the source.
+    NotMigrated,
 }
 
 impl Outcome {
     pub fn is_ok(self) -> bool {
         self == Outcome::Ok
+    }
+
+    /// The operation ran (it succeeded or failed), rather than being skipped.
+    pub fn is_attempted(self) -> bool {
+        self.is_ok() || self.is_failure()
     }
 
     /// Attempted and did not succeed (an unchecked verification included:
@@ -106,8 +114,23 @@ pub struct OpRecord {
     pub seq_before: Option<u64>,
     /// Verify: first counter the clone printed after its restore.
     pub seq_after: Option<u64>,
-    /// Verify: time from the original's last line to the clone's first, ms.
-    pub service_gap_ms: Option<f64>,
+    /// Verify: how long the container was down, as the workload measured it
+    /// (its last tick before the freeze to its first tick after the restore), ms.
+    #[serde(default)]
+    pub downtime_ms: Option<f64>,
+    /// Verify: the downtime's parts, from the harness's timings: freeze to the
+    /// end of the checkpoint, the transfer, waiting between steps (a batch's
+    /// queueing), the restore, and the restore's end to the first tick.
+    #[serde(default)]
+    pub downtime_checkpoint_ms: Option<f64>,
+    #[serde(default)]
+    pub downtime_transfer_ms: Option<f64>,
+    #[serde(default)]
+    pub downtime_waiting_ms: Option<f64>,
+    #[serde(default)]
+    pub downtime_restore_ms: Option<f64>,
+    #[serde(default)]
+    pub downtime_resume_ms: Option<f64>,
     /// The order in which the recorder received this row, counted from 1 over
     /// ops.csv and samples.csv together: the order the live collapse detector
     /// saw. 0 in runs recorded before this column existed.
@@ -139,7 +162,12 @@ mod tests {
             error: "a, \"quoted\" error".into(),
             seq_before: Some(6),
             seq_after: Some(7),
-            service_gap_ms: Some(912.0),
+            downtime_ms: Some(912.0),
+            downtime_checkpoint_ms: None,
+            downtime_transfer_ms: None,
+            downtime_waiting_ms: None,
+            downtime_restore_ms: None,
+            downtime_resume_ms: None,
             seq: 57,
         };
         let mut writer = csv::Writer::from_writer(Vec::new());

@@ -3,8 +3,11 @@
 //! and the environment. Built from the records alone, so `migbench report`
 //! can rebuild it from the CSVs of any run, even one cut short.
 
+use super::migration::{self, DowntimeSummary, Migrations};
+use super::thresholds::{self, ThresholdCheck};
 use super::{OpRecord, Outcome, Phase, SampleRow};
 use crate::collapse::{Projection, Verdict};
+use crate::scenario::{Mode, Thresholds};
 use hdrhistogram::Histogram;
 use serde::{Deserialize, Serialize};
 use std::collections::HashMap;
@@ -81,12 +84,17 @@ pub enum RunVerdict {
     /// Operations failed or states were lost before the collapse, or in a run
     /// without one (exit 4).
     Failures,
+    /// A `[thresholds]` limit was breached (exit 5, whatever else happened).
+    ThresholdsBreached,
 }
 
 impl RunVerdict {
-    /// The verdict of a run with `failures_before_collapse` such failures.
-    pub fn of(failures_before_collapse: usize) -> RunVerdict {
-        if failures_before_collapse > 0 {
+    /// The verdict of a run with `failures_before_collapse` such failures and
+    /// these threshold checks.
+    pub fn of(failures_before_collapse: usize, thresholds: &[ThresholdCheck]) -> RunVerdict {
+        if thresholds.iter().any(|t| t.breached) {
+            RunVerdict::ThresholdsBreached
+        } else if failures_before_collapse > 0 {
             RunVerdict::Failures
         } else {
             RunVerdict::Success
@@ -112,10 +120,24 @@ pub struct Peaks {
 pub struct Summary {
     pub run_id: String,
     pub scenario: String,
+    /// `batch` or `pipeline`.
+    #[serde(default)]
+    pub mode: String,
     pub containers: usize,
     pub phases: Vec<PhaseSummary>,
     pub verification: Verification,
-    pub service_gap: Option<Percentiles>,
+    /// Each verified container's downtime, as its workload measured it.
+    #[serde(default)]
+    pub downtime: Option<DowntimeSummary>,
+    /// Verified migrations per second, end to end.
+    #[serde(default)]
+    pub migrations: Migrations,
+    /// From the run's start to its last row, seconds.
+    #[serde(default)]
+    pub run_wall_s: f64,
+    /// Each `[thresholds]` limit and how the run did.
+    #[serde(default)]
+    pub thresholds: Vec<ThresholdCheck>,
     pub collapse: Verdict,
     pub projection: Option<Projection>,
     pub peaks: Option<Peaks>,
@@ -153,6 +175,8 @@ pub struct HarnessCost {
 pub struct SummaryInput<'a> {
     pub run_id: &'a str,
     pub scenario: &'a str,
+    pub mode: Mode,
+    pub thresholds: &'a Thresholds,
     pub containers: usize,
     pub ops: &'a [OpRecord],
     pub samples: &'a [SampleRow],
@@ -186,12 +210,6 @@ impl Summary {
                     .count(),
             ),
         };
-        let service_gap = Percentiles::of(
-            verify
-                .iter()
-                .filter(|op| op.outcome.is_ok())
-                .filter_map(|op| op.service_gap_ms),
-        );
         let collapse_ms = input
             .collapse
             .point
@@ -209,15 +227,19 @@ impl Summary {
             .filter(|op| op.outcome.is_failure())
             .filter(|op| failed_at_ms(op, &restored_at_ms) < collapse_ms)
             .count();
-        Summary {
+        let mut summary = Summary {
             failures_before_collapse,
-            verdict: RunVerdict::of(failures_before_collapse),
+            verdict: RunVerdict::Success,
             run_id: input.run_id.to_string(),
             scenario: input.scenario.to_string(),
+            mode: input.mode.as_str().to_string(),
             containers: input.containers,
             phases,
             verification,
-            service_gap,
+            downtime: migration::downtime(input.ops),
+            migrations: migration::migrations(input.ops),
+            run_wall_s: migration::run_wall_s(input.ops, input.samples),
+            thresholds: Vec::new(),
             collapse: input.collapse,
             projection: input.projection,
             peaks: peaks(input.samples),
@@ -226,7 +248,10 @@ impl Summary {
             data_notes: input.data_notes,
             environment: input.environment,
             harness: None,
-        }
+        };
+        summary.thresholds = thresholds::evaluate(input.thresholds, &summary);
+        summary.verdict = RunVerdict::of(failures_before_collapse, &summary.thresholds);
+        summary
     }
 
     pub fn phase(&self, phase: Phase) -> Option<&PhaseSummary> {
@@ -333,7 +358,7 @@ pub fn read(run_dir: &std::path::Path) -> Result<Summary, super::RecordError> {
             detail: e.to_string(),
         })?;
     // Written before the field existed: derived the same way.
-    summary.verdict = RunVerdict::of(summary.failures_before_collapse);
+    summary.verdict = RunVerdict::of(summary.failures_before_collapse, &summary.thresholds);
     Ok(summary)
 }
 

@@ -20,7 +20,12 @@ fn op(phase: Phase, index: usize, latency_ms: f64, outcome: Outcome, end_ms: f64
         error: String::new(),
         seq_before: None,
         seq_after: None,
-        service_gap_ms: None,
+        downtime_ms: None,
+        downtime_checkpoint_ms: None,
+        downtime_transfer_ms: None,
+        downtime_waiting_ms: None,
+        downtime_restore_ms: None,
+        downtime_resume_ms: None,
         seq: 0,
     }
 }
@@ -29,6 +34,8 @@ fn input<'a>(ops: &'a [OpRecord], collapse: Verdict) -> SummaryInput<'a> {
     SummaryInput {
         run_id: "r",
         scenario: "s",
+        mode: crate::scenario::Mode::Batch,
+        thresholds: Box::leak(Box::default()),
         containers: 4,
         ops,
         samples: &[],
@@ -101,7 +108,7 @@ fn failures_after_the_collapse_do_not_count_against_the_run() {
 #[test]
 fn verification_counts_continued_lost_and_unchecked() {
     let mut continued = op(Phase::Verify, 0, 1.0, Outcome::Ok, 1.0);
-    continued.service_gap_ms = Some(900.0);
+    continued.downtime_ms = Some(900.0);
     let ops = vec![
         continued,
         op(Phase::Verify, 1, 1.0, Outcome::Failed, 1.0),
@@ -117,7 +124,9 @@ fn verification_counts_continued_lost_and_unchecked() {
             unchecked: 2
         }
     );
-    assert!((summary.service_gap.expect("gap").p50_ms - 900.0).abs() < 1.0);
+    let downtime = summary.downtime.expect("downtime");
+    assert_eq!(downtime.measured, 1);
+    assert!((downtime.downtime.p50_ms - 900.0).abs() < 1.0);
 }
 
 fn collapse_at(t_ms: f64) -> Verdict {

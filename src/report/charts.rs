@@ -4,7 +4,7 @@
 
 mod compare;
 mod distribution;
-mod gap;
+mod downtime;
 mod latency;
 mod style;
 mod timeline;
@@ -99,7 +99,7 @@ pub fn render_all(run_dir: &Path, summary: &Summary, series: &Series) -> Vec<(St
     keep(run_dir, timeline::Timeline(data), &mut drawn);
     keep(run_dir, latency::PerContainer(data), &mut drawn);
     keep(run_dir, distribution::Distribution(data), &mut drawn);
-    keep(run_dir, gap::ServiceGap(data), &mut drawn);
+    keep(run_dir, downtime::Downtime(data), &mut drawn);
     drawn
 }
 

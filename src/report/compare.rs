@@ -11,6 +11,7 @@ use std::path::{Path, PathBuf};
 pub fn rows(summaries: &[(PathBuf, Summary)]) -> (Vec<String>, Vec<Vec<String>>) {
     let header = [
         "run",
+        "mode",
         "containers",
         "ckpt conc",
         "restore conc",
@@ -19,7 +20,10 @@ pub fn rows(summaries: &[(PathBuf, Summary)]) -> (Vec<String>, Vec<Vec<String>>)
         "restore p50 ms",
         "restore p99 ms",
         "restore ops/s",
-        "gap p50 ms",
+        "downtime p50 ms",
+        "downtime p99 ms",
+        "migrations/s",
+        "wall s",
         "verified",
         "collapse at",
     ]
@@ -43,6 +47,11 @@ pub fn rows(summaries: &[(PathBuf, Summary)]) -> (Vec<String>, Vec<Vec<String>>)
             };
             vec![
                 s.run_id.clone(),
+                if s.mode.is_empty() {
+                    "batch".into()
+                } else {
+                    s.mode.clone()
+                },
                 s.containers.to_string(),
                 checkpoint_conc,
                 restore_conc,
@@ -52,8 +61,14 @@ pub fn rows(summaries: &[(PathBuf, Summary)]) -> (Vec<String>, Vec<Vec<String>>)
                 lat(Phase::Restore, |l| l.p99_ms),
                 s.phase(Phase::Restore)
                     .map_or("-".into(), |p| format!("{:.2}", p.throughput_per_s)),
-                s.service_gap
-                    .map_or("-".into(), |g| format!("{:.0}", g.p50_ms)),
+                s.downtime
+                    .as_ref()
+                    .map_or("-".into(), |d| format!("{:.0}", d.downtime.p50_ms)),
+                s.downtime
+                    .as_ref()
+                    .map_or("-".into(), |d| format!("{:.0}", d.downtime.p99_ms)),
+                format!("{:.2}", s.migrations.per_s),
+                format!("{:.1}", s.run_wall_s),
                 format!("{}/{}", s.verification.continued, s.containers),
                 s.collapse.point.as_ref().map_or("none".into(), |p| {
                     format!("{} ({})", p.at_restore, p.rule.as_str())

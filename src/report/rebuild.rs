@@ -167,6 +167,8 @@ pub fn rebuild_summary(run_dir: &Path, unfinished: &str) -> anyhow::Result<Summa
     let mut summary = Summary::build(SummaryInput {
         run_id: &run_id,
         scenario: &scenario.name,
+        mode: scenario.mode,
+        thresholds: &scenario.thresholds,
         containers: scenario.containers,
         ops: &series.ops,
         samples: &series.samples,

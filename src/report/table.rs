@@ -37,19 +37,32 @@ pub fn phase_rows(summary: &Summary) -> (Vec<String>, Vec<Vec<String>>) {
     (header, rows)
 }
 
-/// Lines under the table: verification, service gap, collapse, projection.
+/// Lines under the table: verification, downtime, migrations, collapse,
+/// projection, thresholds, verdict.
 pub fn findings(summary: &Summary) -> Vec<String> {
     let v = summary.verification;
     let mut lines = vec![format!(
         "verification: {} continued, {} lost, {} unchecked of {}",
         v.continued, v.lost, v.unchecked, summary.containers
     )];
-    if let Some(gap) = summary.service_gap {
+    if let Some(d) = &summary.downtime {
+        let (t, p) = (d.downtime, d.parts_p50);
         lines.push(format!(
-            "service gap: p50 {:.0} ms, p99 {:.0} ms, max {:.0} ms",
-            gap.p50_ms, gap.p99_ms, gap.max_ms
+            "downtime ({} measured): p50 {:.0} ms, p90 {:.0} ms, p99 {:.0} ms, max {:.0} ms",
+            d.measured, t.p50_ms, t.p90_ms, t.p99_ms, t.max_ms
+        ));
+        lines.push(format!(
+            "  p50 parts: checkpoint {:.0}, transfer {:.0}, waiting {:.0}, restore {:.0}, to first tick {:.0} ms",
+            p.checkpoint_ms, p.transfer_ms, p.waiting_ms, p.restore_ms, p.resume_ms
         ));
     }
+    lines.push(format!(
+        "migrations: {} verified in {:.1} s, {:.2}/s end to end; run wall time {:.1} s",
+        summary.migrations.verified,
+        summary.migrations.wall_s,
+        summary.migrations.per_s,
+        summary.run_wall_s
+    ));
     lines.push(summary.collapse.describe(v.continued + v.lost));
     for f in summary.collapse.firings.iter().skip(1) {
         lines.push(format!(
@@ -88,8 +101,17 @@ pub fn findings(summary: &Summary) -> Vec<String> {
     if let Some(why) = &summary.ended_early {
         lines.push(format!("ended early: {why}"));
     }
+    lines.extend(
+        summary
+            .thresholds
+            .iter()
+            .map(|t| format!("threshold {}", t.describe())),
+    );
     lines.push(match summary.verdict {
         RunVerdict::Success => "verdict: success (a finished run exits 0)".to_string(),
+        RunVerdict::ThresholdsBreached => {
+            "verdict: thresholds breached (a finished run exits 5)".to_string()
+        }
         RunVerdict::Failures => format!(
             "verdict: failures: {} operation(s) failed or state(s) lost before any collapse (a finished run exits 4)",
             summary.failures_before_collapse
@@ -102,8 +124,13 @@ pub fn findings(summary: &Summary) -> Vec<String> {
 /// The table for the console.
 pub fn console_table(summary: &Summary) -> String {
     let (header, rows) = phase_rows(summary);
+    let mode = if summary.mode.is_empty() {
+        "batch"
+    } else {
+        &summary.mode
+    };
     let mut out = vec![format!(
-        "{} ({} containers)",
+        "{} ({} containers, {mode} mode)",
         summary.run_id, summary.containers
     )];
     out.extend(aligned(&header, &rows));
@@ -163,6 +190,8 @@ mod tests {
         Summary::build(SummaryInput {
             run_id: "r",
             scenario: "s",
+            mode: crate::scenario::Mode::Batch,
+            thresholds: &crate::scenario::Thresholds::default(),
             containers: 4,
             ops: &[],
             samples: &[],

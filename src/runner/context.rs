@@ -27,6 +27,9 @@ pub struct RunContext {
     pub staging_root: Option<PathBuf>,
     pub events: mpsc::UnboundedSender<Event>,
     pub started: Instant,
+    /// The wall clock at `started`, Unix ms: turns the workload's wall-clock
+    /// times into run times.
+    pub started_unix_ms: f64,
     pub live: Arc<LiveState>,
     /// Cancelled by SIGINT / SIGTERM.
     pub interrupt: CancellationToken,
@@ -52,6 +55,34 @@ pub struct Slot {
     pub restored: bool,
     /// The first phase that failed or was skipped for it.
     pub stopped_at: Option<Phase>,
+    /// When its steps ran, for the parts of its downtime.
+    pub timings: StepTimings,
+}
+
+/// When a container's steps ended or took, ms since the run started.
+#[derive(Debug, Clone, Copy, Default)]
+pub struct StepTimings {
+    pub checkpoint_end_ms: Option<f64>,
+    pub transfer_ms: Option<f64>,
+    pub restore_start_ms: Option<f64>,
+    pub restore_end_ms: Option<f64>,
+}
+
+impl Slot {
+    /// The slot of container `index`, named `name`, before anything happened to it.
+    pub fn new(index: usize, name: String) -> Slot {
+        Slot {
+            index,
+            name,
+            source_id: None,
+            before: None,
+            checkpoint: None,
+            clone_id: None,
+            restored: false,
+            stopped_at: None,
+            timings: StepTimings::default(),
+        }
+    }
 }
 
 /// How an operation ended, before it becomes a row.
@@ -133,7 +164,12 @@ impl RunContext {
             error: String::new(),
             seq_before: None,
             seq_after: None,
-            service_gap_ms: None,
+            downtime_ms: None,
+            downtime_checkpoint_ms: None,
+            downtime_transfer_ms: None,
+            downtime_waiting_ms: None,
+            downtime_restore_ms: None,
+            downtime_resume_ms: None,
             seq: 0,
         }
     }

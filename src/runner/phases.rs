@@ -3,6 +3,7 @@
 
 use super::context::{OpEnd, RunContext, Slot, TargetWait};
 use crate::engine::{copy_dir, dir_bytes, image, ContainerSpec, EngineError, Placement, RUN_LABEL};
+use crate::event::Step;
 use crate::record::{OpRecord, Outcome, Phase};
 use std::collections::HashMap;
 use std::path::PathBuf;
@@ -17,6 +18,7 @@ fn spec(ctx: &RunContext, slot: &Slot, name: String) -> ContainerSpec {
         cmd: image::workload_cmd(
             ctx.scenario.log_interval.as_millis() as u64,
             ctx.scenario.workload_memory_mib,
+            ctx.scenario.tick.as_millis() as u64,
         ),
         labels: HashMap::from([
             (RUN_LABEL.to_string(), ctx.run_id.clone()),
@@ -55,9 +57,12 @@ pub async fn checkpoint(ctx: &RunContext, mut slot: Slot) -> Slot {
         ctx.skip(Phase::Checkpoint, &mut slot, "not launched");
         return slot;
     };
-    let timed = ctx
-        .timed(ctx.source.checkpoint(&id, &ctx.checkpoint_root, &slot.name))
-        .await;
+    let timed = {
+        let _in_flight = ctx.live.enter(Step::Checkpoint);
+        ctx.timed(ctx.source.checkpoint(&id, &ctx.checkpoint_root, &slot.name))
+            .await
+    };
+    slot.timings.checkpoint_end_ms = Some(timed.end_ms);
     let (mut row, done) = ctx.timed_row(ctx.row(Phase::Checkpoint, &slot), timed);
     let path = ctx.checkpoint_root.join(&slot.name);
     if done.is_some() {
@@ -84,6 +89,7 @@ pub async fn transfer(ctx: &RunContext, mut slot: Slot) -> Slot {
     };
     let to: PathBuf = staging.join(&slot.name);
     let (from_c, to_c) = (from.clone(), to.clone());
+    let _in_flight = ctx.live.enter(Step::Transfer);
     let timed = ctx
         .timed(async move {
             let copy = tokio::task::spawn_blocking(move || {
@@ -97,6 +103,7 @@ pub async fn transfer(ctx: &RunContext, mut slot: Slot) -> Slot {
             })?
         })
         .await;
+    slot.timings.transfer_ms = Some(timed.end_ms - timed.start_ms);
     let (mut row, bytes) = ctx.timed_row(ctx.row(Phase::Transfer, &slot), timed);
     row.bytes = bytes;
     if bytes.is_some() {
@@ -122,6 +129,7 @@ pub async fn restore(ctx: &RunContext, mut slot: Slot) -> Slot {
     };
     let spec = spec(ctx, &slot, format!("{}-r", slot.name));
     let created = std::sync::Mutex::new(None);
+    let in_flight = ctx.live.enter(Step::Restore);
     let timed = ctx
         .timed(async {
             let id = ctx.target.create(&spec).await?;
@@ -132,6 +140,9 @@ pub async fn restore(ctx: &RunContext, mut slot: Slot) -> Slot {
             Ok(id)
         })
         .await;
+    drop(in_flight);
+    slot.timings.restore_start_ms = Some(timed.start_ms);
+    slot.timings.restore_end_ms = Some(timed.end_ms);
     let target_silent = matches!(&timed.end, OpEnd::Failed(e) if e.is_engine_down());
     let (mut row, id) = ctx.timed_row(ctx.row(Phase::Restore, &slot), timed);
     if target_silent {

@@ -25,7 +25,12 @@ fn restore(index: usize, end_ms: f64, outcome: Outcome) -> Event {
         error: String::new(),
         seq_before: None,
         seq_after: None,
-        service_gap_ms: None,
+        downtime_ms: None,
+        downtime_checkpoint_ms: None,
+        downtime_transfer_ms: None,
+        downtime_waiting_ms: None,
+        downtime_restore_ms: None,
+        downtime_resume_ms: None,
         seq: 0,
     }))
 }

@@ -247,16 +247,7 @@ pub async fn ship_image(ctx: &RunContext, ship: bool) {
         return;
     }
     ctx.live.set_phase(Phase::Image);
-    let slot = Slot {
-        index: 0,
-        name: ctx.image.clone(),
-        source_id: None,
-        before: None,
-        checkpoint: None,
-        clone_id: None,
-        restored: false,
-        stopped_at: None,
-    };
+    let slot = Slot::new(0, ctx.image.clone());
     let timed = ctx
         .timed(image::ship_image(
             ctx.source.as_ref(),

@@ -4,7 +4,7 @@
 //! unchecked, not lost.
 
 use super::context::{RunContext, Slot};
-use super::lines::CounterLine;
+use super::lines::{CounterLine, ResumedLine};
 use crate::record::{Outcome, Phase};
 use std::time::{Duration, Instant};
 
@@ -84,16 +84,16 @@ pub async fn verify(ctx: &RunContext, mut slot: Slot) -> Slot {
     let mut row = ctx.row(Phase::Verify, &slot);
     row.container_id = clone_id.clone();
     row.start_ms = ctx.now_ms();
-    let (check, first) = match source_error {
-        Some(error) => (Check::Unchecked(error), None),
+    let (check, first, stop) = match source_error {
+        Some(error) => (Check::Unchecked(error), None, None),
         None => check_clone(ctx, slot.before, &clone_id).await,
     };
     row.end_ms = ctx.now_ms();
     row.latency_ms = crate::event::round_us(row.end_ms - row.start_ms);
     row.seq_before = slot.before.map(|b| b.seq);
-    if let (Some(before), Some(after)) = (slot.before, first) {
-        row.seq_after = Some(after.seq);
-        row.service_gap_ms = Some(after.unix_ms.saturating_sub(before.unix_ms) as f64);
+    row.seq_after = first.map(|after| after.seq);
+    if let Some(stop) = stop {
+        super::downtime::record(&mut row, &stop, &slot.timings, ctx.started_unix_ms);
     }
     row.outcome = check.outcome();
     row.error = check.error();
@@ -105,30 +105,35 @@ pub async fn verify(ctx: &RunContext, mut slot: Slot) -> Slot {
 }
 
 /// Reads the clone's counters (waiting for its first), judges them, and asks
-/// whether it still runs; returns the check and the clone's first counter.
+/// whether it still runs; returns the check, the clone's first counter and
+/// the stop the workload measured across its migration.
 async fn check_clone(
     ctx: &RunContext,
     before: Option<CounterLine>,
     clone_id: &str,
-) -> (Check, Option<CounterLine>) {
-    if before.is_none() {
-        return (judge_counters(None, &[]), None);
-    }
+) -> (Check, Option<CounterLine>, Option<ResumedLine>) {
+    let Some(before_line) = before else {
+        return (judge_counters(None, &[]), None, None);
+    };
     let started = Instant::now();
     // The clone prints its next line at most one interval after its restore.
     let deadline = ctx.scenario.log_interval * 3 + Duration::from_secs(10);
-    let counters = loop {
+    let (counters, stop) = loop {
         match ctx.target.log_lines(clone_id).await {
             Ok(lines) => {
                 let counters: Vec<CounterLine> =
                     lines.iter().filter_map(|l| CounterLine::parse(l)).collect();
                 if !counters.is_empty() {
-                    break counters;
+                    // The workload says it resumed before it prints its next counter.
+                    break (
+                        counters,
+                        ResumedLine::migration_stop(&lines, before_line.seq),
+                    );
                 }
             }
             Err(e) => {
                 let why = format!("not verified: the clone's output could not be read: {e}");
-                return (Check::Unchecked(why), None);
+                return (Check::Unchecked(why), None, None);
             }
         }
         if started.elapsed() > deadline {
@@ -136,9 +141,9 @@ async fn check_clone(
                 "the clone printed no counter within {} ms of the check",
                 deadline.as_millis()
             );
-            return (Check::Lost(why), None);
+            return (Check::Lost(why), None, None);
         }
-        tokio::time::sleep(Duration::from_millis(50)).await;
+        tokio::time::sleep(Duration::from_millis(20)).await;
     };
     let first = counters.first().copied();
     let check = match judge_counters(before, &counters) {
@@ -155,7 +160,7 @@ async fn check_clone(
         },
         other => other,
     };
-    (check, first)
+    (check, first, stop)
 }
 
 #[cfg(test)]
