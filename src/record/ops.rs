@@ -163,11 +163,11 @@ mod tests {
             seq_before: Some(6),
             seq_after: Some(7),
             downtime_ms: Some(912.0),
-            downtime_checkpoint_ms: None,
+            downtime_checkpoint_ms: Some(180.5),
             downtime_transfer_ms: None,
-            downtime_waiting_ms: None,
-            downtime_restore_ms: None,
-            downtime_resume_ms: None,
+            downtime_waiting_ms: Some(400.0),
+            downtime_restore_ms: Some(301.5),
+            downtime_resume_ms: Some(30.0),
             seq: 57,
         };
         let mut writer = csv::Writer::from_writer(Vec::new());
@@ -175,8 +175,8 @@ mod tests {
         let text = String::from_utf8(writer.into_inner().expect("flush")).expect("utf8");
         assert_eq!(
             text,
-            "run_id,phase,index,container,container_id,source_host,target_host,started_at,start_ms,end_ms,latency_ms,bytes,outcome,error,seq_before,seq_after,service_gap_ms,seq\n\
-             smoke-20260101T000000Z-1,verify,2,mb-x-0002,abc,unix:///var/run/docker.sock,emulated:r1,2026-01-01T00:00:01.000Z,1000.5,1002.25,1.75,,ok,\"a, \"\"quoted\"\" error\",6,7,912.0,57\n"
+            "run_id,phase,index,container,container_id,source_host,target_host,started_at,start_ms,end_ms,latency_ms,bytes,outcome,error,seq_before,seq_after,downtime_ms,downtime_checkpoint_ms,downtime_transfer_ms,downtime_waiting_ms,downtime_restore_ms,downtime_resume_ms,seq\n\
+             smoke-20260101T000000Z-1,verify,2,mb-x-0002,abc,unix:///var/run/docker.sock,emulated:r1,2026-01-01T00:00:01.000Z,1000.5,1002.25,1.75,,ok,\"a, \"\"quoted\"\" error\",6,7,912.0,180.5,,400.0,301.5,30.0,57\n"
         );
         let back: OpRecord = csv::Reader::from_reader(text.as_bytes())
             .deserialize()
@@ -186,7 +186,8 @@ mod tests {
         assert_eq!(back, row);
     }
 
-    /// Runs recorded before the `seq` column still load, with seq 0.
+    /// Runs recorded before the `seq` and `downtime_*` columns still load
+    /// (with seq 0 and no downtime); their `service_gap_ms` is left out.
     #[test]
     fn a_row_without_the_seq_column_reads_as_seq_0() {
         let text = "run_id,phase,index,container,container_id,source_host,target_host,started_at,start_ms,end_ms,latency_ms,bytes,outcome,error,seq_before,seq_after,service_gap_ms\n\
@@ -197,5 +198,6 @@ mod tests {
             .expect("a row")
             .expect("parses");
         assert_eq!((back.phase, back.seq), (Phase::Restore, 0));
+        assert_eq!(back.downtime_ms, None);
     }
 }
