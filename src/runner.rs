@@ -2,15 +2,18 @@
 //! verify -> cleanup, each phase with bounded concurrency and pacing, while
 //! the sampler measures the machine and the recorder writes every row.
 
+mod batch;
 mod cleanup;
 mod context;
 mod downtime;
+mod drive;
 mod environment;
 #[cfg(test)]
 mod guard_tests;
 mod lines;
 mod owner;
 mod phases;
+mod pipeline;
 mod pool;
 mod progress;
 mod recorder;
@@ -28,11 +31,10 @@ pub use recorder::PROJECTION_FIT_RESTORES;
 use crate::collapse::{Detector, TargetBudget};
 use crate::event::LiveState;
 use crate::record::{self, Phase, Summary};
-use crate::scenario::{Pacing, Scenario};
+use crate::scenario::{Mode, Pacing, Scenario};
 use context::{RunContext, Slot};
 use recorder::{Recorded, Recorder};
 use setup::Prepared;
-use std::future::Future;
 use std::path::PathBuf;
 use std::sync::Arc;
 use std::time::{Duration, Instant};
@@ -41,7 +43,7 @@ use tokio_util::sync::CancellationToken;
 
 /// Containers launched at once (launch is set-up, not a measured phase).
 const LAUNCH_CONCURRENCY: usize = 4;
-/// Clones checked at once.
+/// Clones checked at once (batch mode).
 const VERIFY_CONCURRENCY: usize = 8;
 
 /// How to run.
@@ -182,7 +184,7 @@ async fn execute(
         concurrency: LAUNCH_CONCURRENCY.max(scenario.checkpoint.concurrency),
         pause: Duration::ZERO,
     };
-    let slots = drive(
+    let slots = drive::drive(
         &ctx,
         &progress,
         Phase::Launch,
@@ -193,60 +195,10 @@ async fn execute(
     )
     .await;
     warm_up(&scenario, &interrupt).await;
-    let slots = drive(
-        &ctx,
-        &progress,
-        Phase::Checkpoint,
-        slots,
-        scenario.checkpoint,
-        &guard_stop,
-        |c, s| async move { phases::checkpoint(&c, s).await },
-    )
-    .await;
-    let slots = if ctx.staging_root.is_some() {
-        drive(
-            &ctx,
-            &progress,
-            Phase::Transfer,
-            slots,
-            // Moving files is not paced like the engine operations.
-            Pacing {
-                concurrency: scenario.checkpoint.concurrency,
-                pause: Duration::ZERO,
-            },
-            &guard_stop,
-            |c, s| async move { phases::transfer(&c, s).await },
-        )
-        .await
-    } else {
-        slots
+    let _slots = match scenario.mode {
+        Mode::Batch => batch::migrate(&ctx, &progress, slots, &guard_stop).await,
+        Mode::Pipeline => pipeline::migrate(&ctx, &progress, slots, &guard_stop).await,
     };
-    let slots = drive(
-        &ctx,
-        &progress,
-        Phase::Restore,
-        slots,
-        scenario.restore,
-        &guard_stop,
-        |c, s| async move { phases::restore(&c, s).await },
-    )
-    .await;
-    let verify_pacing = Pacing {
-        concurrency: VERIFY_CONCURRENCY,
-        pause: Duration::ZERO,
-    };
-    let _slots = drive(
-        &ctx,
-        &progress,
-        Phase::Verify,
-        slots,
-        verify_pacing,
-        // Checking what was restored is quick and is the point of the run: even
-        // an interrupted run verifies it (a second signal exits at once).
-        &CancellationToken::new(),
-        |c, s| async move { verify::verify(&c, s).await },
-    )
-    .await;
 
     sampler_stop.cancel();
     let _ = sampler.await;
@@ -282,61 +234,6 @@ async fn execute(
     summary.harness = Some(cost.finish());
     record::summary::write(&prepared.run_dir, &summary)?;
     Ok(summary)
-}
-
-/// Runs one phase over all slots; slots the phase never reached get a row too.
-async fn drive<F, Fut>(
-    ctx: &Arc<RunContext>,
-    progress: &progress::Progress,
-    phase: Phase,
-    slots: Vec<Slot>,
-    pacing: Pacing,
-    stop: &CancellationToken,
-    operation: F,
-) -> Vec<Slot>
-where
-    F: Fn(Arc<RunContext>, Slot) -> Fut + Send + Sync + 'static,
-    Fut: Future<Output = Slot> + Send + 'static,
-{
-    ctx.live.set_phase(phase);
-    let bar = progress.phase_bar(phase, slots.len() as u64);
-    let (worker_ctx, worker_bar) = (ctx.clone(), bar.clone());
-    let operation = Arc::new(operation);
-    let panic_ctx = ctx.clone();
-    let on_panic = Arc::new(move |mut slot: Slot, panic: String| {
-        panic_ctx.record_panic(phase, &mut slot, &panic);
-        slot
-    });
-    let result = pool::run_paced(
-        slots,
-        pacing,
-        stop.clone(),
-        move |slot| {
-            let (ctx, bar, operation) = (worker_ctx.clone(), worker_bar.clone(), operation.clone());
-            async move {
-                let slot = operation(ctx.clone(), slot).await;
-                bar.inc(1);
-                // The guard judges this row before the worker takes the next item.
-                ctx.recorded().await;
-                slot
-            }
-        },
-        on_panic,
-    )
-    .await;
-    bar.finish();
-    let mut slots = result.done;
-    let why = if stop.is_cancelled() {
-        "not started: the run was stopped"
-    } else {
-        "not started"
-    };
-    for mut slot in result.not_started {
-        ctx.skip(phase, &mut slot, why);
-        slots.push(slot);
-    }
-    slots.sort_by_key(|s| s.index);
-    slots
 }
 
 async fn warm_up(scenario: &Scenario, interrupt: &CancellationToken) {

@@ -23,6 +23,9 @@ use std::path::{Path, PathBuf};
 use std::time::Duration;
 use tokio::sync::OnceCell;
 
+/// The file that makes a restore's checkpoint tar unique (see `restore`).
+const RESTORE_MARKER: &str = "migbench-clone";
+
 /// How long the client waits for any one API response unless told otherwise
 /// ([`DockerEngine::with_api_timeout`]: a run sets it from `timeout_s`).
 const DEFAULT_API_TIMEOUT: Duration = Duration::from_secs(120);
@@ -289,6 +292,18 @@ impl Engine for DockerEngine {
                 })
             }
         }
+        // dockerd uploads the checkpoint to containerd's content store as a tar
+        // and fails ("commit failed: content sha256:...: already exists") when
+        // the very same tar is still there from the checkpoint itself, as it is
+        // when a restore follows its checkpoint within moments (pipeline mode).
+        // A file naming the clone makes this restore's tar its own; CRIU reads
+        // only its image files.
+        let marker = placed_checkpoint.join(RESTORE_MARKER);
+        std::fs::write(&marker, id).map_err(|e| EngineError::Io {
+            what: "cannot mark the checkpoint for its clone".into(),
+            path: marker,
+            source: e,
+        })?;
         let watch = criu_log::RestoreLogWatch::start(data_root, id);
         let started = self
             .with_checkpoint_on_start(name)

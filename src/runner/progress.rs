@@ -53,14 +53,24 @@ impl Progress {
 
     /// A bar for `phase` with `len` operations.
     pub fn phase_bar(&self, phase: Phase, len: u64) -> ProgressBar {
+        self.bar(phase.as_str(), len, phase == Phase::Restore)
+    }
+
+    /// The bar of a pipeline: `len` migrations end to end.
+    pub fn migration_bar(&self, len: u64) -> ProgressBar {
+        self.bar("migrate", len, true)
+    }
+
+    /// A bar named `prefix`; `restores` makes it carry the live projection.
+    fn bar(&self, prefix: &'static str, len: u64, restores: bool) -> ProgressBar {
         let style = ProgressStyle::with_template(
             "{prefix:>10} [{bar:30}] {pos}/{len} {per_sec} eta {eta} {msg}",
         )
         .unwrap_or_else(|_| ProgressStyle::default_bar())
         .progress_chars("=> ");
         let bar = self.bars.add(ProgressBar::new(len).with_style(style));
-        bar.set_prefix(phase.as_str());
-        if phase == Phase::Restore {
+        bar.set_prefix(prefix);
+        if restores {
             self.restore_bar.send_replace(Some(bar.clone()));
         }
         bar
