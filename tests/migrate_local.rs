@@ -58,7 +58,7 @@ fn smoke_scenario_migrates_and_verifies_every_container() {
     for verify in rows.iter().filter(|r| r.phase == Phase::Verify) {
         let before = verify.seq_before.expect("seq before");
         assert_eq!(verify.seq_after, Some(before + 1), "counter continued");
-        assert_downtime_within_its_operations(&rows, verify);
+        common::assert_downtime_within_its_operations(&rows, verify);
     }
     for checkpoint in rows.iter().filter(|r| r.phase == Phase::Checkpoint) {
         // 1 MiB of dirty memory must be in the image.
@@ -140,40 +140,4 @@ fn doctor_names_an_unreachable_engine_and_what_to_do() {
         .code(3)
         .stdout(predicates::str::contains("[FAIL] engine reachable"))
         .stdout(predicates::str::contains("provision.sh"));
-}
-
-/// The workload's measured downtime lies within the container's own
-/// operations: at least the time between its checkpoint's end and its
-/// restore's start (it is surely down then), at most from its checkpoint's
-/// start to its restore's end (plus a tick and scheduling slack); its parts
-/// add up to it.
-pub fn assert_downtime_within_its_operations(
-    rows: &[migbench::record::OpRecord],
-    verify: &migbench::record::OpRecord,
-) {
-    let checkpoint = common::op(rows, Phase::Checkpoint, verify.index);
-    let restore = common::op(rows, Phase::Restore, verify.index);
-    let downtime = verify.downtime_ms.expect("downtime measured");
-    assert!(
-        downtime >= restore.start_ms - checkpoint.end_ms,
-        "{downtime} ms < the gap between checkpoint and restore: {verify:?}"
-    );
-    assert!(
-        downtime <= restore.end_ms - checkpoint.start_ms + 300.0,
-        "{downtime} ms > the span of its operations: {checkpoint:?} {restore:?}"
-    );
-    let parts: f64 = [
-        verify.downtime_checkpoint_ms,
-        verify.downtime_transfer_ms,
-        verify.downtime_waiting_ms,
-        verify.downtime_restore_ms,
-        verify.downtime_resume_ms,
-    ]
-    .iter()
-    .flatten()
-    .sum();
-    assert!(
-        (parts - downtime).abs() < 1.0,
-        "parts {parts} != {downtime}"
-    );
 }

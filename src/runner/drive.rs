@@ -64,4 +64,3 @@ where
     slots.sort_by_key(|s| s.index);
     slots
 }
-

@@ -53,6 +53,11 @@ pub fn running_containers() -> usize {
     labelled_containers(&[]).len()
 }
 
+/// Names of the running ones.
+pub fn running_container_names() -> Vec<String> {
+    labelled_containers(&[])
+}
+
 fn labelled_containers(extra: &[&str]) -> Vec<String> {
     let out = std::process::Command::new("docker")
         .args(["-H", ENGINE, "ps"])
@@ -303,4 +308,40 @@ pub fn restore_litter() -> Vec<PathBuf> {
                 .collect()
         })
         .unwrap_or_default()
+}
+
+/// The workload's measured downtime lies within the container's own
+/// operations: at least the time between its checkpoint's end and its
+/// restore's start (it is surely down then), at most from its checkpoint's
+/// start to its restore's end (plus a tick and scheduling slack); its parts
+/// add up to it.
+pub fn assert_downtime_within_its_operations(
+    rows: &[migbench::record::OpRecord],
+    verify: &migbench::record::OpRecord,
+) {
+    let checkpoint = op(rows, migbench::record::Phase::Checkpoint, verify.index);
+    let restore = op(rows, migbench::record::Phase::Restore, verify.index);
+    let downtime = verify.downtime_ms.expect("downtime measured");
+    assert!(
+        downtime >= restore.start_ms - checkpoint.end_ms,
+        "{downtime} ms < the gap between checkpoint and restore: {verify:?}"
+    );
+    assert!(
+        downtime <= restore.end_ms - checkpoint.start_ms + 300.0,
+        "{downtime} ms > the span of its operations: {checkpoint:?} {restore:?}"
+    );
+    let parts: f64 = [
+        verify.downtime_checkpoint_ms,
+        verify.downtime_transfer_ms,
+        verify.downtime_waiting_ms,
+        verify.downtime_restore_ms,
+        verify.downtime_resume_ms,
+    ]
+    .iter()
+    .flatten()
+    .sum();
+    assert!(
+        (parts - downtime).abs() < 1.0,
+        "parts {parts} != {downtime}"
+    );
 }
