@@ -18,3 +18,4 @@ pub mod report;
 pub mod runner;
 pub mod sampler;
 pub mod scenario;
+pub mod work_cpu;

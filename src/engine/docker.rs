@@ -258,28 +258,30 @@ impl Engine for DockerEngine {
         let destination = store.join(&name);
         let placed_checkpoint = destination.clone();
         let source = checkpoint.to_path_buf();
-        let placed = tokio::task::spawn_blocking(move || match placement {
-            Placement::Copy => copy_dir(&source, &destination),
-            Placement::Move => {
-                let moved = std::fs::create_dir_all(&store)
-                    .and_then(|()| std::fs::rename(&source, &destination));
-                match moved {
-                    // Another filesystem: a move is a copy there.
-                    Err(e) if e.kind() == std::io::ErrorKind::CrossesDevices => {
-                        copy_dir(&source, &destination)?;
-                        std::fs::remove_dir_all(&source).map_err(|e| EngineError::Io {
-                            what: "cannot remove the moved checkpoint".into(),
-                            path: source.clone(),
+        let placed = tokio::task::spawn_blocking(move || {
+            crate::work_cpu::counted(|| match placement {
+                Placement::Copy => copy_dir(&source, &destination),
+                Placement::Move => {
+                    let moved = std::fs::create_dir_all(&store)
+                        .and_then(|()| std::fs::rename(&source, &destination));
+                    match moved {
+                        // Another filesystem: a move is a copy there.
+                        Err(e) if e.kind() == std::io::ErrorKind::CrossesDevices => {
+                            copy_dir(&source, &destination)?;
+                            std::fs::remove_dir_all(&source).map_err(|e| EngineError::Io {
+                                what: "cannot remove the moved checkpoint".into(),
+                                path: source.clone(),
+                                source: e,
+                            })
+                        }
+                        other => other.map_err(|e| EngineError::Io {
+                            what: "cannot move checkpoint into the clone's store".into(),
+                            path: destination.clone(),
                             source: e,
-                        })
+                        }),
                     }
-                    other => other.map_err(|e| EngineError::Io {
-                        what: "cannot move checkpoint into the clone's store".into(),
-                        path: destination.clone(),
-                        source: e,
-                    }),
                 }
-            }
+            })
         })
         .await;
         match placed {

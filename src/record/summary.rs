@@ -169,6 +169,14 @@ pub struct HarnessCost {
     /// CPU time over wall time, as a share of one core.
     pub cpu_share_of_one_core_pct: f64,
     pub peak_rss_bytes: u64,
+    /// Of `cpu_s`, the migration work the harness does itself (copying
+    /// checkpoints), which the transfer and restore rows already time.
+    #[serde(default)]
+    pub migration_work_cpu_s: f64,
+    /// The harness's own cost (sampling, recording, scheduling): the rest,
+    /// as a share of one core.
+    #[serde(default)]
+    pub own_share_of_one_core_pct: f64,
 }
 
 /// What the summary is built from besides the rows.

@@ -18,9 +18,13 @@ pub fn write(
 ) -> anyhow::Result<()> {
     let mut md = String::new();
     let _ = writeln!(md, "# migbench run `{}`\n", summary.run_id);
+    let mode = match summary.mode.as_str() {
+        "pipeline" => "pipeline mode (live migration: each container checkpointed, moved, restored and verified as one migration, several in flight)",
+        _ => "batch mode (the lab's: every container checkpointed, then every one restored)",
+    };
     let _ = writeln!(
         md,
-        "Scenario **{}**, {} containers.\n",
+        "Scenario **{}**, {} containers, {mode}.\n",
         summary.scenario, summary.containers
     );
     md.push_str("## Summary\n\n");

@@ -93,8 +93,10 @@ pub fn findings(summary: &Summary) -> Vec<String> {
     }
     if let Some(h) = summary.harness {
         lines.push(format!(
-            "harness cost: {:.1}% of one core, peak RSS {:.0} MiB",
-            h.cpu_share_of_one_core_pct,
+            "harness cost: {:.1}% of one core of its own (sampling, recording, scheduling), \
+             plus {:.1} CPU s copying checkpoints (timed in their rows); peak RSS {:.0} MiB",
+            h.own_share_of_one_core_pct,
+            h.migration_work_cpu_s,
             h.peak_rss_bytes as f64 / 1048576.0
         ));
     }

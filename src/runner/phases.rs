@@ -93,8 +93,10 @@ pub async fn transfer(ctx: &RunContext, mut slot: Slot) -> Slot {
     let timed = ctx
         .timed(async move {
             let copy = tokio::task::spawn_blocking(move || {
-                copy_dir(&from_c, &to_c)?;
-                dir_bytes(&to_c)
+                crate::work_cpu::counted(|| {
+                    copy_dir(&from_c, &to_c)?;
+                    dir_bytes(&to_c)
+                })
             });
             copy.await.map_err(|e| EngineError::Io {
                 what: "checkpoint copy task failed".into(),

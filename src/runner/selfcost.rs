@@ -36,6 +36,7 @@ fn peak_rss_bytes() -> u64 {
 pub struct CostMeter {
     started: Instant,
     cpu_at_start_s: f64,
+    work_at_start_s: f64,
 }
 
 impl CostMeter {
@@ -43,21 +44,28 @@ impl CostMeter {
         CostMeter {
             started: Instant::now(),
             cpu_at_start_s: cpu_s(),
+            work_at_start_s: crate::work_cpu::total_s(),
         }
     }
 
     pub fn finish(&self) -> HarnessCost {
         let wall_s = self.started.elapsed().as_secs_f64();
         let cpu = cpu_s() - self.cpu_at_start_s;
+        let work = (crate::work_cpu::total_s() - self.work_at_start_s).min(cpu);
+        let share = |cpu_s: f64| {
+            if wall_s > 0.0 {
+                cpu_s * 100.0 / wall_s
+            } else {
+                0.0
+            }
+        };
         HarnessCost {
             cpu_s: cpu,
             wall_s,
-            cpu_share_of_one_core_pct: if wall_s > 0.0 {
-                cpu * 100.0 / wall_s
-            } else {
-                0.0
-            },
+            cpu_share_of_one_core_pct: share(cpu),
             peak_rss_bytes: peak_rss_bytes(),
+            migration_work_cpu_s: work,
+            own_share_of_one_core_pct: share(cpu - work),
         }
     }
 }
