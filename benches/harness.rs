@@ -15,8 +15,6 @@ use std::time::Duration;
 fn restore_row(i: usize) -> OpRecord {
     OpRecord {
         run_id: "bench-20260101T000000Z".into(),
-        phase: Phase::Restore,
-        index: i,
         container: format!("mb-bench-{i:04}"),
         container_id: "f".repeat(64),
         source_host: "unix:///var/run/docker.sock".into(),
@@ -27,16 +25,10 @@ fn restore_row(i: usize) -> OpRecord {
         latency_ms: 250.0 + (i % 17) as f64,
         bytes: Some(9_000_000),
         outcome: Outcome::Ok,
-        error: String::new(),
         seq_before: Some(41),
         seq_after: Some(42),
         downtime_ms: Some(1234.5),
-        downtime_checkpoint_ms: None,
-        downtime_transfer_ms: None,
-        downtime_waiting_ms: None,
-        downtime_restore_ms: None,
-        downtime_resume_ms: None,
-        seq: 0,
+        ..OpRecord::new(Phase::Restore, i)
     }
 }
 

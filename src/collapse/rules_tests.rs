@@ -8,28 +8,13 @@ const MIB: u64 = 1 << 20;
 fn restore(t_ms: f64, latency_ms: f64, outcome: Outcome, error: &str) -> OpRecord {
     OpRecord {
         run_id: "r".into(),
-        phase: Phase::Restore,
-        index: 0,
         container: "c".into(),
-        container_id: String::new(),
-        source_host: String::new(),
-        target_host: String::new(),
-        started_at: String::new(),
         start_ms: t_ms - latency_ms,
         end_ms: t_ms,
         latency_ms,
-        bytes: None,
         outcome,
         error: error.into(),
-        seq_before: None,
-        seq_after: None,
-        downtime_ms: None,
-        downtime_checkpoint_ms: None,
-        downtime_transfer_ms: None,
-        downtime_waiting_ms: None,
-        downtime_restore_ms: None,
-        downtime_resume_ms: None,
-        seq: 0,
+        ..OpRecord::new(Phase::Restore, 0)
     }
 }
 

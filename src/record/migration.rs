@@ -106,28 +106,12 @@ mod tests {
     fn row(phase: Phase, index: usize, start_ms: f64, end_ms: f64, outcome: Outcome) -> OpRecord {
         OpRecord {
             run_id: "r".into(),
-            phase,
-            index,
             container: format!("c{index}"),
-            container_id: String::new(),
-            source_host: String::new(),
-            target_host: String::new(),
-            started_at: String::new(),
             start_ms,
             end_ms,
             latency_ms: end_ms - start_ms,
-            bytes: None,
             outcome,
-            error: String::new(),
-            seq_before: None,
-            seq_after: None,
-            downtime_ms: None,
-            downtime_checkpoint_ms: None,
-            downtime_transfer_ms: None,
-            downtime_waiting_ms: None,
-            downtime_restore_ms: None,
-            downtime_resume_ms: None,
-            seq: 0,
+            ..OpRecord::new(phase, index)
         }
     }
 

@@ -138,6 +138,38 @@ pub struct OpRecord {
     pub seq: u64,
 }
 
+impl OpRecord {
+    /// A row for container `index` in `phase` with nothing else known yet
+    /// (outcome `skipped`, no times, no error): to be filled in.
+    pub fn new(phase: Phase, index: usize) -> OpRecord {
+        OpRecord {
+            run_id: String::new(),
+            phase,
+            index,
+            container: String::new(),
+            container_id: String::new(),
+            source_host: String::new(),
+            target_host: String::new(),
+            started_at: String::new(),
+            start_ms: 0.0,
+            end_ms: 0.0,
+            latency_ms: 0.0,
+            bytes: None,
+            outcome: Outcome::Skipped,
+            error: String::new(),
+            seq_before: None,
+            seq_after: None,
+            downtime_ms: None,
+            downtime_checkpoint_ms: None,
+            downtime_transfer_ms: None,
+            downtime_waiting_ms: None,
+            downtime_restore_ms: None,
+            downtime_resume_ms: None,
+            seq: 0,
+        }
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;

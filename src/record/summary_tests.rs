@@ -5,28 +5,13 @@ use crate::collapse::{Firing, Rule};
 fn op(phase: Phase, index: usize, latency_ms: f64, outcome: Outcome, end_ms: f64) -> OpRecord {
     OpRecord {
         run_id: "r".into(),
-        phase,
-        index,
         container: format!("c{index}"),
-        container_id: String::new(),
-        source_host: String::new(),
-        target_host: String::new(),
-        started_at: String::new(),
         start_ms: end_ms - latency_ms,
         end_ms,
         latency_ms,
         bytes: Some(10),
         outcome,
-        error: String::new(),
-        seq_before: None,
-        seq_after: None,
-        downtime_ms: None,
-        downtime_checkpoint_ms: None,
-        downtime_transfer_ms: None,
-        downtime_waiting_ms: None,
-        downtime_restore_ms: None,
-        downtime_resume_ms: None,
-        seq: 0,
+        ..OpRecord::new(phase, index)
     }
 }
 

@@ -149,8 +149,6 @@ impl RunContext {
         let now = self.now_ms();
         OpRecord {
             run_id: self.run_id.clone(),
-            phase,
-            index: slot.index,
             container: slot.name.clone(),
             container_id: slot.source_id.clone().unwrap_or_default(),
             source_host: self.source_host.clone(),
@@ -158,19 +156,7 @@ impl RunContext {
             started_at: chrono::Utc::now().to_rfc3339_opts(chrono::SecondsFormat::Millis, true),
             start_ms: now,
             end_ms: now,
-            latency_ms: 0.0,
-            bytes: None,
-            outcome: Outcome::Skipped,
-            error: String::new(),
-            seq_before: None,
-            seq_after: None,
-            downtime_ms: None,
-            downtime_checkpoint_ms: None,
-            downtime_transfer_ms: None,
-            downtime_waiting_ms: None,
-            downtime_restore_ms: None,
-            downtime_resume_ms: None,
-            seq: 0,
+            ..OpRecord::new(phase, slot.index)
         }
     }
 

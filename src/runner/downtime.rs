@@ -56,29 +56,8 @@ mod tests {
 
     fn empty_row() -> OpRecord {
         OpRecord {
-            run_id: String::new(),
-            phase: Phase::Verify,
-            index: 0,
-            container: String::new(),
-            container_id: String::new(),
-            source_host: String::new(),
-            target_host: String::new(),
-            started_at: String::new(),
-            start_ms: 0.0,
-            end_ms: 0.0,
-            latency_ms: 0.0,
-            bytes: None,
             outcome: Outcome::Ok,
-            error: String::new(),
-            seq_before: None,
-            seq_after: None,
-            downtime_ms: None,
-            downtime_checkpoint_ms: None,
-            downtime_transfer_ms: None,
-            downtime_waiting_ms: None,
-            downtime_restore_ms: None,
-            downtime_resume_ms: None,
-            seq: 0,
+            ..OpRecord::new(Phase::Verify, 0)
         }
     }
 

@@ -15,28 +15,12 @@ use tokio_util::sync::CancellationToken;
 fn restore_row(index: usize, outcome: Outcome) -> OpRecord {
     OpRecord {
         run_id: "r".into(),
-        phase: Phase::Restore,
-        index,
         container: format!("c{index}"),
-        container_id: String::new(),
-        source_host: String::new(),
-        target_host: String::new(),
-        started_at: String::new(),
         start_ms: index as f64,
         end_ms: index as f64 + 1.0,
         latency_ms: 1.0,
-        bytes: None,
         outcome,
-        error: String::new(),
-        seq_before: None,
-        seq_after: None,
-        downtime_ms: None,
-        downtime_checkpoint_ms: None,
-        downtime_transfer_ms: None,
-        downtime_waiting_ms: None,
-        downtime_restore_ms: None,
-        downtime_resume_ms: None,
-        seq: 0,
+        ..OpRecord::new(Phase::Restore, index)
     }
 }
 

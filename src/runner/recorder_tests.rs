@@ -10,28 +10,12 @@ const SCENARIO: &str = "name = \"order\"\ncontainers = 3\n";
 fn restore(index: usize, end_ms: f64, outcome: Outcome) -> Event {
     Event::Op(Box::new(OpRecord {
         run_id: "order-1".into(),
-        phase: Phase::Restore,
-        index,
         container: format!("c{index}"),
-        container_id: String::new(),
-        source_host: String::new(),
-        target_host: String::new(),
-        started_at: String::new(),
         start_ms: end_ms - 400.0,
         end_ms,
         latency_ms: 400.0,
-        bytes: None,
         outcome,
-        error: String::new(),
-        seq_before: None,
-        seq_after: None,
-        downtime_ms: None,
-        downtime_checkpoint_ms: None,
-        downtime_transfer_ms: None,
-        downtime_waiting_ms: None,
-        downtime_restore_ms: None,
-        downtime_resume_ms: None,
-        seq: 0,
+        ..OpRecord::new(Phase::Restore, index)
     }))
 }
 
