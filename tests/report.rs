@@ -26,7 +26,7 @@ fn assert_charts(run: &Path) {
         "timeline",
         "latency_per_container",
         "latency_cdf",
-        "service_gap",
+        "downtime",
     ] {
         let svg =
             std::fs::read_to_string(run.join(format!("charts/{stem}.svg"))).expect("svg written");
@@ -263,22 +263,24 @@ fn compare_tabulates_runs() {
             .collect::<Vec<_>>()
     };
     let complete_row = cells(rows[0]);
-    assert_eq!(complete_row[1], "10", "containers");
+    // Runs recorded before modes existed were batch runs.
+    assert_eq!(complete_row[1], "batch", "mode");
+    assert_eq!(complete_row[2], "10", "containers");
     assert_eq!(
-        (complete_row[2].as_str(), complete_row[3].as_str()),
+        (complete_row[3].as_str(), complete_row[4].as_str()),
         ("1", "1"),
         "concurrency"
     );
     assert_eq!(
-        complete_row[6],
+        complete_row[7],
         format!("{:.0}", restore_p50_ms(&complete)),
         "restore p50"
     );
-    assert_eq!(complete_row[10], "10/10", "verified");
-    assert_eq!(complete_row[11], "none", "no collapse");
+    assert_eq!(complete_row[14], "10/10", "verified");
+    assert_eq!(complete_row[15], "none", "no collapse");
     let collapsed_row = cells(rows[1]);
-    assert_eq!(collapsed_row[1], "40");
-    assert_eq!(collapsed_row[10], "16/40");
-    assert!(collapsed_row[11].starts_with("16 ("), "{collapsed_row:?}");
+    assert_eq!(collapsed_row[2], "40");
+    assert_eq!(collapsed_row[14], "16/40");
+    assert!(collapsed_row[15].starts_with("16 ("), "{collapsed_row:?}");
     assert!(out.path().join("charts/compare.png").exists());
 }
