@@ -118,17 +118,20 @@ pub fn best_point(summaries: &[(PathBuf, Summary)]) -> Option<String> {
             && s.verification.continued == s.containers
             && s.failures_before_collapse == 0
     });
-    let throughput = |s: &Summary| s.phase(Phase::Restore).map_or(0.0, |p| p.throughput_per_s);
+    // End to end: a batch's restore rate alone ignores its checkpoint phase.
+    let throughput = |s: &Summary| s.migrations.per_s;
     let (dir, best) = clean.max_by(|a, b| throughput(&a.1).total_cmp(&throughput(&b.1)))?;
     let scenario = Scenario::load_recorded(&dir.join(crate::record::SCENARIO_TOML)).ok();
-    let concurrency = scenario.map_or("?".into(), |sc| {
+    let setting = scenario.map_or("?".into(), |sc| {
         format!(
-            "checkpoint concurrency {}, restore concurrency {}",
-            sc.checkpoint.concurrency, sc.restore.concurrency
+            "{} mode, checkpoint concurrency {}, restore concurrency {}",
+            sc.mode.as_str(),
+            sc.checkpoint.concurrency,
+            sc.restore.concurrency
         )
     });
     Some(format!(
-        "{} ({concurrency}): {:.2} restores/s with every container verified",
+        "{} ({setting}): {:.2} migrations/s end to end with every container verified",
         best.run_id,
         throughput(best)
     ))
