@@ -72,6 +72,9 @@ pub struct Verification {
     /// Not checked: an earlier phase failed or was skipped, or an engine did
     /// not answer the check (outcome `unchecked`).
     pub unchecked: usize,
+    /// Pipeline mode: left running on the source when the run stopped.
+    #[serde(default)]
+    pub not_migrated: usize,
 }
 
 /// What a run's exit code says, an interruption aside (README "Exit codes").
@@ -206,6 +209,11 @@ impl Summary {
             .iter()
             .filter(|op| op.phase == Phase::Verify)
             .collect();
+        let not_migrated = input
+            .ops
+            .iter()
+            .filter(|op| op.outcome == Outcome::NotMigrated)
+            .count();
         let verification = Verification {
             continued: verify.iter().filter(|op| op.outcome.is_ok()).count(),
             lost: verify.iter().filter(|op| op.outcome.is_lost()).count(),
@@ -215,8 +223,10 @@ impl Summary {
                     .filter(|op| {
                         matches!(op.outcome, Outcome::Ok | Outcome::Failed | Outcome::Timeout)
                     })
-                    .count(),
+                    .count()
+                    + not_migrated,
             ),
+            not_migrated,
         };
         let collapse_ms = input
             .collapse
@@ -310,7 +320,12 @@ fn phase_summary(phase: Phase, ops: &[OpRecord]) -> Option<PhaseSummary> {
         failed: rows.iter().filter(|op| op.outcome.is_failure()).count(),
         skipped: rows
             .iter()
-            .filter(|op| matches!(op.outcome, Outcome::Skipped | Outcome::Interrupted))
+            .filter(|op| {
+                matches!(
+                    op.outcome,
+                    Outcome::Skipped | Outcome::Interrupted | Outcome::NotMigrated
+                )
+            })
             .count(),
         latency: Percentiles::of(ok.iter().map(|op| op.latency_ms)),
         wall_s,

@@ -106,7 +106,8 @@ fn verification_counts_continued_lost_and_unchecked() {
         Verification {
             continued: 1,
             lost: 1,
-            unchecked: 2
+            unchecked: 2,
+            not_migrated: 0,
         }
     );
     let downtime = summary.downtime.expect("downtime");
@@ -155,7 +156,8 @@ fn an_unchecked_verification_is_not_lost_and_counts_from_its_own_end() {
         Verification {
             continued: 0,
             lost: 0,
-            unchecked: 4
+            unchecked: 4,
+            not_migrated: 0,
         }
     );
     assert_eq!(
@@ -168,4 +170,22 @@ fn an_unchecked_verification_is_not_lost_and_counts_from_its_own_end() {
     // Without a collapse an engine that cannot be asked is a failure of the run.
     let plain = Summary::build(input(&ops, Verdict::default()));
     assert_eq!(plain.verdict, RunVerdict::Failures);
+}
+
+#[test]
+fn containers_left_on_the_source_are_not_migrated_not_unchecked() {
+    let mut left = op(Phase::Checkpoint, 1, 0.0, Outcome::NotMigrated, 1.0);
+    left.error = "left running on the source".into();
+    let ops = vec![
+        op(Phase::Verify, 0, 1.0, Outcome::Ok, 1.0),
+        left,
+        op(Phase::Verify, 1, 0.0, Outcome::Skipped, 1.0),
+    ];
+    let mut input = input(&ops, Verdict::default());
+    input.containers = 2;
+    let summary = Summary::build(input);
+    assert_eq!(summary.verification.not_migrated, 1);
+    assert_eq!(summary.verification.unchecked, 0);
+    assert_eq!(summary.phase(Phase::Checkpoint).map(|p| p.skipped), Some(1));
+    assert_eq!(summary.failures_before_collapse, 0);
 }

@@ -41,8 +41,13 @@ pub fn phase_rows(summary: &Summary) -> (Vec<String>, Vec<Vec<String>>) {
 /// projection, thresholds, verdict.
 pub fn findings(summary: &Summary) -> Vec<String> {
     let v = summary.verification;
+    let not_migrated = if v.not_migrated > 0 {
+        format!(", {} not migrated (left on the source)", v.not_migrated)
+    } else {
+        String::new()
+    };
     let mut lines = vec![format!(
-        "verification: {} continued, {} lost, {} unchecked of {}",
+        "verification: {} continued, {} lost, {} unchecked{not_migrated} of {}",
         v.continued, v.lost, v.unchecked, summary.containers
     )];
     if let Some(d) = &summary.downtime {
