@@ -22,13 +22,7 @@ fn every_container_continues_and_its_downtime_is_measured() {
     let dir = tempfile::tempdir().expect("tempdir");
     let file = scenario(dir.path(), "pipe", &pipeline(4, ""));
     let results = dir.path().join("results");
-    let output = migbench()
-        .arg("run")
-        .arg(&file)
-        .arg("--results")
-        .arg(&results)
-        .output()
-        .expect("runs");
+    let output = common::run_scenario(&file, &results);
     let stdout = String::from_utf8_lossy(&output.stdout);
     assert_eq!(output.status.code(), Some(0), "{stdout}");
     assert!(stdout.contains("pipeline mode"), "{stdout}");
@@ -127,13 +121,7 @@ fn a_breached_threshold_exits_5_with_everything_written() {
         &pipeline(2, "[thresholds]\ndowntime_p99_ms = 1\nmax_failed = 0\n"),
     );
     let results = dir.path().join("results");
-    let output = migbench()
-        .arg("run")
-        .arg(&file)
-        .arg("--results")
-        .arg(&results)
-        .output()
-        .expect("runs");
+    let output = common::run_scenario(&file, &results);
     let stdout = String::from_utf8_lossy(&output.stdout);
     assert_eq!(output.status.code(), Some(5), "{stdout}");
     assert!(stdout.contains("threshold downtime_p99_ms"), "{stdout}");
@@ -164,13 +152,7 @@ fn a_collapse_stops_new_checkpoints() {
     let collapse = "[collapse]\nknee_baseline = 3\nknee_factor = 1.01\nknee_consecutive = 1\n";
     let file = scenario(dir.path(), "pipe", &pipeline(16, collapse));
     let results = dir.path().join("results");
-    let output = migbench()
-        .arg("run")
-        .arg(&file)
-        .arg("--results")
-        .arg(&results)
-        .output()
-        .expect("runs");
+    let output = common::run_scenario(&file, &results);
     let stdout = String::from_utf8_lossy(&output.stdout);
     assert_eq!(output.status.code(), Some(0), "{stdout}");
     let run = run_dir(&results);

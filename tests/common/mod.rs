@@ -227,6 +227,17 @@ emulate = {{ memory = "512MiB", swap = "128MiB" }}
     (spawn_run(&file, &results), results)
 }
 
+/// Runs `migbench run SCENARIO --results RESULTS` to its end.
+pub fn run_scenario(scenario: &Path, results: &Path) -> std::process::Output {
+    migbench()
+        .arg("run")
+        .arg(scenario)
+        .arg("--results")
+        .arg(results)
+        .output()
+        .expect("migbench runs")
+}
+
 /// The migbench binary as a plain command (for runs in the background), with
 /// CRIU 4.x first on PATH.
 pub fn migbench_command() -> std::process::Command {
