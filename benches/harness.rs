@@ -31,6 +31,15 @@ fn restore_row(i: usize) -> OpRecord {
         seq_before: Some(41),
         seq_after: Some(42),
         service_gap_ms: Some(1234.5),
+        criu_ms: None,
+        criu_freezing_ms: None,
+        criu_frozen_ms: None,
+        criu_memdump_ms: None,
+        criu_memwrite_ms: None,
+        criu_pages_scanned: None,
+        criu_pages_written: None,
+        criu_pages_restored: None,
+        runtime_ms: None,
         seq: 0,
     }
 }

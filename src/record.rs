@@ -4,11 +4,13 @@
 //! survives what), and `summary.json`.
 
 pub mod appender;
+pub mod criu_split;
 pub mod ops;
 pub mod samples;
 pub mod summary;
 
 pub use appender::{read_rows, CsvAppender, ReadRows, SkippedRow, SYNC_EVERY};
+pub use criu_split::{criu_splits, CriuSplit};
 pub use ops::{OpRecord, Outcome, Phase};
 pub use samples::SampleRow;
 pub use summary::{RunVerdict, Summary};

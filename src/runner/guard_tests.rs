@@ -30,6 +30,15 @@ fn restore_row(index: usize, outcome: Outcome) -> OpRecord {
         seq_before: None,
         seq_after: None,
         service_gap_ms: None,
+        criu_ms: None,
+        criu_freezing_ms: None,
+        criu_frozen_ms: None,
+        criu_memdump_ms: None,
+        criu_memwrite_ms: None,
+        criu_pages_scanned: None,
+        criu_pages_written: None,
+        criu_pages_restored: None,
+        runtime_ms: None,
         seq: 0,
     }
 }

@@ -26,6 +26,15 @@ fn restore(index: usize, end_ms: f64, outcome: Outcome) -> Event {
         seq_before: None,
         seq_after: None,
         service_gap_ms: None,
+        criu_ms: None,
+        criu_freezing_ms: None,
+        criu_frozen_ms: None,
+        criu_memdump_ms: None,
+        criu_memwrite_ms: None,
+        criu_pages_scanned: None,
+        criu_pages_written: None,
+        criu_pages_restored: None,
+        runtime_ms: None,
         seq: 0,
     }))
 }

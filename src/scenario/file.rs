@@ -4,6 +4,7 @@ use super::budget::EmulateFile;
 use super::checked::{AbsoluteDir, Endpoint, RunName};
 use super::defaults;
 use super::ranged::{Factor, Percent, Ranged};
+use crate::engine::EngineKind;
 use serde::{Deserialize, Serialize};
 
 /// Root of a scenario file.
@@ -102,6 +103,9 @@ impl Default for Ranged<0, 65_536> {
 #[derive(Debug, Clone, Default, Deserialize, Serialize)]
 #[serde(deny_unknown_fields)]
 pub struct SourceFile {
+    /// Which engine: `docker` (default) or `podman`.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub engine: Option<EngineKind>,
     /// Engine endpoint (`unix:///path`, `tcp://host:port`); default: the local engine.
     #[serde(skip_serializing_if = "Option::is_none")]
     pub endpoint: Option<Endpoint>,
@@ -111,6 +115,9 @@ pub struct SourceFile {
 #[derive(Debug, Clone, Default, Deserialize, Serialize)]
 #[serde(deny_unknown_fields)]
 pub struct TargetFile {
+    /// Which engine: the source's unless given (a checkpoint cannot cross kinds).
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub engine: Option<EngineKind>,
     /// Engine endpoint; default: the source's endpoint (unless `emulate` is given).
     /// A `--set` of either one drops the other.
     #[serde(skip_serializing_if = "Option::is_none")]
