@@ -30,6 +30,7 @@ pub fn write(
     for line in findings(summary) {
         let _ = writeln!(md, "- {line}");
     }
+    md.push_str(&super::criu_split::section(&summary.criu_split));
     md.push_str("\n## Charts\n\n");
     for (title, file) in charts {
         let _ = writeln!(md, "### {title}\n\n![{title}]({file})\n");
