@@ -4,7 +4,7 @@ use crate::engine::EngineKind;
 use clap::{Args, Parser, Subcommand};
 use std::path::PathBuf;
 
-/// Scale and stress benchmark for container live migration (CRIU under Docker).
+/// Scale and stress benchmark for container live migration (CRIU under Docker or Podman).
 #[derive(Debug, Parser)]
 #[command(name = "migbench", version, about, long_about = None)]
 pub struct Cli {
@@ -42,7 +42,7 @@ pub enum Command {
     /// Check every prerequisite and say what to do about each failure.
     Doctor {
         /// Engine to check: docker or podman.
-        #[arg(long, default_value = "docker")]
+        #[arg(long, default_value_t = EngineKind::default())]
         engine: EngineKind,
         /// Its endpoint (default: the engine's local one).
         #[arg(long)]
@@ -90,7 +90,7 @@ pub enum HostCommand {
         #[arg(long)]
         cpus: Option<f64>,
         /// The host's engine: docker or podman.
-        #[arg(long, default_value = "docker")]
+        #[arg(long, default_value_t = EngineKind::default())]
         engine: EngineKind,
     },
     /// Restart an emulated host's engine (its containers stop, as on a real host).
@@ -106,7 +106,7 @@ pub enum ImageCommand {
     /// Build the workload image into an engine (no registry needed).
     Build {
         /// The engine: docker or podman.
-        #[arg(long, default_value = "docker")]
+        #[arg(long, default_value_t = EngineKind::default())]
         engine: EngineKind,
         /// Its endpoint (default: the engine's local one).
         #[arg(long)]

@@ -137,25 +137,7 @@ pub async fn check(kind: EngineKind, endpoint: &str) -> DoctorReport {
         },
         fix: "nothing to do unless you target a real host with swap".into(),
     });
-    checks.push(litter_check());
     DoctorReport { checks }
-}
-
-/// containerd's checkpoint copies left in /tmp by past restores.
-fn litter_check() -> Check {
-    let litter = crate::engine::litter::survey();
-    Check {
-        name: "restore litter in /tmp".into(),
-        ok: litter.migbench_count == 0,
-        required: false,
-        detail: format!(
-            "{} checkpoint copies left by containerd ({}), {} of them of migbench workloads",
-            litter.count,
-            bytesize::ByteSize(litter.bytes),
-            litter.migbench_count
-        ),
-        fix: "`migbench clean` removes those of runs no longer going".into(),
-    }
 }
 
 /// Removes every migbench container on `endpoint`, every emulated host, swap

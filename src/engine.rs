@@ -89,6 +89,8 @@ impl EngineError {
 /// What an engine says about itself and its machine.
 #[derive(Debug, Clone, Serialize, Default)]
 pub struct EngineInfo {
+    /// Which engine answered.
+    pub kind: EngineKind,
     pub endpoint: String,
     pub server_version: String,
     pub api_version: String,

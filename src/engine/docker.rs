@@ -167,6 +167,7 @@ impl Engine for DockerEngine {
                 self.endpoint
             ),
         ));
+        checks.push(litter::check());
         if role == Role::Target {
             let visible = info.data_root.is_dir();
             checks.push(Check::required(
@@ -224,6 +225,7 @@ impl Engine for DockerEngine {
         let info = self.docker.info().await.map_err(self.fail("info"))?;
         let version = self.docker.version().await.map_err(self.fail("version"))?;
         Ok(EngineInfo {
+            kind: EngineKind::Docker,
             endpoint: self.endpoint.clone(),
             server_version: version.version.unwrap_or_default(),
             api_version: version.api_version.unwrap_or_default(),

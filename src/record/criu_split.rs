@@ -113,10 +113,12 @@ mod tests {
         assert_eq!(splits.len(), 2);
         let checkpoint = &splits[0];
         assert_eq!((checkpoint.phase, checkpoint.count), (Phase::Checkpoint, 2));
-        assert_eq!(checkpoint.criu.max_ms, 150.0);
-        assert_eq!(checkpoint.overhead.p50_ms, 150.0);
+        // HdrHistogram keeps 3 significant digits.
+        assert!((checkpoint.criu.max_ms - 150.0).abs() < 0.2);
+        assert!((checkpoint.overhead.p50_ms - 150.0).abs() < 0.2);
         assert!((checkpoint.criu_share_pct - 40.0).abs() < 1e-9);
-        assert_eq!((splits[1].count, splits[1].overhead.max_ms), (1, 300.0));
+        assert_eq!(splits[1].count, 1);
+        assert!((splits[1].overhead.max_ms - 300.0).abs() < 0.4);
         assert!(criu_splits(&[row(Phase::Restore, 1.0, None)]).is_empty());
     }
 

@@ -77,6 +77,15 @@ fn failures(ops: &[OpRecord]) -> String {
     out
 }
 
+/// The engine's name as recorded (runs recorded before engines had kinds
+/// did not say, and were all of the first kind).
+fn engine_name(kind: &str) -> String {
+    match kind {
+        "-" => crate::engine::EngineKind::default().to_string(),
+        kind => kind.to_string(),
+    }
+}
+
 fn environment(env: &serde_json::Value) -> String {
     let get = |path: &[&str]| {
         let mut v = env;
@@ -118,7 +127,8 @@ fn environment(env: &serde_json::Value) -> String {
         vec![
             "source engine".into(),
             format!(
-                "Docker {} at {}",
+                "{} {} at {}",
+                engine_name(&get(&["source", "kind"])),
                 get(&["source", "server_version"]),
                 get(&["source", "endpoint"])
             ),
@@ -126,7 +136,8 @@ fn environment(env: &serde_json::Value) -> String {
         vec![
             "target engine".into(),
             format!(
-                "Docker {} at {}",
+                "{} {} at {}",
+                engine_name(&get(&["target", "kind"])),
                 get(&["target", "server_version"]),
                 get(&["target", "endpoint"])
             ),

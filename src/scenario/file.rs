@@ -103,21 +103,18 @@ impl Default for Ranged<0, 65_536> {
 #[derive(Debug, Clone, Default, Deserialize, Serialize)]
 #[serde(deny_unknown_fields)]
 pub struct SourceFile {
-    /// Which engine: `docker` (default) or `podman`.
-    #[serde(skip_serializing_if = "Option::is_none")]
-    pub engine: Option<EngineKind>,
     /// Engine endpoint (`unix:///path`, `tcp://host:port`); default: the local engine.
     #[serde(skip_serializing_if = "Option::is_none")]
     pub endpoint: Option<Endpoint>,
+    /// Which engine: `docker` (default) or `podman`.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub engine: Option<EngineKind>,
 }
 
 /// `[target]`: either a running engine or an emulated host.
 #[derive(Debug, Clone, Default, Deserialize, Serialize)]
 #[serde(deny_unknown_fields)]
 pub struct TargetFile {
-    /// Which engine: the source's unless given (a checkpoint cannot cross kinds).
-    #[serde(skip_serializing_if = "Option::is_none")]
-    pub engine: Option<EngineKind>,
     /// Engine endpoint; default: the source's endpoint (unless `emulate` is given).
     /// A `--set` of either one drops the other.
     #[serde(skip_serializing_if = "Option::is_none")]
@@ -125,6 +122,9 @@ pub struct TargetFile {
     /// An emulated memory-bounded host brought up for the run.
     #[serde(skip_serializing_if = "Option::is_none")]
     pub emulate: Option<EmulateFile>,
+    /// Which engine: the source's unless given (a checkpoint cannot cross kinds).
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub engine: Option<EngineKind>,
 }
 
 /// How checkpoints reach the target.

@@ -278,12 +278,34 @@ impl Client {
     /// A hyper error: the connection failed or was cut (unreachable), or
     /// anything else (the operation failed with its text).
     fn hyper_error(&self, what: &str, error: hyper::Error) -> EngineError {
-        if error.is_incomplete_message() || error.is_closed() || error.is_canceled() {
+        if error.is_incomplete_message()
+            || error.is_closed()
+            || error.is_canceled()
+            || connection_lost(&error)
+        {
             self.unreachable(what, error)
         } else {
             self.operation(what, error.to_string())
         }
     }
+}
+
+/// True when an I/O error under `error` says the connection went away.
+fn connection_lost(error: &hyper::Error) -> bool {
+    use std::io::ErrorKind as K;
+    let mut current: Option<&(dyn std::error::Error + 'static)> = Some(error);
+    while let Some(e) = current {
+        if let Some(io) = e.downcast_ref::<std::io::Error>() {
+            if matches!(
+                io.kind(),
+                K::ConnectionReset | K::ConnectionAborted | K::BrokenPipe | K::UnexpectedEof
+            ) {
+                return true;
+            }
+        }
+        current = e.source();
+    }
+    false
 }
 
 /// libpod's error answer: `{"cause": ..., "message": ..., "response": N}`.

@@ -1,6 +1,6 @@
 //! libpod's JSON, as far as migbench reads and writes it.
 
-use super::super::{ContainerSpec, CriuStats, EngineInfo, LabelledContainer};
+use super::super::{ContainerSpec, CriuStats, EngineInfo, EngineKind, LabelledContainer};
 use serde::Deserialize;
 use std::collections::HashMap;
 use std::path::PathBuf;
@@ -184,8 +184,9 @@ pub struct Version {
 impl Info {
     pub fn into_engine_info(self, endpoint: &str) -> EngineInfo {
         EngineInfo {
+            kind: EngineKind::Podman,
             endpoint: endpoint.to_string(),
-            server_version: format!("podman {}", self.version.version),
+            server_version: self.version.version,
             api_version: self.version.api_version,
             // Podman's checkpoint/restore needs no experimental mode.
             experimental: true,
