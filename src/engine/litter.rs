@@ -187,4 +187,3 @@ mod tests {
         assert_eq!(fingerprint(&dir.path().join("none")), None);
     }
 }
-

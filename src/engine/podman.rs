@@ -13,6 +13,7 @@
 
 mod archive;
 mod http;
+mod restore;
 mod wire;
 
 use super::{
@@ -367,54 +368,6 @@ impl Engine for PodmanEngine {
         let call = Self::call(Method::GET, path, "list containers");
         let listed: Vec<wire::Listed> = self.json(call, Body::Empty).await?;
         Ok(listed.into_iter().map(|c| c.into_labelled(label)).collect())
-    }
-}
-
-impl PodmanEngine {
-    /// Notes that a restored clone's log starts with `lines` of its original's.
-    fn inherits(
-        &self,
-        restored: Result<Restored, EngineError>,
-        lines: usize,
-    ) -> Result<Restored, EngineError> {
-        if let (Ok(restored), Ok(mut inherited)) = (&restored, self.inherited_lines.lock()) {
-            inherited.insert(restored.id.clone(), lines);
-        }
-        restored
-    }
-
-    /// A restore's answer as [`Restored`], or its error with CRIU's log (and
-    /// the archive rewriter's error, which explains a cut-off body).
-    async fn restored(
-        &self,
-        spec: &ContainerSpec,
-        answer: Result<(StatusCode, bytes::Bytes), EngineError>,
-        rewrite_error: Option<EngineError>,
-        created: &OnceLock<String>,
-    ) -> Result<Restored, EngineError> {
-        match answer {
-            Ok((_, bytes)) => {
-                let what = format!("restore container '{}'", spec.name);
-                let report: wire::RestoreReport = serde_json::from_slice(&bytes).map_err(|e| {
-                    self.client
-                        .operation(&what, format!("unexpected answer: {e}"))
-                })?;
-                Ok(Restored {
-                    stats: report.stats(),
-                    id: report.id,
-                })
-            }
-            Err(e) => {
-                if let Some(rewrite_error) = rewrite_error {
-                    return Err(rewrite_error);
-                }
-                let _ = created;
-                match self.id_of(&spec.name).await {
-                    Some(id) => Err(self.with_criu_log(e, &id, "restore.log").await),
-                    None => Err(e),
-                }
-            }
-        }
     }
 }
 
