@@ -140,85 +140,11 @@ impl Engine for DockerEngine {
     }
 
     async fn readiness(&self, role: Role) -> Vec<Check> {
-        let info = self.info().await;
-        let mut checks = vec![Check::required(
-            "engine reachable",
-            info.is_ok(),
-            match &info {
-                Ok(i) => format!("Docker {} at {}", i.server_version, self.endpoint),
-                Err(e) => e.to_string(),
-            },
-            "run `sudo scripts/provision.sh` (installs and starts everything)",
-        )];
-        let Ok(info) = info else {
-            return checks;
-        };
-        checks.push(Check::required(
-            "engine experimental mode",
-            info.experimental,
-            if info.experimental {
-                "on"
-            } else {
-                "off (checkpoint needs it)"
-            },
-            &format!(
-                "add {{\"experimental\": true}} to the daemon.json of the engine at '{}' and \
-                 restart it (scripts/provision.sh does)",
-                self.endpoint
-            ),
-        ));
-        checks.push(litter::check());
-        if role == Role::Target {
-            let visible = info.data_root.is_dir();
-            checks.push(Check::required(
-                "engine data root",
-                visible,
-                format!("'{}'", info.data_root.display()),
-                "Docker restores only from a container's own checkpoint store, so the harness \
-                 must be able to write there (run migbench on the target, or share that directory)",
-            ));
-        }
-        checks
+        ready::checks(self, role).await
     }
 
     async fn clean_leftovers(&self, is_live: for<'a> fn(&'a str) -> bool) -> Vec<String> {
-        let mut lines = Vec::new();
-        if let Ok(root) = self.data_root().await {
-            let staging = root.join(STAGING_DIR);
-            for entry in std::fs::read_dir(&staging).into_iter().flatten().flatten() {
-                let path = entry.path();
-                if is_live(&entry.file_name().to_string_lossy()) {
-                    lines.push(format!(
-                        "'{}' belongs to a run still going: left alone",
-                        path.display()
-                    ));
-                    continue;
-                }
-                match std::fs::remove_dir_all(&path) {
-                    Ok(()) => lines.push(format!("removed '{}'", path.display())),
-                    Err(e) => lines.push(format!("cannot remove '{}': {e}", path.display())),
-                }
-            }
-        }
-        // containerd's checkpoint copies of runs no longer going (a run still
-        // going is known by its containers on the engine).
-        let live_ids: Vec<String> = match self.list_labelled(super::RUN_LABEL, None).await {
-            Ok(containers) => containers
-                .into_iter()
-                .filter(|c| is_live(&c.label_value))
-                .map(|c| c.id)
-                .collect(),
-            // Without the list a live run's copies cannot be told apart: keep all.
-            Err(e) => {
-                lines.push(format!("restore litter left alone: {e}"));
-                return lines;
-            }
-        };
-        let removed = tokio::task::spawn_blocking(move || litter::remove_unused(&live_ids))
-            .await
-            .unwrap_or_default();
-        lines.extend(removed);
-        lines
+        ready::clean_leftovers(self, is_live).await
     }
 
     async fn info(&self) -> Result<EngineInfo, EngineError> {
@@ -493,6 +419,7 @@ impl Engine for DockerEngine {
 
 mod classify;
 mod place;
+mod ready;
 
 use classify::classify;
 
