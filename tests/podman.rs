@@ -235,7 +235,8 @@ fn a_damaged_archive_on_import_is_a_recorded_failure() {
     let failed = common::op(&rows, Phase::Restore, 2);
     assert_eq!(failed.outcome, Outcome::Failed);
     assert!(
-        failed.error.contains("restore container") && !failed.error.is_empty(),
+        failed.error.contains("restore container")
+            && failed.error.contains("unpacking of checkpoint archive"),
         "{}",
         failed.error
     );
