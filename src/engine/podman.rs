@@ -266,30 +266,22 @@ impl Engine for PodmanEngine {
         // clone is known by its name, which every endpoint also takes.
         let _ = created.set(spec.name.clone());
         let inherited = archive::logged_lines(checkpoint.to_path_buf()).await;
-        let body = match &self.cgroup_parent {
-            None => Body::TarFile(checkpoint.to_path_buf()),
+        let (body, rewriter) = match &self.cgroup_parent {
+            None => (Body::TarFile(checkpoint.to_path_buf()), None),
             Some(cgroup) => {
                 let ImportBody { reader, rewriter } =
                     archive::with_cgroup_parent(checkpoint.to_path_buf(), cgroup.clone());
-                let body = Body::TarStream(reader);
-                let call = Self::call(Method::POST, path.clone(), &what);
-                let restored = self.client.send(call, body, &[]).await;
-                // A broken archive shows in the rewriter's error first.
-                let rewritten = rewriter.await;
-                let restored = self
-                    .restored(
-                        spec,
-                        restored,
-                        rewritten.ok().and_then(Result::err),
-                        created,
-                    )
-                    .await;
-                return self.inherits(restored, inherited);
+                (Body::TarStream(reader), Some(rewriter))
             }
         };
         let call = Self::call(Method::POST, path, &what);
-        let restored = self.client.send(call, body, &[]).await;
-        let restored = self.restored(spec, restored, None, created).await;
+        let answer = self.client.send(call, body, &[]).await;
+        // A broken archive shows in the rewriter's error first.
+        let rewrite_error = match rewriter {
+            Some(rewriter) => rewriter.await.ok().and_then(Result::err),
+            None => None,
+        };
+        let restored = self.restored(spec, answer, rewrite_error).await;
         self.inherits(restored, inherited)
     }
 

@@ -4,7 +4,6 @@
 use super::super::{ContainerSpec, EngineError, Restored};
 use super::{wire, PodmanEngine};
 use hyper::StatusCode;
-use std::sync::OnceLock;
 
 impl PodmanEngine {
     /// Notes that a restored clone's log starts with `lines` of its original's.
@@ -26,7 +25,6 @@ impl PodmanEngine {
         spec: &ContainerSpec,
         answer: Result<(StatusCode, bytes::Bytes), EngineError>,
         rewrite_error: Option<EngineError>,
-        created: &OnceLock<String>,
     ) -> Result<Restored, EngineError> {
         match answer {
             Ok((_, bytes)) => {
@@ -44,7 +42,6 @@ impl PodmanEngine {
                 if let Some(rewrite_error) = rewrite_error {
                     return Err(rewrite_error);
                 }
-                let _ = created;
                 match self.id_of(&spec.name).await {
                     Some(id) => Err(self.with_criu_log(e, &id, "restore.log").await),
                     None => Err(e),
