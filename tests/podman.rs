@@ -35,6 +35,19 @@ fn podman_leftovers() -> Vec<String> {
         .collect()
 }
 
+/// Processes started for an emulated host (its service, conmon, runc) still alive.
+fn host_processes() -> Vec<String> {
+    std::fs::read_dir("/proc")
+        .map(|d| {
+            d.flatten()
+                .filter_map(|e| std::fs::read(e.path().join("cmdline")).ok())
+                .map(|c| String::from_utf8_lossy(&c).replace('\0', " "))
+                .filter(|c| c.contains("/var/lib/migbench/hosts/") || c.contains("/run/migbench/"))
+                .collect()
+        })
+        .unwrap_or_default()
+}
+
 fn assert_nothing_left_behind() {
     common::assert_nothing_left_behind();
     assert_eq!(
@@ -42,6 +55,7 @@ fn assert_nothing_left_behind() {
         Vec::<String>::new(),
         "Podman containers left"
     );
+    assert_eq!(host_processes(), Vec::<String>::new(), "host services left");
 }
 
 fn podman(args: &[&str]) {
