@@ -6,17 +6,20 @@
 //!     socket, nothing around them, at concurrency 1 and at `BEST`;
 //! (c) `migbench run` at concurrency 1 and at `BEST`.
 //!
+//! With `MIGBENCH_BASELINE_ENGINE=podman`, (b) is curl on the libpod socket
+//! (benches/baseline-podman.sh: the very requests migbench sends) and (c)
+//! runs with `source.engine = "podman"`; there is no (a).
+//!
 //! N is `MIGBENCH_BASELINE_N` (default 30), BEST is `MIGBENCH_BASELINE_BEST`
 //! (default 4). Under `cargo test` (no `--bench`) it does nothing.
 
 use futures_util::{stream, StreamExt};
-use migbench::engine::{image, ContainerSpec, DockerEngine, Engine, Placement, RUN_LABEL};
+use migbench::engine::{self, image, ContainerSpec, Engine, EngineKind, RUN_LABEL};
 use migbench::runner::criu_version;
 use std::collections::HashMap;
 use std::path::{Path, PathBuf};
 use std::time::{Duration, Instant};
 
-const ENDPOINT: &str = "unix:///var/run/docker.sock";
 const CHECKPOINTS: &str = "/var/lib/migbench/checkpoints";
 
 fn env_usize(name: &str, default: usize) -> usize {
@@ -56,12 +59,34 @@ fn cli_loop(n: usize, image: &str) -> Times {
         )
         .output()
         .expect("baseline.sh runs");
-    let text = String::from_utf8_lossy(&out.stdout);
     assert!(
         out.status.success(),
         "baseline.sh failed: {}",
         String::from_utf8_lossy(&out.stderr)
     );
+    timings(&String::from_utf8_lossy(&out.stdout))
+}
+
+/// The bare libpod REST calls (curl on the socket), timed by the script.
+fn bare_rest(n: usize, concurrency: usize, image: &str, socket: &str) -> Times {
+    let dir = tempfile::tempdir_in(CHECKPOINTS).expect("checkpoint dir");
+    let script = Path::new(env!("CARGO_MANIFEST_DIR")).join("benches/baseline-podman.sh");
+    let out = std::process::Command::new("bash")
+        .arg(script)
+        .args([&n.to_string(), &concurrency.to_string(), image])
+        .arg(dir.path())
+        .arg(socket)
+        .output()
+        .expect("baseline-podman.sh runs");
+    assert!(
+        out.status.success(),
+        "baseline-podman.sh failed: {}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    timings(&String::from_utf8_lossy(&out.stdout))
+}
+
+fn timings(text: &str) -> Times {
     let field = |key: &str| {
         text.split_whitespace()
             .find_map(|w| w.strip_prefix(key))
@@ -74,7 +99,7 @@ fn cli_loop(n: usize, image: &str) -> Times {
     }
 }
 
-async fn bare_api(engine: &DockerEngine, n: usize, concurrency: usize, image: &str) -> Times {
+async fn bare_api(engine: &dyn Engine, n: usize, concurrency: usize, image: &str) -> Times {
     let dir = tempfile::tempdir_in(CHECKPOINTS).expect("checkpoint dir");
     let tag = format!("bl-api-{concurrency}-{}", std::process::id());
     let spec = |name: String| ContainerSpec {
@@ -101,7 +126,7 @@ async fn bare_api(engine: &DockerEngine, n: usize, concurrency: usize, image: &s
                 engine
                     .checkpoint(id, &dir, &format!("cp{i}"))
                     .await
-                    .expect("checkpoint")
+                    .expect("checkpoint");
             }
         })
         .await;
@@ -112,9 +137,9 @@ async fn bare_api(engine: &DockerEngine, n: usize, concurrency: usize, image: &s
             let checkpoint: PathBuf = dir.path().join(format!("cp{i}"));
             let spec = spec(format!("{tag}-{i}-r"));
             async move {
-                let id = engine.create(&spec).await.expect("create clone");
+                let created = std::sync::OnceLock::new();
                 engine
-                    .restore(&id, &checkpoint, Placement::Copy)
+                    .restore(&spec, &checkpoint, &created)
                     .await
                     .expect("restore");
             }
@@ -134,13 +159,13 @@ async fn bare_api(engine: &DockerEngine, n: usize, concurrency: usize, image: &s
     }
 }
 
-fn migbench_run(n: usize, concurrency: usize) -> Times {
+fn migbench_run(n: usize, concurrency: usize, kind: EngineKind) -> Times {
     let dir = tempfile::tempdir().expect("tempdir");
     let scenario = dir.path().join("baseline.toml");
     std::fs::write(
         &scenario,
         format!(
-            "name = \"baseline-c{concurrency}\"\ncontainers = {n}\nconcurrency = {concurrency}\nwarmup_s = 1\n[workload]\nlog_interval_ms = 200\n"
+            "name = \"baseline-c{concurrency}\"\ncontainers = {n}\nconcurrency = {concurrency}\nwarmup_s = 1\n[workload]\nlog_interval_ms = 200\n[source]\nengine = \"{kind}\"\n"
         ),
     )
     .expect("scenario");
@@ -180,34 +205,53 @@ fn main() {
     }
     let n = env_usize("MIGBENCH_BASELINE_N", 30);
     let best = env_usize("MIGBENCH_BASELINE_BEST", 4);
+    let kind: EngineKind = std::env::var("MIGBENCH_BASELINE_ENGINE")
+        .unwrap_or_else(|_| "docker".into())
+        .parse()
+        .expect("MIGBENCH_BASELINE_ENGINE: docker or podman");
+    let endpoint = kind.default_endpoint();
     let runtime = tokio::runtime::Runtime::new().expect("runtime");
-    let engine = DockerEngine::connect(ENDPOINT).expect("endpoint");
+    let engine = engine::connect(kind, endpoint, Duration::from_secs(120)).expect("endpoint");
     let ready = runtime
         .block_on(engine.info())
         .is_ok_and(|i| i.experimental)
         && criu_version().is_some();
     if !ready {
-        println!("baseline skipped: no experimental Docker engine at {ENDPOINT} or no CRIU (run scripts/provision.sh)");
+        println!("baseline skipped: no ready {kind} engine at {endpoint} or no CRIU (run scripts/provision.sh)");
         return;
     }
     std::fs::create_dir_all(CHECKPOINTS).expect("checkpoint root");
     let (image, _) = runtime
-        .block_on(image::ensure_image(&engine))
+        .block_on(image::ensure_image(engine.as_ref()))
         .expect("workload image");
-    println!("baseline: N = {n} containers, best concurrency = {best}");
-    let rows = [
-        ("(a) docker CLI loop (lab)", cli_loop(n, &image)),
-        (
-            "(b) bare Engine API, c=1",
-            runtime.block_on(bare_api(&engine, n, 1, &image)),
-        ),
-        (
-            "(b) bare Engine API, c=best",
-            runtime.block_on(bare_api(&engine, n, best, &image)),
-        ),
-        ("(c) migbench, c=1", migbench_run(n, 1)),
-        ("(c) migbench, c=best", migbench_run(n, best)),
-    ];
+    println!("baseline: {kind}, N = {n} containers, best concurrency = {best}");
+    let rows: Vec<(&str, Times)> = match kind {
+        EngineKind::Docker => vec![
+            ("(a) docker CLI loop (lab)", cli_loop(n, &image)),
+            (
+                "(b) bare Engine API, c=1",
+                runtime.block_on(bare_api(engine.as_ref(), n, 1, &image)),
+            ),
+            (
+                "(b) bare Engine API, c=best",
+                runtime.block_on(bare_api(engine.as_ref(), n, best, &image)),
+            ),
+            ("(c) migbench, c=1", migbench_run(n, 1, kind)),
+            ("(c) migbench, c=best", migbench_run(n, best, kind)),
+        ],
+        EngineKind::Podman => {
+            let socket = endpoint.trim_start_matches("unix://");
+            vec![
+                ("(b) bare REST (curl), c=1", bare_rest(n, 1, &image, socket)),
+                (
+                    "(b) bare REST (curl), c=best",
+                    bare_rest(n, best, &image, socket),
+                ),
+                ("(c) migbench, c=1", migbench_run(n, 1, kind)),
+                ("(c) migbench, c=best", migbench_run(n, best, kind)),
+            ]
+        }
+    };
     println!(
         "{:<30} {:>12} {:>12} {:>10}",
         "method", "checkpoint s", "restore s", "total s"
@@ -220,8 +264,27 @@ fn main() {
             t.total()
         );
     }
-    let total = |i: usize| rows[i].1.total();
-    println!("migbench / bare API at c=1:    {:.3}", total(3) / total(1));
-    println!("migbench / bare API at c=best: {:.3}", total(4) / total(2));
-    println!("CLI loop / migbench at c=best: {:.2}x", total(0) / total(4));
+    let total = |name: &str| {
+        rows.iter()
+            .find(|(n, _)| n.starts_with(name))
+            .map_or(f64::NAN, |(_, t)| t.total())
+    };
+    let (bare1, bare_best) = match kind {
+        EngineKind::Docker => ("(b) bare Engine API, c=1", "(b) bare Engine API, c=best"),
+        EngineKind::Podman => ("(b) bare REST (curl), c=1", "(b) bare REST (curl), c=best"),
+    };
+    println!(
+        "migbench / bare API at c=1:    {:.3}",
+        total("(c) migbench, c=1") / total(bare1)
+    );
+    println!(
+        "migbench / bare API at c=best: {:.3}",
+        total("(c) migbench, c=best") / total(bare_best)
+    );
+    if kind == EngineKind::Docker {
+        println!(
+            "CLI loop / migbench at c=best: {:.2}x",
+            total("(a)") / total("(c) migbench, c=best")
+        );
+    }
 }

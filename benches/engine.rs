@@ -3,7 +3,7 @@
 //! (scripts/provision.sh); without an engine or CRIU it says so and skips.
 
 use criterion::{criterion_group, criterion_main, BenchmarkId, Criterion};
-use migbench::engine::{image, ContainerSpec, DockerEngine, Engine, Placement, RUN_LABEL};
+use migbench::engine::{self, image, ContainerSpec, Engine, EngineKind, RUN_LABEL};
 use migbench::runner::criu_version;
 use std::collections::HashMap;
 use std::path::PathBuf;
@@ -14,7 +14,7 @@ const ENDPOINT: &str = "unix:///var/run/docker.sock";
 const RUN_ID: &str = "bench-engine";
 
 struct Bench {
-    engine: DockerEngine,
+    engine: std::sync::Arc<dyn Engine>,
     image: String,
     /// Removed on drop, also when a benchmark panics.
     dir: tempfile::TempDir,
@@ -43,24 +43,27 @@ impl Bench {
         // Let it allocate and dirty its memory.
         tokio::time::sleep(Duration::from_millis(300)).await;
         let started = Instant::now();
-        self.engine
+        let checkpoint = self
+            .engine
             .checkpoint(&id, self.dir.path(), &spec.name)
             .await
             .expect("checkpoint");
         let took = started.elapsed();
         self.engine.remove(&id).await.expect("remove");
-        (took, self.dir.path().join(&spec.name))
+        (took, checkpoint.path)
     }
 
     /// Restores a checkpoint into a fresh clone (create + place + start), timed.
     async fn restore_one(&self, memory_mib: u64, checkpoint: PathBuf) -> Result<Duration, String> {
         let spec = self.spec(memory_mib);
         let started = Instant::now();
-        let id = self.engine.create(&spec).await.expect("create clone");
-        let restored = self.engine.restore(&id, &checkpoint, Placement::Move).await;
+        let created = std::sync::OnceLock::new();
+        let restored = self.engine.restore(&spec, &checkpoint, &created).await;
         let took = started.elapsed();
-        self.engine.remove(&id).await.expect("remove clone");
-        restored.map(|()| took).map_err(|e| e.to_string())
+        if let Some(id) = created.get() {
+            self.engine.remove(id).await.expect("remove clone");
+        }
+        restored.map(|_| took).map_err(|e| e.to_string())
     }
 
     /// Checkpoints and restores a fresh container, timing the restore. Docker
@@ -83,14 +86,19 @@ impl Bench {
 }
 
 fn setup(runtime: &Runtime) -> Option<Bench> {
-    let engine = DockerEngine::connect(ENDPOINT).ok()?;
+    let engine = engine::connect(EngineKind::Docker, ENDPOINT, Duration::from_secs(120)).ok()?;
     let info = runtime.block_on(engine.info()).ok()?;
     if !info.experimental || criu_version().is_none() {
         return None;
     }
-    let (image, _) = runtime.block_on(image::ensure_image(&engine)).ok()?;
+    let (image, _) = runtime
+        .block_on(image::ensure_image(engine.as_ref()))
+        .ok()?;
     // Leftovers of an earlier, interrupted bench.
-    runtime.block_on(migbench::runner::remove_containers(&engine, Some(RUN_ID)));
+    runtime.block_on(migbench::runner::remove_containers(
+        engine.as_ref(),
+        Some(RUN_ID),
+    ));
     let root = PathBuf::from("/var/lib/migbench/checkpoints");
     std::fs::create_dir_all(&root).ok()?;
     let dir = tempfile::Builder::new()

@@ -14,6 +14,8 @@ CRIU_PREFIX=/usr/local/sbin
 CRIU_BUILD_DIR=/var/cache/migbench/criu
 DOCKER_LOG=/var/log/migbench-dockerd.log
 DOCKER_SOCK=/var/run/docker.sock
+PODMAN_SOCK=/run/podman/podman.sock
+PODMAN_LOG=/var/log/migbench-podman.log
 
 log() { printf '[provision] %s\n' "$*"; }
 die() { printf '[provision] error: %s\n' "$*" >&2; exit 1; }
@@ -43,7 +45,7 @@ criu_works() {
 }
 
 # --- Docker engine -----------------------------------------------------------
-apt_install docker.io iproute2 procps util-linux xz-utils ca-certificates
+apt_install docker.io iproute2 procps util-linux xz-utils ca-certificates curl
 mkdir -p /etc/docker
 if ! grep -q '"experimental": *true' /etc/docker/daemon.json 2>/dev/null; then
     log "enabling experimental mode in /etc/docker/daemon.json"
@@ -107,4 +109,32 @@ else
 fi
 experimental=$(docker -H "unix://$DOCKER_SOCK" version -f '{{.Server.Experimental}}' 2>/dev/null || echo false)
 [ "$experimental" = true ] || die "dockerd runs without experimental mode: stop it and run this script again"
-log "ready: docker $(docker -H "unix://$DOCKER_SOCK" version -f '{{.Server.Version}}'), criu $(criu --version | sed -n 's/^Version: //p')"
+
+# --- Podman --------------------------------------------------------------------
+# Podman 4.3 + runc from Debian 12 (Debian's crun is built without CRIU: runc).
+# Its REST service (`podman system service`) is started per use by migbench
+# (`migbench host up --engine podman`, or `podman system service` by hand); here
+# only a local service for the default endpoint, and the workload image is
+# built into its store by migbench itself (`migbench image build --engine podman`).
+apt_install podman runc uidmap slirp4netns fuse-overlayfs
+mkdir -p /etc/containers
+if ! grep -q '^runtime *= *"runc"' /etc/containers/containers.conf 2>/dev/null; then
+    log "making runc Podman's runtime (/etc/containers/containers.conf)"
+    printf '[engine]\nruntime = "runc"\ncgroup_manager = "cgroupfs"\nevents_logger = "file"\n' \
+        > /etc/containers/containers.conf
+fi
+if curl -sf --unix-socket "$PODMAN_SOCK" http://d/v4.0.0/libpod/_ping >/dev/null 2>&1; then
+    log "podman service already answers on $PODMAN_SOCK"
+else
+    log "starting the podman service on $PODMAN_SOCK (log: $PODMAN_LOG)"
+    mkdir -p "$(dirname "$PODMAN_SOCK")"
+    PATH="$CRIU_PREFIX:$PATH" nohup podman system service --time=0 "unix://$PODMAN_SOCK" \
+        >"$PODMAN_LOG" 2>&1 </dev/null &
+    for _ in $(seq 60); do
+        curl -sf --unix-socket "$PODMAN_SOCK" http://d/v4.0.0/libpod/_ping >/dev/null 2>&1 && break
+        sleep 0.5
+    done
+    curl -sf --unix-socket "$PODMAN_SOCK" http://d/v4.0.0/libpod/_ping >/dev/null 2>&1 \
+        || die "the podman service did not come up, see $PODMAN_LOG"
+fi
+log "ready: docker $(docker -H "unix://$DOCKER_SOCK" version -f '{{.Server.Version}}'), $(podman --version), criu $(criu --version | sed -n 's/^Version: //p')"

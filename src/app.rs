@@ -2,7 +2,7 @@
 //! outcome into a documented exit code (see README "Exit codes").
 
 use crate::cli::{Cli, Command, HostCommand, ImageCommand, RunArgs};
-use crate::engine::{image, DockerEngine};
+use crate::engine::{self, image};
 use crate::host::{self, HostSpec};
 use crate::record::RunVerdict;
 use crate::runner::{self, RunError, RunOptions, RunReport};
@@ -61,6 +61,9 @@ pub fn init_logging(verbose: u8) {
         .init();
 }
 
+/// How long `image build` waits for the engine's answer to one request.
+const IMAGE_API_TIMEOUT: std::time::Duration = std::time::Duration::from_secs(300);
+
 /// Runs a parsed command line; returns the exit code.
 pub fn run(cli: Cli) -> Result<u8, AppError> {
     let runtime = tokio::runtime::Builder::new_multi_thread()
@@ -89,10 +92,14 @@ async fn dispatch(command: Command) -> Result<u8, AppError> {
             Ok(exit::SUCCESS)
         }
         Command::Host(command) => host_command(command).await,
-        Command::Image(ImageCommand::Build { endpoint }) => {
-            let engine =
-                DockerEngine::connect(&endpoint).map_err(|e| AppError::new(exit::NOT_READY, e))?;
-            let (tag, state) = image::ensure_image(&engine)
+        Command::Image(ImageCommand::Build {
+            engine: kind,
+            endpoint,
+        }) => {
+            let endpoint = endpoint.unwrap_or_else(|| kind.default_endpoint().to_string());
+            let engine = engine::connect(kind, &endpoint, IMAGE_API_TIMEOUT)
+                .map_err(|e| AppError::new(exit::NOT_READY, e))?;
+            let (tag, state) = image::ensure_image(engine.as_ref())
                 .await
                 .map_err(|e| AppError::new(exit::NOT_READY, e))?;
             println!(
@@ -105,8 +112,9 @@ async fn dispatch(command: Command) -> Result<u8, AppError> {
             );
             Ok(exit::SUCCESS)
         }
-        Command::Doctor { endpoint } => {
-            let report = crate::doctor::check(&endpoint).await;
+        Command::Doctor { engine, endpoint } => {
+            let endpoint = endpoint.unwrap_or_else(|| engine.default_endpoint().to_string());
+            let report = crate::doctor::check(engine, &endpoint).await;
             println!("{report}");
             Ok(if report.ready() {
                 exit::SUCCESS
@@ -114,8 +122,18 @@ async fn dispatch(command: Command) -> Result<u8, AppError> {
                 exit::NOT_READY
             })
         }
-        Command::Clean { endpoint } => {
-            let lines = crate::doctor::clean(&endpoint).await;
+        Command::Clean { engine, endpoint } => {
+            let engines: Vec<(engine::EngineKind, String)> = match engine {
+                Some(kind) => vec![(
+                    kind,
+                    endpoint.unwrap_or_else(|| kind.default_endpoint().to_string()),
+                )],
+                None => engine::EngineKind::ALL
+                    .iter()
+                    .map(|k| (*k, k.default_endpoint().to_string()))
+                    .collect(),
+            };
+            let lines = crate::doctor::clean(&engines).await;
             for line in &lines {
                 println!("{line}");
             }
@@ -253,6 +271,7 @@ async fn host_command(command: HostCommand) -> Result<u8, AppError> {
             memory,
             swap,
             cpus,
+            engine,
         } => {
             let spec = HostSpec {
                 name,
@@ -261,7 +280,7 @@ async fn host_command(command: HostCommand) -> Result<u8, AppError> {
                 cpus,
             };
             crate::preflight::check_host(&spec).map_err(|e| AppError::new(exit::BAD_INPUT, e))?;
-            let state = host::up(spec).await.map_err(|e| match e {
+            let state = host::up(spec, engine).await.map_err(|e| match e {
                 host::HostError::BadName(_) | host::HostError::Budget(_) => {
                     AppError::new(exit::BAD_INPUT, e)
                 }
@@ -294,7 +313,7 @@ async fn host_command(command: HostCommand) -> Result<u8, AppError> {
             }
             for h in hosts {
                 println!(
-                    "{:<12} memory {:>9} swap {:>9} cpus {:<5} engine {:<5} {}",
+                    "{:<12} memory {:>9} swap {:>9} cpus {:<5} {} {:<5} {}",
                     h.spec.name,
                     bytesize::ByteSize(h.spec.memory_bytes).to_string(),
                     bytesize::ByteSize(h.spec.swap_bytes).to_string(),
@@ -302,6 +321,7 @@ async fn host_command(command: HostCommand) -> Result<u8, AppError> {
                         .cpus
                         .map(|c| c.to_string())
                         .unwrap_or_else(|| "-".into()),
+                    h.engine,
                     if h.engine_alive() { "up" } else { "dead" },
                     h.endpoint()
                 );

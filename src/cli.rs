@@ -1,9 +1,10 @@
 //! The command line (clap). It only describes input; `app` converts it.
 
+use crate::engine::EngineKind;
 use clap::{Args, Parser, Subcommand};
 use std::path::PathBuf;
 
-/// Scale and stress benchmark for container live migration (CRIU under Docker).
+/// Scale and stress benchmark for container live migration (CRIU under Docker or Podman).
 #[derive(Debug, Parser)]
 #[command(name = "migbench", version, about, long_about = None)]
 pub struct Cli {
@@ -40,15 +41,21 @@ pub enum Command {
     Image(ImageCommand),
     /// Check every prerequisite and say what to do about each failure.
     Doctor {
-        /// Engine endpoint to check.
-        #[arg(long, default_value = crate::scenario::DEFAULT_ENDPOINT)]
-        endpoint: String,
+        /// Engine to check: docker or podman.
+        #[arg(long, default_value_t = EngineKind::default())]
+        engine: EngineKind,
+        /// Its endpoint (default: the engine's local one).
+        #[arg(long)]
+        endpoint: Option<String>,
     },
     /// Remove leftovers of any run: containers, checkpoints, emulated hosts.
     Clean {
-        /// Engine endpoint to clean.
-        #[arg(long, default_value = crate::scenario::DEFAULT_ENDPOINT)]
-        endpoint: String,
+        /// Engine to clean (default: every engine at its local endpoint).
+        #[arg(long)]
+        engine: Option<EngineKind>,
+        /// Its endpoint (default: the engine's local one).
+        #[arg(long, requires = "engine")]
+        endpoint: Option<String>,
     },
 }
 
@@ -82,6 +89,9 @@ pub enum HostCommand {
         /// CPU quota in cores (default: none).
         #[arg(long)]
         cpus: Option<f64>,
+        /// The host's engine: docker or podman.
+        #[arg(long, default_value_t = EngineKind::default())]
+        engine: EngineKind,
     },
     /// Restart an emulated host's engine (its containers stop, as on a real host).
     Restart { name: String },
@@ -95,7 +105,11 @@ pub enum HostCommand {
 pub enum ImageCommand {
     /// Build the workload image into an engine (no registry needed).
     Build {
-        #[arg(long, default_value = crate::scenario::DEFAULT_ENDPOINT)]
-        endpoint: String,
+        /// The engine: docker or podman.
+        #[arg(long, default_value_t = EngineKind::default())]
+        engine: EngineKind,
+        /// Its endpoint (default: the engine's local one).
+        #[arg(long)]
+        endpoint: Option<String>,
     },
 }

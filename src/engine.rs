@@ -1,16 +1,24 @@
 //! The container engine seam: what the runner needs from an engine, as a
-//! small trait, with the Docker implementation (bollard) in `docker.rs` and the
-//! workload image (built locally, no registry) in `image.rs`.
+//! small trait. [`connect`] builds one from its kind and endpoint; nothing
+//! outside this module names an engine. Docker (bollard) is in `docker.rs`,
+//! Podman (the libpod REST API) in `podman.rs`, CRIU's own timings in
+//! `criu_stats.rs`, the workload image (built locally, no registry) in `image.rs`.
 
 mod criu_log;
+pub mod criu_stats;
 mod docker;
 mod fsutil;
 pub mod image;
+mod kind;
 pub mod litter;
+mod podman;
 mod procs;
+mod readiness;
 
-pub use docker::DockerEngine;
+pub use criu_stats::CriuStats;
 pub use fsutil::{copy_dir, dir_bytes};
+pub use kind::{connect, connect_in_cgroup, EngineKind, KindError};
+pub use readiness::{Check, Role};
 
 use async_trait::async_trait;
 use serde::Serialize;
@@ -23,7 +31,7 @@ pub const RUN_LABEL: &str = "io.migbench.run";
 /// Errors at the engine edge, each naming the engine and what was attempted.
 #[derive(Debug, thiserror::Error)]
 pub enum EngineError {
-    #[error("engine '{endpoint}' is not reachable: {detail}. Is dockerd running? (scripts/provision.sh starts it; `migbench doctor` checks)")]
+    #[error("engine '{endpoint}' is not reachable: {detail}. Is the engine running? (scripts/provision.sh starts it; `migbench doctor` checks)")]
     Unreachable { endpoint: String, detail: String },
     #[error("engine '{endpoint}': {what}: {detail}")]
     Operation {
@@ -81,6 +89,8 @@ impl EngineError {
 /// What an engine says about itself and its machine.
 #[derive(Debug, Clone, Serialize, Default)]
 pub struct EngineInfo {
+    /// Which engine answered.
+    pub kind: EngineKind,
     pub endpoint: String,
     pub server_version: String,
     pub api_version: String,
@@ -113,13 +123,23 @@ pub struct LabelledContainer {
     pub label_value: String,
 }
 
-/// How a restore gets the checkpoint into the clone's own checkpoint store.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub enum Placement {
-    /// Copy the files (the source stays, e.g. a shared directory).
-    Copy,
-    /// Rename the directory (it was already transferred next to the store).
-    Move,
+/// A checkpoint the engine wrote for the harness.
+#[derive(Debug, Clone, Default)]
+pub struct Checkpointed {
+    /// Where it is: a directory or one archive, as the engine writes them.
+    pub path: PathBuf,
+    /// Its size on disk (or streamed), bytes.
+    pub bytes: u64,
+    /// CRIU's own timings, when the engine keeps them.
+    pub stats: CriuStats,
+}
+
+/// A clone restored from a checkpoint.
+#[derive(Debug, Clone, Default)]
+pub struct Restored {
+    pub id: String,
+    /// CRIU's and the runtime's own timings, when the engine gives them.
+    pub stats: CriuStats,
 }
 
 /// The operations migbench drives on an engine.
@@ -127,7 +147,16 @@ pub enum Placement {
 pub trait Engine: Send + Sync {
     /// The endpoint this engine was reached at.
     fn endpoint(&self) -> &str;
+    /// Which engine this is.
+    fn kind(&self) -> EngineKind;
     async fn info(&self) -> Result<EngineInfo, EngineError>;
+    /// What this engine needs to checkpoint (as `Role::Source`) or restore
+    /// (as `Role::Target`) here, each check with what to do when it fails.
+    async fn readiness(&self, role: Role) -> Vec<Check>;
+    /// Removes what runs no longer going left in the engine's own store
+    /// (staging directories, restore litter); `is_live(run_id)` spares a run
+    /// still going. Returns one line per action.
+    async fn clean_leftovers(&self, is_live: for<'a> fn(&'a str) -> bool) -> Vec<String>;
     async fn has_image(&self, tag: &str) -> Result<bool, EngineError>;
     /// Imports a root filesystem tar as image `tag` (= `docker import`).
     async fn import_rootfs(&self, rootfs_tar: Vec<u8>, tag: &str) -> Result<(), EngineError>;
@@ -138,15 +167,26 @@ pub trait Engine: Send + Sync {
     /// Creates a container; returns its full id.
     async fn create(&self, spec: &ContainerSpec) -> Result<String, EngineError>;
     async fn start(&self, id: &str) -> Result<(), EngineError>;
-    /// Checkpoints `id` into `dir/name` and stops it.
-    async fn checkpoint(&self, id: &str, dir: &Path, name: &str) -> Result<(), EngineError>;
-    /// Starts the created (never started) clone `id` from the checkpoint directory `checkpoint`.
-    async fn restore(
+    /// Checkpoints `id` as `name` under `dir` (the harness's side) and stops it.
+    async fn checkpoint(
         &self,
         id: &str,
+        dir: &Path,
+        name: &str,
+    ) -> Result<Checkpointed, EngineError>;
+    /// Where a transfer should put a checkpoint for a restore on this engine
+    /// to take it, creating it: `None` when the engine takes checkpoints from
+    /// anywhere the harness can read (its restore reads them itself).
+    async fn staging_dir(&self, run_id: &str) -> Result<Option<PathBuf>, EngineError>;
+    /// Creates the clone `spec` from the checkpoint at `checkpoint` and starts
+    /// it; returns its id. The clone's id is put into `created` as soon as it
+    /// exists, so that a failed or hung restore can still be cleaned up.
+    async fn restore(
+        &self,
+        spec: &ContainerSpec,
         checkpoint: &Path,
-        placement: Placement,
-    ) -> Result<(), EngineError>;
+        created: &std::sync::OnceLock<String>,
+    ) -> Result<Restored, EngineError>;
     /// Ends a restore that does not return (the operation timed out): returns
     /// what CRIU logged of it, when readable, and kills the restore's
     /// processes so that the clone can be removed.

@@ -1,20 +1,27 @@
-//! Emulated target hosts: a second Docker engine whose daemon, containerd,
-//! shims and containers are all charged to one cgroup budget (memory, memory
-//! plus swap, CPU quota), like a small VM, on the harness's own machine. The
-//! harness itself stays outside the budget, so it survives the host's collapse.
+//! Emulated target hosts: a second engine (a dockerd, or a Podman service)
+//! whose daemon, runtime processes and containers are all charged to one
+//! cgroup budget (memory, memory plus swap, CPU quota), like a small VM, on
+//! the harness's own machine. The harness itself stays outside the budget, so
+//! it survives the host's collapse.
 //!
 //! State lives in `/var/lib/migbench/hosts/<name>/state.json`, so `ls` and
 //! `down` work from another shell and after a crash.
 
 mod cgroup;
 mod dockerd;
+mod podman;
 mod state;
 mod swap;
 
 pub use state::{HostSpec, HostState};
 pub use swap::{file_bytes as swap_file_bytes, SWAP_DIR};
 
+use crate::engine::EngineKind;
 use std::path::{Path, PathBuf};
+use std::time::{Duration, Instant};
+
+/// How long a host's engine may take to answer after its start.
+const READY_TIMEOUT: Duration = Duration::from_secs(60);
 
 /// Where host state and data roots live.
 pub const HOSTS_DIR: &str = "/var/lib/migbench/hosts";
@@ -58,8 +65,8 @@ pub(crate) fn io_error(what: &str, path: &Path) -> impl FnOnce(std::io::Error) -
     move |source| HostError::Io { what, path, source }
 }
 
-/// Brings host `spec.name` up and returns its state (saved on disk).
-pub async fn up(spec: HostSpec) -> Result<HostState, HostError> {
+/// Brings host `spec.name` up with an `engine` and returns its state (saved on disk).
+pub async fn up(spec: HostSpec, engine: EngineKind) -> Result<HostState, HostError> {
     state::check_name(&spec.name)?;
     if let Some(existing) = HostState::load(&spec.name)? {
         if existing.engine_alive() {
@@ -68,7 +75,7 @@ pub async fn up(spec: HostSpec) -> Result<HostState, HostError> {
         // A crashed earlier incarnation: clear it first.
         down_state(&existing).await?;
     }
-    let mut host = HostState::new(spec);
+    let mut host = HostState::new(spec, engine);
     host.save()?;
     if let Err(e) = bring_up(&mut host).await {
         // Never leave half a host behind: its swap file least of all.
@@ -87,15 +94,47 @@ async fn bring_up(host: &mut HostState) -> Result<(), HostError> {
         host.save()?;
         swap::create(&file, host.spec.swap_bytes)?;
     }
-    dockerd::create_bridge(&host.bridge, &host.spec.name)?;
-    host.started(dockerd::start(host)?);
+    host.started(start_engine(host)?);
     host.save()?;
-    dockerd::wait_ready(host).await?;
+    wait_ready(host).await?;
     host.save()
 }
 
+/// Starts the host's engine inside its budget; returns the engine's pid.
+fn start_engine(host: &HostState) -> Result<u32, HostError> {
+    match host.engine {
+        EngineKind::Docker => {
+            dockerd::create_bridge(&host.bridge, &host.spec.name)?;
+            dockerd::start(host)
+        }
+        EngineKind::Podman => podman::start(host),
+    }
+}
+
+/// Waits until the host's engine answers.
+async fn wait_ready(host: &HostState) -> Result<(), HostError> {
+    let started = Instant::now();
+    while started.elapsed() < READY_TIMEOUT {
+        if host.socket().exists() {
+            if let Ok(engine) =
+                crate::engine::connect(host.engine, &host.endpoint(), Duration::from_secs(5))
+            {
+                if engine.info().await.is_ok() {
+                    return Ok(());
+                }
+            }
+        }
+        tokio::time::sleep(Duration::from_millis(200)).await;
+    }
+    Err(HostError::EngineStart {
+        name: host.spec.name.clone(),
+        seconds: READY_TIMEOUT.as_secs(),
+        log: host.log_file(),
+    })
+}
+
 /// Restarts host `name`'s engine (stop, then start inside the same budget),
-/// as `systemctl restart docker` would on a real host: its containers stop.
+/// as a service restart would on a real host: its containers stop.
 pub async fn restart(name: &str) -> Result<HostState, HostError> {
     state::check_name(name)?;
     let mut host = HostState::load(name)?.ok_or_else(|| HostError::Unknown(name.to_string()))?;
@@ -103,9 +142,9 @@ pub async fn restart(name: &str) -> Result<HostState, HostError> {
     host.pid = None;
     host.daemon = None;
     host.save()?;
-    host.started(dockerd::start(&host)?);
+    host.started(start_engine(&host)?);
     host.save()?;
-    dockerd::wait_ready(&host).await?;
+    wait_ready(&host).await?;
     Ok(host)
 }
 
@@ -123,7 +162,7 @@ pub async fn down(name: &str) -> Result<(), HostError> {
 pub async fn down_state(host: &HostState) -> Result<(), HostError> {
     dockerd::stop(host).await;
     cgroup::kill_all(&host.cgroup).await;
-    dockerd::unmount_under(&[host.exec_root(), host.data_root()]);
+    dockerd::unmount_under(&[host.exec_root(), host.data_root(), host.run_dir()]);
     let mut first_error = cgroup::remove(&host.cgroup).await.err();
     if let Some(file) = &host.swap_file {
         if let Err(e) = swap::remove(file) {

@@ -106,10 +106,22 @@ impl Pinned {
 /// Sends `signal` to `pid` only if, once pinned, `is_ours(pid)` holds;
 /// returns whether it was sent.
 pub fn signal_if(pid: u32, signal: i32, is_ours: impl Fn(u32) -> bool) -> bool {
-    let Some(pinned) = Pinned::open(pid) else {
-        return false;
-    };
-    is_ours(pid) && pinned.signal(signal)
+    signal_all_if(&[pid], signal, is_ours) == 1
+}
+
+/// Pins every process of `pids` first, then signals, in order, those for which
+/// `is_ours` holds; returns how many were signalled. Pinned together, a
+/// process tree is signalled whole even when a parent exits (or a child is
+/// reparented) halfway.
+pub fn signal_all_if(pids: &[u32], signal: i32, is_ours: impl Fn(u32) -> bool) -> usize {
+    let pinned: Vec<(u32, Pinned)> = pids
+        .iter()
+        .filter_map(|&pid| Some((pid, Pinned::open(pid)?)))
+        .collect();
+    pinned
+        .iter()
+        .filter(|(pid, process)| is_ours(*pid) && process.signal(signal))
+        .count()
 }
 
 #[cfg(test)]

@@ -4,6 +4,7 @@
 //! survives what), and `summary.json`.
 
 pub mod appender;
+pub mod criu_split;
 pub mod migration;
 pub mod ops;
 pub mod samples;
@@ -11,6 +12,7 @@ pub mod summary;
 pub mod thresholds;
 
 pub use appender::{read_rows, CsvAppender, ReadRows, SkippedRow, SYNC_EVERY};
+pub use criu_split::{criu_splits, CriuSplit};
 pub use ops::{OpRecord, Outcome, Phase};
 pub use samples::SampleRow;
 pub use summary::{RunVerdict, Summary};

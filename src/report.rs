@@ -4,6 +4,7 @@
 
 mod charts;
 mod compare;
+mod criu_split;
 mod markdown;
 mod rebuild;
 mod table;

@@ -39,9 +39,6 @@ use std::time::Duration;
 const OLD_OVERRIDES_MARKER: &str = "\n# overrides given on the command line:\n";
 const OLD_OVERRIDE_PREFIX: &str = "# --set ";
 
-/// The default local Docker engine.
-pub const DEFAULT_ENDPOINT: &str = "unix:///var/run/docker.sock";
-
 /// Everything that can be wrong with a scenario, each naming the file; every
 /// user value in them is quoted in part only ([`quote`]).
 #[derive(Debug, thiserror::Error)]
@@ -98,7 +95,10 @@ pub struct Scenario {
     pub restore: Pacing,
     pub workload_memory_mib: u64,
     pub log_interval: Duration,
+    /// Which engine runs the originals, and which the clones (the same kind).
+    pub source_engine: crate::engine::EngineKind,
     pub source_endpoint: String,
+    pub target_engine: crate::engine::EngineKind,
     pub target: TargetSpec,
     pub transfer_mode: TransferMode,
     pub checkpoint_dir: PathBuf,

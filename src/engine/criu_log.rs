@@ -102,6 +102,16 @@ pub async fn with_dump_log(error: EngineError) -> EngineError {
     attach(error, log)
 }
 
+/// Turns an engine operation's error into a [`EngineError::Criu`] carrying
+/// CRIU's log at `path`, when this machine can read it.
+pub async fn with_log_file(error: EngineError, path: PathBuf) -> EngineError {
+    let log = tokio::task::spawn_blocking(move || read_ends(&mut File::open(path).ok()?))
+        .await
+        .ok()
+        .flatten();
+    attach(error, log)
+}
+
 /// An engine operation's error with CRIU's log attached, if there is one.
 fn attach(error: EngineError, log: Option<Vec<u8>>) -> EngineError {
     match (error, log) {

@@ -6,9 +6,11 @@
 //! a custom checkpoint directory on start, so the checkpoint is first placed
 //! into `<data-root>/containers/<id>/checkpoints/NAME`, where it looks by default.
 
-use super::fsutil::copy_dir;
 use super::{criu_log, litter};
-use super::{ContainerSpec, Engine, EngineError, EngineInfo, LabelledContainer, Placement};
+use super::{
+    Check, Checkpointed, ContainerSpec, CriuStats, Engine, EngineError, EngineInfo, EngineKind,
+    LabelledContainer, Restored, Role,
+};
 use async_trait::async_trait;
 use bollard::container::CreateCheckpointOptions;
 use bollard::models::{ContainerCreateBody, HostConfig};
@@ -20,11 +22,22 @@ use bollard::{body_full, Docker};
 use futures_util::{StreamExt, TryStreamExt};
 use std::collections::HashMap;
 use std::path::{Path, PathBuf};
+use std::sync::OnceLock;
 use std::time::Duration;
 use tokio::sync::OnceCell;
 
-/// The file that makes a restore's checkpoint tar unique (see `restore`).
-const RESTORE_MARKER: &str = "migbench-clone";
+/// Where, under the data root, transferred checkpoints wait for their restore
+/// (next to the clones' stores, so that placing one is a rename).
+const STAGING_DIR: &str = "migbench-incoming";
+
+/// How a restore gets the checkpoint into the clone's own checkpoint store.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+enum Placement {
+    /// Copy the files (the source stays, e.g. a shared directory).
+    Copy,
+    /// Rename the directory (it was already transferred next to the store).
+    Move,
+}
 
 /// How long the client waits for any one API response unless told otherwise
 /// ([`DockerEngine::with_api_timeout`]: a run sets it from `timeout_s`).
@@ -122,10 +135,23 @@ impl Engine for DockerEngine {
         &self.endpoint
     }
 
+    fn kind(&self) -> EngineKind {
+        EngineKind::Docker
+    }
+
+    async fn readiness(&self, role: Role) -> Vec<Check> {
+        ready::checks(self, role).await
+    }
+
+    async fn clean_leftovers(&self, is_live: for<'a> fn(&'a str) -> bool) -> Vec<String> {
+        ready::clean_leftovers(self, is_live).await
+    }
+
     async fn info(&self) -> Result<EngineInfo, EngineError> {
         let info = self.docker.info().await.map_err(self.fail("info"))?;
         let version = self.docker.version().await.map_err(self.fail("version"))?;
         Ok(EngineInfo {
+            kind: EngineKind::Docker,
             endpoint: self.endpoint.clone(),
             server_version: version.version.unwrap_or_default(),
             api_version: version.api_version.unwrap_or_default(),
@@ -224,14 +250,33 @@ impl Engine for DockerEngine {
             .map_err(self.fail(format!("start container '{id}'")))
     }
 
-    async fn checkpoint(&self, id: &str, dir: &Path, name: &str) -> Result<(), EngineError> {
+    async fn checkpoint(
+        &self,
+        id: &str,
+        dir: &Path,
+        name: &str,
+    ) -> Result<Checkpointed, EngineError> {
         let options = CreateCheckpointOptions {
             checkpoint_id: name.to_string(),
             checkpoint_dir: Some(dir.display().to_string()),
             exit: true,
         };
         match self.docker.create_checkpoint(id, options).await {
-            Ok(()) => Ok(()),
+            Ok(()) => {
+                let path = dir.join(name);
+                let measured = path.clone();
+                let bytes = tokio::task::spawn_blocking(move || super::dir_bytes(&measured))
+                    .await
+                    .ok()
+                    .and_then(Result::ok)
+                    .unwrap_or_default();
+                // containerd's shim deletes CRIU's stats files with its work directory.
+                Ok(Checkpointed {
+                    path,
+                    bytes,
+                    stats: CriuStats::default(),
+                })
+            }
             Err(e) => {
                 let error = self.fail(format!("checkpoint container '{id}'"))(e);
                 Err(criu_log::with_dump_log(error).await)
@@ -239,84 +284,38 @@ impl Engine for DockerEngine {
         }
     }
 
+    async fn staging_dir(&self, run_id: &str) -> Result<Option<PathBuf>, EngineError> {
+        let root = self.data_root().await?;
+        if !root.is_dir() {
+            return Ok(None);
+        }
+        let staging = root.join(STAGING_DIR).join(run_id);
+        std::fs::create_dir_all(&staging).map_err(|source| EngineError::Io {
+            what: "cannot create staging directory".into(),
+            path: staging.clone(),
+            source,
+        })?;
+        Ok(Some(staging))
+    }
+
     async fn restore(
         &self,
-        id: &str,
+        spec: &ContainerSpec,
         checkpoint: &Path,
-        placement: Placement,
-    ) -> Result<(), EngineError> {
-        let name = checkpoint
-            .file_name()
-            .map(|n| n.to_string_lossy().into_owned())
-            .ok_or_else(|| EngineError::Operation {
-                endpoint: self.endpoint.clone(),
-                what: format!("restore container '{id}'"),
-                detail: format!("'{}' names no checkpoint directory", checkpoint.display()),
-            })?;
-        let data_root = self.data_root().await?;
-        let store = data_root.join("containers").join(id).join("checkpoints");
-        let destination = store.join(&name);
-        let placed_checkpoint = destination.clone();
-        let source = checkpoint.to_path_buf();
-        let placed = tokio::task::spawn_blocking(move || {
-            crate::work_cpu::counted(|| match placement {
-                Placement::Copy => copy_dir(&source, &destination),
-                Placement::Move => {
-                    let moved = std::fs::create_dir_all(&store)
-                        .and_then(|()| std::fs::rename(&source, &destination));
-                    match moved {
-                        // Another filesystem: a move is a copy there.
-                        Err(e) if e.kind() == std::io::ErrorKind::CrossesDevices => {
-                            copy_dir(&source, &destination)?;
-                            std::fs::remove_dir_all(&source).map_err(|e| EngineError::Io {
-                                what: "cannot remove the moved checkpoint".into(),
-                                path: source.clone(),
-                                source: e,
-                            })
-                        }
-                        other => other.map_err(|e| EngineError::Io {
-                            what: "cannot move checkpoint into the clone's store".into(),
-                            path: destination.clone(),
-                            source: e,
-                        }),
-                    }
-                }
-            })
+        created: &OnceLock<String>,
+    ) -> Result<Restored, EngineError> {
+        let id = self.create(spec).await?;
+        let _ = created.set(id.clone());
+        let placement = match self.data_root().await {
+            Ok(root) if checkpoint.starts_with(root.join(STAGING_DIR)) => Placement::Move,
+            _ => Placement::Copy,
+        };
+        self.start_from_checkpoint(&id, checkpoint, placement)
+            .await?;
+        Ok(Restored {
+            id,
+            stats: CriuStats::default(),
         })
-        .await;
-        match placed {
-            Ok(result) => result?,
-            Err(join) => {
-                return Err(EngineError::Operation {
-                    endpoint: self.endpoint.clone(),
-                    what: format!("place checkpoint for '{id}'"),
-                    detail: join.to_string(),
-                })
-            }
-        }
-        // dockerd uploads the checkpoint to containerd's content store as a tar
-        // and fails ("commit failed: content sha256:...: already exists") when
-        // the very same tar is still there from the checkpoint itself, as it is
-        // when a restore follows its checkpoint within moments (pipeline mode).
-        // A file naming the clone makes this restore's tar its own; CRIU reads
-        // only its image files.
-        let marker = placed_checkpoint.join(RESTORE_MARKER);
-        std::fs::write(&marker, id).map_err(|e| EngineError::Io {
-            what: "cannot mark the checkpoint for its clone".into(),
-            path: marker,
-            source: e,
-        })?;
-        let watch = criu_log::RestoreLogWatch::start(data_root, id);
-        let started = self
-            .with_checkpoint_on_start(name)
-            .start_container(id, None)
-            .await
-            .map_err(self.fail(format!("restore container '{id}'")));
-        let restored = watch.finish(started).await;
-        // The restore has returned: containerd's copy of this checkpoint is litter.
-        let _ =
-            tokio::task::spawn_blocking(move || litter::remove_copies_of(&placed_checkpoint)).await;
-        restored
     }
 
     async fn abandon_restore(&self, id: &str) -> Option<String> {
@@ -418,79 +417,11 @@ impl Engine for DockerEngine {
     }
 }
 
-/// What a bollard error means: the engine said no (an operation failure with
-/// its message), the transport failed (refused, reset, socket gone: the engine
-/// is unreachable), or the client's timeout ran out (the operation hangs).
-/// Anything else (an answer that is not JSON, a bad request) is a failure of
-/// the operation with its text, never "unreachable".
-fn classify(
-    endpoint: &str,
-    what: &str,
-    api_timeout: Duration,
-    error: bollard::errors::Error,
-) -> EngineError {
-    use bollard::errors::Error as B;
-    let operation = |detail: String| EngineError::Operation {
-        endpoint: endpoint.to_string(),
-        what: what.to_string(),
-        detail,
-    };
-    match error {
-        B::DockerResponseServerError { message, .. } => operation(message.trim().to_string()),
-        B::DockerStreamError { error } => operation(error),
-        B::RequestTimeoutError => EngineError::Timeout {
-            endpoint: endpoint.to_string(),
-            what: what.to_string(),
-            seconds: api_timeout.as_secs(),
-        },
-        other if is_transport_failure(&other) => EngineError::Unreachable {
-            endpoint: endpoint.to_string(),
-            detail: format!("{what}: {other}"),
-        },
-        other => operation(other.to_string()),
-    }
-}
+mod classify;
+mod place;
+mod ready;
 
-/// True when the connection itself failed: nothing could be asked, or the
-/// answer was cut off.
-fn is_transport_failure(error: &bollard::errors::Error) -> bool {
-    use std::io::ErrorKind as K;
-    if matches!(error, bollard::errors::Error::SocketNotFoundError(_)) {
-        return true;
-    }
-    let mut current: Option<&(dyn std::error::Error + 'static)> = Some(error);
-    while let Some(e) = current {
-        if let Some(io) = e.downcast_ref::<std::io::Error>() {
-            if matches!(
-                io.kind(),
-                K::ConnectionRefused
-                    | K::ConnectionReset
-                    | K::ConnectionAborted
-                    | K::NotConnected
-                    | K::BrokenPipe
-                    | K::NotFound
-                    | K::UnexpectedEof
-                    | K::AddrNotAvailable
-                    | K::HostUnreachable
-                    | K::NetworkUnreachable
-            ) {
-                return true;
-            }
-        }
-        if let Some(hyper) = e.downcast_ref::<hyper::Error>() {
-            if hyper.is_incomplete_message() || hyper.is_closed() || hyper.is_canceled() {
-                return true;
-            }
-        }
-        if let Some(client) = e.downcast_ref::<hyper_util::client::legacy::Error>() {
-            if client.is_connect() {
-                return true;
-            }
-        }
-        current = e.source();
-    }
-    false
-}
+use classify::classify;
 
 #[cfg(test)]
 #[path = "docker_tests.rs"]

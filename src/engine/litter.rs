@@ -150,6 +150,22 @@ pub fn remove_unused(live_container_ids: &[String]) -> Vec<String> {
     lines
 }
 
+/// The readiness check of containerd's checkpoint copies left in /tmp.
+pub fn check() -> super::Check {
+    let litter = survey();
+    super::Check::optional(
+        "restore litter in /tmp",
+        litter.migbench_count == 0,
+        format!(
+            "{} checkpoint copies left by containerd ({}), {} of them of migbench workloads",
+            litter.count,
+            bytesize::ByteSize(litter.bytes),
+            litter.migbench_count
+        ),
+        "`migbench clean` removes those of runs no longer going",
+    )
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;

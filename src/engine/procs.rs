@@ -52,23 +52,24 @@ pub fn kill_tree(matches: impl Fn(&[String]) -> bool) -> usize {
         );
         next += 1;
     }
-    // Children first, so none is reparented and missed. Each is signalled only
-    // if it is still the process seen above (same start time), not a reuse of its pid.
-    let seen: Vec<(u32, u64)> = doomed
+    // All pinned before any is signalled, so none is missed when a parent
+    // exits or a child is reparented meanwhile; each is signalled only if it is
+    // still the process seen above (same start time), not a reuse of its pid.
+    let seen: std::collections::HashMap<u32, u64> = doomed
         .iter()
         .filter_map(|pid| {
             let pid = u32::try_from(*pid).ok()?;
             Some((pid, crate::process::start_ticks(pid)?))
         })
         .collect();
-    seen.iter()
-        .rev()
-        .filter(|(pid, ticks)| {
-            crate::process::signal_if(*pid, libc::SIGKILL, |pid| {
-                crate::process::start_ticks(pid) == Some(*ticks)
-            })
-        })
-        .count()
+    let pids: Vec<u32> = doomed
+        .iter()
+        .filter_map(|pid| u32::try_from(*pid).ok())
+        .collect();
+    crate::process::signal_all_if(&pids, libc::SIGKILL, |pid| {
+        seen.get(&pid)
+            .is_some_and(|ticks| crate::process::start_ticks(pid) == Some(*ticks))
+    })
 }
 
 #[cfg(test)]

@@ -1,16 +1,15 @@
-//! The host's own dockerd: config, bridge, start inside the budget, stop,
-//! and the mounts it leaves behind.
+//! The host's own dockerd: config, bridge, start inside the budget; and what
+//! every host engine shares: the start inside the budget, the stop, and the
+//! mounts it leaves behind.
 
 use super::cgroup::JOINED;
 use super::{io_error, HostError, HostState};
-use crate::engine::{DockerEngine, Engine};
 use std::path::PathBuf;
 use std::process::{Command, Stdio};
 use std::time::{Duration, Instant};
 
-const READY_TIMEOUT: Duration = Duration::from_secs(60);
 /// CRIU 4.x is installed here by scripts/provision.sh; runc finds it on PATH.
-const PATH: &str = "/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin";
+pub const PATH: &str = "/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin";
 
 fn ip(args: &[&str]) -> Result<(), HostError> {
     let output = Command::new("ip")
@@ -79,6 +78,21 @@ pub fn start(host: &HostState) -> Result<u32, HostError> {
     let config_path = host.base_dir().join("daemon.json");
     std::fs::write(&config_path, config.to_string())
         .map_err(io_error("cannot write daemon config", &config_path))?;
+    spawn_in_budget(
+        host,
+        &format!("exec dockerd --config-file '{}'", config_path.display()),
+        &[],
+    )
+}
+
+/// Starts `exec_line` from a shell that first moves itself into the host's
+/// budget (so the engine and everything it starts are charged to it), with
+/// its output appended to the host's engine log; returns the engine's pid.
+pub fn spawn_in_budget(
+    host: &HostState,
+    exec_line: &str,
+    env: &[(&str, String)],
+) -> Result<u32, HostError> {
     let join: String = JOINED
         .iter()
         .map(|h| {
@@ -88,10 +102,7 @@ pub fn start(host: &HostState) -> Result<u32, HostError> {
             )
         })
         .collect();
-    let script = format!(
-        "{join}exec dockerd --config-file '{}'",
-        config_path.display()
-    );
+    let script = format!("{join}{exec_line}");
     let log_path = host.log_file();
     // Appended to: a restarted engine's log follows its first life's.
     let log = std::fs::OpenOptions::new()
@@ -105,36 +116,17 @@ pub fn start(host: &HostState) -> Result<u32, HostError> {
     let child = Command::new("setsid")
         .args(["sh", "-c", &script])
         .env("PATH", PATH)
+        .envs(env.iter().map(|(k, v)| (k, v)))
         .stdin(Stdio::null())
         .stdout(log)
         .stderr(log_err)
         .spawn()
         .map_err(|e| HostError::Command {
-            command: "setsid sh -c 'exec dockerd ...'".into(),
+            command: format!("setsid sh -c '{exec_line}'"),
             detail: e.to_string(),
         })?;
-    // The shell execs dockerd, so the child's pid is the daemon's.
+    // The shell execs the engine, so the child's pid is the engine's.
     Ok(child.id())
-}
-
-/// Waits until the engine answers.
-pub async fn wait_ready(host: &HostState) -> Result<(), HostError> {
-    let started = Instant::now();
-    while started.elapsed() < READY_TIMEOUT {
-        if host.socket().exists() {
-            if let Ok(engine) = DockerEngine::connect(&host.endpoint()) {
-                if engine.info().await.is_ok() {
-                    return Ok(());
-                }
-            }
-        }
-        tokio::time::sleep(Duration::from_millis(200)).await;
-    }
-    Err(HostError::EngineStart {
-        name: host.spec.name.clone(),
-        seconds: READY_TIMEOUT.as_secs(),
-        log: host.log_file(),
-    })
 }
 
 /// Stops the host's engine: SIGTERM, then SIGKILL after a grace period, and

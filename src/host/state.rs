@@ -1,6 +1,7 @@
 //! The saved state of an emulated host, and the paths derived from its name.
 
 use super::{io_error, HostError, HOSTS_DIR, RUN_DIR};
+use crate::engine::EngineKind;
 use crate::process::{self, ProcessStamp};
 use serde::{Deserialize, Serialize};
 use std::path::PathBuf;
@@ -19,6 +20,9 @@ pub struct HostSpec {
 #[derive(Debug, Clone, Serialize, Deserialize)]
 pub struct HostState {
     pub spec: HostSpec,
+    /// Which engine the host runs (state files of older versions: Docker).
+    #[serde(default)]
+    pub engine: EngineKind,
     /// The cgroup's name under each hierarchy.
     pub cgroup: String,
     pub bridge: String,
@@ -34,8 +38,9 @@ pub struct HostState {
 }
 
 impl HostState {
-    pub fn new(spec: HostSpec) -> HostState {
+    pub fn new(spec: HostSpec, engine: EngineKind) -> HostState {
         HostState {
+            engine,
             cgroup: format!("migbench-{}", spec.name),
             bridge: format!("mb-{}", spec.name),
             pid: None,
@@ -65,13 +70,20 @@ impl HostState {
         self.run_dir().join("exec")
     }
     pub fn socket(&self) -> PathBuf {
-        self.run_dir().join("docker.sock")
+        self.run_dir().join(format!("{}.sock", self.engine))
     }
     pub fn endpoint(&self) -> String {
         format!("unix://{}", self.socket().display())
     }
+    /// The engine's log (its name says which engine: `dockerd.log`, `podman.log`).
     pub fn log_file(&self) -> PathBuf {
-        self.base_dir().join("dockerd.log")
+        self.base_dir().join(self.log_name())
+    }
+    pub fn log_name(&self) -> &'static str {
+        match self.engine {
+            EngineKind::Docker => "dockerd.log",
+            EngineKind::Podman => "podman.log",
+        }
     }
     fn state_file(&self) -> PathBuf {
         self.base_dir().join("state.json")

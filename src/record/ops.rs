@@ -131,6 +131,31 @@ pub struct OpRecord {
     pub downtime_restore_ms: Option<f64>,
     #[serde(default)]
     pub downtime_resume_ms: Option<f64>,
+    /// CRIU's own time for the operation (checkpoint: freezing + frozen;
+    /// restore: restore incl. forking), ms. This block is empty where the
+    /// engine does not give CRIU's statistics (Docker drops them).
+    #[serde(default)]
+    pub criu_ms: Option<f64>,
+    /// Checkpoint: CRIU's freezing, frozen, memdump and memwrite times, ms.
+    #[serde(default)]
+    pub criu_freezing_ms: Option<f64>,
+    #[serde(default)]
+    pub criu_frozen_ms: Option<f64>,
+    #[serde(default)]
+    pub criu_memdump_ms: Option<f64>,
+    #[serde(default)]
+    pub criu_memwrite_ms: Option<f64>,
+    /// Checkpoint: memory pages CRIU scanned and wrote.
+    #[serde(default)]
+    pub criu_pages_scanned: Option<u64>,
+    #[serde(default)]
+    pub criu_pages_written: Option<u64>,
+    /// Restore: memory pages CRIU restored.
+    #[serde(default)]
+    pub criu_pages_restored: Option<u64>,
+    /// The OCI runtime's own time for the operation (runc + CRIU), ms.
+    #[serde(default)]
+    pub runtime_ms: Option<f64>,
     /// The order in which the recorder received this row, counted from 1 over
     /// ops.csv and samples.csv together: the order the live collapse detector
     /// saw. 0 in runs recorded before this column existed.
@@ -165,6 +190,15 @@ impl OpRecord {
             downtime_waiting_ms: None,
             downtime_restore_ms: None,
             downtime_resume_ms: None,
+            criu_ms: None,
+            criu_freezing_ms: None,
+            criu_frozen_ms: None,
+            criu_memdump_ms: None,
+            criu_memwrite_ms: None,
+            criu_pages_scanned: None,
+            criu_pages_written: None,
+            criu_pages_restored: None,
+            runtime_ms: None,
             seq: 0,
         }
     }
@@ -200,6 +234,15 @@ mod tests {
             downtime_waiting_ms: Some(400.0),
             downtime_restore_ms: Some(301.5),
             downtime_resume_ms: Some(30.0),
+            criu_ms: None,
+            criu_freezing_ms: None,
+            criu_frozen_ms: None,
+            criu_memdump_ms: None,
+            criu_memwrite_ms: None,
+            criu_pages_scanned: None,
+            criu_pages_written: None,
+            criu_pages_restored: None,
+            runtime_ms: None,
             seq: 57,
         };
         let mut writer = csv::Writer::from_writer(Vec::new());
@@ -207,8 +250,8 @@ mod tests {
         let text = String::from_utf8(writer.into_inner().expect("flush")).expect("utf8");
         assert_eq!(
             text,
-            "run_id,phase,index,container,container_id,source_host,target_host,started_at,start_ms,end_ms,latency_ms,bytes,outcome,error,seq_before,seq_after,downtime_ms,downtime_checkpoint_ms,downtime_transfer_ms,downtime_waiting_ms,downtime_restore_ms,downtime_resume_ms,seq\n\
-             smoke-20260101T000000Z-1,verify,2,mb-x-0002,abc,unix:///var/run/docker.sock,emulated:r1,2026-01-01T00:00:01.000Z,1000.5,1002.25,1.75,,ok,\"a, \"\"quoted\"\" error\",6,7,912.0,180.5,,400.0,301.5,30.0,57\n"
+            "run_id,phase,index,container,container_id,source_host,target_host,started_at,start_ms,end_ms,latency_ms,bytes,outcome,error,seq_before,seq_after,downtime_ms,downtime_checkpoint_ms,downtime_transfer_ms,downtime_waiting_ms,downtime_restore_ms,downtime_resume_ms,criu_ms,criu_freezing_ms,criu_frozen_ms,criu_memdump_ms,criu_memwrite_ms,criu_pages_scanned,criu_pages_written,criu_pages_restored,runtime_ms,seq\n\
+             smoke-20260101T000000Z-1,verify,2,mb-x-0002,abc,unix:///var/run/docker.sock,emulated:r1,2026-01-01T00:00:01.000Z,1000.5,1002.25,1.75,,ok,\"a, \"\"quoted\"\" error\",6,7,912.0,180.5,,400.0,301.5,30.0,,,,,,,,,,57\n"
         );
         let back: OpRecord = csv::Reader::from_reader(text.as_bytes())
             .deserialize()

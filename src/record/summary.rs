@@ -162,6 +162,10 @@ pub struct Summary {
     /// What the harness itself cost (absent when rebuilt from CSVs).
     #[serde(default)]
     pub harness: Option<HarnessCost>,
+    /// Checkpoint and restore split into CRIU's time and the engine's
+    /// overhead (only for engines that give CRIU's statistics).
+    #[serde(default)]
+    pub criu_split: Vec<super::CriuSplit>,
 }
 
 /// The harness's own CPU and memory over a run, from /proc/self.
@@ -266,6 +270,7 @@ impl Summary {
             data_notes: input.data_notes,
             environment: input.environment,
             harness: None,
+            criu_split: super::criu_splits(input.ops),
         };
         summary.thresholds = thresholds::evaluate(input.thresholds, &summary);
         summary.verdict = RunVerdict::of(failures_before_collapse, &summary.thresholds);

@@ -3,6 +3,7 @@
 //! charts render the same on a bare machine and in CI.
 
 mod compare;
+mod criu_split;
 mod distribution;
 mod downtime;
 mod latency;
@@ -100,6 +101,9 @@ pub fn render_all(run_dir: &Path, summary: &Summary, series: &Series) -> Vec<(St
     keep(run_dir, latency::PerContainer(data), &mut drawn);
     keep(run_dir, distribution::Distribution(data), &mut drawn);
     keep(run_dir, downtime::Downtime(data), &mut drawn);
+    if !summary.criu_split.is_empty() {
+        keep(run_dir, criu_split::TimeSplit(data), &mut drawn);
+    }
     drawn
 }
 

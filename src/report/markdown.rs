@@ -34,6 +34,7 @@ pub fn write(
     for line in findings(summary) {
         let _ = writeln!(md, "- {line}");
     }
+    md.push_str(&super::criu_split::section(&summary.criu_split));
     md.push_str("\n## Charts\n\n");
     for (title, file) in charts {
         let _ = writeln!(md, "### {title}\n\n![{title}]({file})\n");
@@ -80,6 +81,15 @@ fn failures(ops: &[OpRecord]) -> String {
     out
 }
 
+/// The engine's name as recorded (runs recorded before engines had kinds
+/// did not say, and were all of the first kind).
+fn engine_name(kind: &str) -> String {
+    match kind {
+        "-" => crate::engine::EngineKind::default().to_string(),
+        kind => kind.to_string(),
+    }
+}
+
 fn environment(env: &serde_json::Value) -> String {
     let get = |path: &[&str]| {
         let mut v = env;
@@ -121,7 +131,8 @@ fn environment(env: &serde_json::Value) -> String {
         vec![
             "source engine".into(),
             format!(
-                "Docker {} at {}",
+                "{} {} at {}",
+                engine_name(&get(&["source", "kind"])),
                 get(&["source", "server_version"]),
                 get(&["source", "endpoint"])
             ),
@@ -129,7 +140,8 @@ fn environment(env: &serde_json::Value) -> String {
         vec![
             "target engine".into(),
             format!(
-                "Docker {} at {}",
+                "{} {} at {}",
+                engine_name(&get(&["target", "kind"])),
                 get(&["target", "server_version"]),
                 get(&["target", "endpoint"])
             ),

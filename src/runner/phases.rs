@@ -2,7 +2,7 @@
 //! exactly one row for it, and hands the slot on.
 
 use super::context::{OpEnd, RunContext, Slot, TargetWait};
-use crate::engine::{copy_dir, dir_bytes, image, ContainerSpec, EngineError, Placement, RUN_LABEL};
+use crate::engine::{copy_dir, dir_bytes, image, ContainerSpec, EngineError, RUN_LABEL};
 use crate::event::Step;
 use crate::record::{OpRecord, Outcome, Phase};
 use std::collections::HashMap;
@@ -64,14 +64,15 @@ pub async fn checkpoint(ctx: &RunContext, mut slot: Slot) -> Slot {
     };
     slot.timings.checkpoint_end_ms = Some(timed.end_ms);
     let (mut row, done) = ctx.timed_row(ctx.row(Phase::Checkpoint, &slot), timed);
-    let path = ctx.checkpoint_root.join(&slot.name);
-    if done.is_some() {
-        row.bytes = dir_bytes(&path).ok();
-        // The original's last counter is read at verification, not here: the
-        // phase then costs exactly what the engine's checkpoints cost.
-        slot.checkpoint = Some(path);
-    } else {
-        slot.stopped_at = Some(Phase::Checkpoint);
+    match done {
+        Some(done) => {
+            row.bytes = Some(done.bytes);
+            row.set_criu_stats(&done.stats);
+            // The original's last counter is read at verification, not here: the
+            // phase then costs exactly what the engine's checkpoints cost.
+            slot.checkpoint = Some(done.path);
+        }
+        None => slot.stopped_at = Some(Phase::Checkpoint),
     }
     ctx.emit(row);
     slot
@@ -117,46 +118,39 @@ pub async fn transfer(ctx: &RunContext, mut slot: Slot) -> Slot {
     slot
 }
 
-/// Restore: create the clone on the target, place the checkpoint into its
-/// store and start it from the checkpoint. Timed as a whole, as the lab did.
+/// Restore: the target engine creates the clone from the checkpoint and
+/// starts it (how the checkpoint reaches its store is the engine's business).
+/// Timed as a whole, as the lab did.
 pub async fn restore(ctx: &RunContext, mut slot: Slot) -> Slot {
     let (Some(checkpoint), None) = (slot.checkpoint.clone(), slot.stopped_at) else {
         ctx.skip(Phase::Restore, &mut slot, "no checkpoint to restore");
         return slot;
     };
-    let placement = if ctx.staging_root.is_some() {
-        Placement::Move
-    } else {
-        Placement::Copy
-    };
     let spec = spec(ctx, &slot, format!("{}-r", slot.name));
-    let created = std::sync::Mutex::new(None);
+    let created = std::sync::OnceLock::new();
     let in_flight = ctx.live.enter(Step::Restore);
     let timed = ctx
-        .timed(async {
-            let id = ctx.target.create(&spec).await?;
-            if let Ok(mut created) = created.lock() {
-                *created = Some(id.clone());
-            }
-            ctx.target.restore(&id, &checkpoint, placement).await?;
-            Ok(id)
-        })
+        .timed(ctx.target.restore(&spec, &checkpoint, &created))
         .await;
     drop(in_flight);
     slot.timings.restore_start_ms = Some(timed.start_ms);
     slot.timings.restore_end_ms = Some(timed.end_ms);
     let target_silent = matches!(&timed.end, OpEnd::Failed(e) if e.is_engine_down());
-    let (mut row, id) = ctx.timed_row(ctx.row(Phase::Restore, &slot), timed);
+    let (mut row, restored) = ctx.timed_row(ctx.row(Phase::Restore, &slot), timed);
     if target_silent {
         await_silent_target(ctx, &mut row).await;
     }
     // Keep the clone's id even when its restore failed, for cleanup and the row.
-    slot.clone_id = created.lock().ok().and_then(|c| c.clone());
+    slot.clone_id = created.get().cloned();
+    if let Some(restored) = &restored {
+        row.set_criu_stats(&restored.stats);
+        slot.clone_id = Some(restored.id.clone());
+    }
     row.container_id = slot.clone_id.clone().unwrap_or_default();
     if let (Outcome::Timeout, Some(id)) = (row.outcome, &slot.clone_id) {
         abandon_hung_restore(ctx, &mut row, id).await;
     }
-    if id.is_some() {
+    if restored.is_some() {
         slot.restored = true;
         ctx.live.add_migrated();
     } else {

@@ -5,7 +5,7 @@
 use super::context::{RunContext, Slot};
 use super::environment::{criu_version, Environment};
 use super::{cleanup, RunError, RunOptions};
-use crate::engine::{image, DockerEngine, Engine, EngineInfo};
+use crate::engine::{self, image, Check, Engine, EngineInfo, EngineKind, Role};
 use crate::host::{self, HostSpec, HostState};
 use crate::record::{self, CsvAppender, OpRecord, Phase, SampleRow};
 use crate::scenario::{Scenario, TargetSpec, TransferMode};
@@ -43,25 +43,31 @@ fn io(what: &str, path: &Path) -> impl FnOnce(std::io::Error) -> RunError {
 /// run's own timeout fires first, so a hang is always a `timeout` row.
 const API_TIMEOUT_MARGIN: Duration = Duration::from_secs(10);
 
-/// Connects to an engine and checks it can checkpoint; the client waits for
-/// any one answer a little longer than the scenario's operation timeout.
+/// Connects to an engine and checks it is ready for its `role` (its own
+/// readiness checks: mode, runtime, data root); the client waits for any one
+/// answer a little longer than the scenario's operation timeout. `cgroup`:
+/// the budget an emulated host's containers belong to.
 pub async fn connect_checked(
+    kind: EngineKind,
     endpoint: &str,
-    role: &str,
+    role: Role,
+    cgroup: Option<&str>,
     op_timeout: Duration,
 ) -> Result<(Arc<dyn Engine>, EngineInfo), RunError> {
-    let not_ready = |e: crate::engine::EngineError| RunError::Environment(format!("{role} {e}"));
-    let engine = DockerEngine::connect(endpoint)
-        .map_err(not_ready)?
-        .with_api_timeout(op_timeout + API_TIMEOUT_MARGIN);
+    let name = match role {
+        Role::Source => "source",
+        Role::Target => "target",
+    };
+    let not_ready = |e: crate::engine::EngineError| RunError::Environment(format!("{name} {e}"));
+    let engine = engine::connect_in_cgroup(kind, endpoint, op_timeout + API_TIMEOUT_MARGIN, cgroup)
+        .map_err(not_ready)?;
     let info = engine.info().await.map_err(not_ready)?;
-    if !info.experimental {
+    if let Some(refusal) = engine.readiness(role).await.iter().find_map(Check::refusal) {
         return Err(RunError::Environment(format!(
-            "{role} engine '{endpoint}' runs without experimental mode, which checkpoint needs: \
-             add {{\"experimental\": true}} to its daemon.json and restart it (scripts/provision.sh does this)"
+            "{name} {kind} engine '{endpoint}' is not ready: {refusal}"
         )));
     }
-    Ok((Arc::new(engine), info))
+    Ok((engine, info))
 }
 
 /// Creates `<results>/<name>-<UTC time>-<pid>`: the run id names containers,
@@ -87,12 +93,19 @@ fn create_run_dir(results_dir: &Path, name: &str) -> Result<(String, PathBuf), R
 }
 
 pub async fn prepare(scenario: Scenario, options: &RunOptions) -> Result<Prepared, RunError> {
-    let (source, source_info) =
-        connect_checked(&scenario.source_endpoint, "source", scenario.op_timeout).await?;
+    let (source, source_info) = connect_checked(
+        scenario.source_engine,
+        &scenario.source_endpoint,
+        Role::Source,
+        None,
+        scenario.op_timeout,
+    )
+    .await?;
     if let Some(endpoint) = scenario.target_endpoint() {
         // Checked before anything is created, so a dead target leaves nothing.
         if endpoint != scenario.source_endpoint {
-            connect_checked(endpoint, "target", scenario.op_timeout).await?;
+            let kind = scenario.target_engine;
+            connect_checked(kind, endpoint, Role::Target, None, scenario.op_timeout).await?;
         }
     }
     if criu_version().is_none() {
@@ -121,9 +134,11 @@ pub async fn prepare(scenario: Scenario, options: &RunOptions) -> Result<Prepare
                 swap_bytes: emulated.swap.as_u64(),
                 cpus: emulated.cpus,
             };
-            let host = host::up(spec.clone()).await.map_err(|e| {
-                RunError::Environment(format!("cannot bring the emulated target up: {e}"))
-            })?;
+            let host = host::up(spec.clone(), scenario.target_engine)
+                .await
+                .map_err(|e| {
+                    RunError::Environment(format!("cannot bring the emulated target up: {e}"))
+                })?;
             (Some(host), Some(spec))
         }
         TargetSpec::Endpoint(_) => (None, None),
@@ -181,29 +196,26 @@ async fn prepare_target(
     let (target, target_info) = if same_engine {
         (source.clone(), source_info.clone())
     } else {
-        connect_checked(&target_endpoint, "target", scenario.op_timeout).await?
+        let cgroup = host.as_ref().map(|h| h.cgroup.as_str());
+        let kind = scenario.target_engine;
+        connect_checked(
+            kind,
+            &target_endpoint,
+            Role::Target,
+            cgroup,
+            scenario.op_timeout,
+        )
+        .await?
     };
-    if !same_engine && !target_info.data_root.is_dir() {
-        return Err(RunError::Environment(format!(
-            "target engine '{target_endpoint}' keeps its data in '{}', which this machine cannot see: \
-             Docker restores only from a container's own checkpoint store, so the harness must be able \
-             to write there (run migbench on the target, or share that directory)",
-            target_info.data_root.display()
-        )));
-    }
     let checkpoint_root = scenario.checkpoint_dir.join(&run_id);
     std::fs::create_dir_all(&checkpoint_root)
         .map_err(io("cannot create checkpoint directory", &checkpoint_root))?;
     let staging_root = match (same_engine, scenario.transfer_mode) {
-        (false, TransferMode::Copy) => {
-            let staging = target_info
-                .data_root
-                .join("migbench-incoming")
-                .join(&run_id);
-            std::fs::create_dir_all(&staging)
-                .map_err(io("cannot create staging directory", &staging))?;
-            Some(staging)
-        }
+        // Where the target engine wants transferred checkpoints, if anywhere.
+        (false, TransferMode::Copy) => target
+            .staging_dir(&run_id)
+            .await
+            .map_err(|e| RunError::Environment(format!("target {e}")))?,
         _ => None,
     };
     let environment =
@@ -286,7 +298,8 @@ pub async fn host_down(host: &HostState, run_dir: &Path) {
     // Its engine may have been restarted during the run: the saved state has the new pid.
     let saved = HostState::load(&host.spec.name).ok().flatten();
     let host = saved.as_ref().unwrap_or(host);
-    let _ = std::fs::copy(host.log_file(), run_dir.join("target-dockerd.log"));
+    let kept = run_dir.join(format!("target-{}", host.log_name()));
+    let _ = std::fs::copy(host.log_file(), kept);
     if let Err(e) = host::down_state(host).await {
         tracing::error!("tearing down emulated host '{}': {e}", host.spec.name);
     }

@@ -5,7 +5,8 @@
 use super::checked::Endpoint;
 use super::defaults;
 use super::file::{PhaseFile, ScenarioFile};
-use super::{Pacing, Scenario, TargetSpec, DEFAULT_ENDPOINT};
+use super::{Pacing, Scenario, TargetSpec};
+use crate::engine::EngineKind;
 use std::time::Duration;
 
 impl ScenarioFile {
@@ -28,10 +29,12 @@ impl ScenarioFile {
             || checkpoint.concurrency.max(restore.concurrency),
             |c| c.get() as usize,
         );
-        let source_endpoint = effective
-            .source
-            .endpoint
-            .map_or_else(|| DEFAULT_ENDPOINT.to_string(), String::from);
+        let source_engine = effective.source.engine.unwrap_or_default();
+        let target_engine = effective.target.engine.unwrap_or(source_engine);
+        let source_endpoint = effective.source.endpoint.map_or_else(
+            || source_engine.default_endpoint().to_string(),
+            String::from,
+        );
         let target = match (effective.target.emulate, effective.target.endpoint) {
             (Some(budget), _) => TargetSpec::Emulated(budget),
             (None, endpoint) => {
@@ -51,7 +54,9 @@ impl ScenarioFile {
             restore,
             workload_memory_mib: effective.workload.memory_mib.get(),
             log_interval: Duration::from_millis(effective.workload.log_interval_ms.get()),
+            source_engine,
             source_endpoint,
+            target_engine,
             target,
             transfer_mode: effective.transfer.mode,
             checkpoint_dir: effective.transfer.checkpoint_dir.into_inner(),
@@ -75,10 +80,19 @@ impl ScenarioFile {
         let shared = self.concurrency.unwrap_or_else(defaults::concurrency);
         self.checkpoint.concurrency.get_or_insert(shared);
         self.restore.concurrency.get_or_insert(shared);
+        let source_engine = *self.source.engine.get_or_insert(EngineKind::default());
+        let target_engine = *self.target.engine.get_or_insert(source_engine);
+        if target_engine != source_engine {
+            return Err(format!(
+                "[source] engine '{source_engine}' and [target] engine '{target_engine}': a \
+                 checkpoint cannot move between engines of different kinds (their checkpoint \
+                 formats differ); use the same engine on both sides"
+            ));
+        }
         let source = self
             .source
             .endpoint
-            .get_or_insert_with(|| Endpoint::known(DEFAULT_ENDPOINT))
+            .get_or_insert_with(|| Endpoint::known(source_engine.default_endpoint()))
             .clone();
         if self.target.emulate.is_none() {
             self.target.endpoint.get_or_insert(source);

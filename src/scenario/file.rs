@@ -4,6 +4,7 @@ use super::budget::EmulateFile;
 use super::checked::{AbsoluteDir, Endpoint, RunName};
 use super::defaults;
 use super::ranged::{Factor, Percent, Ranged, Rate};
+use crate::engine::EngineKind;
 use serde::{Deserialize, Serialize};
 
 /// Root of a scenario file.
@@ -163,6 +164,9 @@ pub struct SourceFile {
     /// Engine endpoint (`unix:///path`, `tcp://host:port`); default: the local engine.
     #[serde(skip_serializing_if = "Option::is_none")]
     pub endpoint: Option<Endpoint>,
+    /// Which engine: `docker` (default) or `podman`.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub engine: Option<EngineKind>,
 }
 
 /// `[target]`: either a running engine or an emulated host.
@@ -176,6 +180,9 @@ pub struct TargetFile {
     /// An emulated memory-bounded host brought up for the run.
     #[serde(skip_serializing_if = "Option::is_none")]
     pub emulate: Option<EmulateFile>,
+    /// Which engine: the source's unless given (a checkpoint cannot cross kinds).
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub engine: Option<EngineKind>,
 }
 
 /// How checkpoints reach the target.

@@ -1,6 +1,7 @@
 //! Scenario parsing, defaults and every validation error.
 
 use super::*;
+use crate::engine::EngineKind;
 
 fn parse(text: &str) -> Result<Scenario, ScenarioError> {
     Scenario::parse(Path::new("test.toml"), text, &[])
@@ -24,8 +25,11 @@ fn minimal_scenario_gets_documented_defaults() {
     assert_eq!(s.restore.concurrency, 1);
     assert_eq!(s.workload_memory_mib, 0);
     assert_eq!(s.log_interval, Duration::from_millis(1000));
-    assert_eq!(s.source_endpoint, DEFAULT_ENDPOINT);
-    assert_eq!(s.target, TargetSpec::Endpoint(DEFAULT_ENDPOINT.into()));
+    assert_eq!(s.source_endpoint, EngineKind::Docker.default_endpoint());
+    assert_eq!(
+        s.target,
+        TargetSpec::Endpoint(EngineKind::Docker.default_endpoint().into())
+    );
     assert_eq!(s.transfer_mode, TransferMode::Copy);
     assert_eq!(
         s.checkpoint_dir,
@@ -267,4 +271,33 @@ fn shipped_scenarios_are_valid() {
         }
     }
     assert!(count >= 5, "expected smoke, 10, 100, 300, 400");
+}
+
+#[test]
+fn a_podman_source_gets_podman_s_endpoint_and_the_target_its_engine() {
+    let s = parse("name = \"x\"\ncontainers = 1\n[source]\nengine = \"podman\"\n").expect("valid");
+    assert_eq!(
+        (s.source_engine, s.target_engine),
+        (EngineKind::Podman, EngineKind::Podman)
+    );
+    assert_eq!(s.source_endpoint, EngineKind::Podman.default_endpoint());
+    assert_eq!(
+        s.target_endpoint(),
+        Some(EngineKind::Podman.default_endpoint())
+    );
+    let overridden = Scenario::parse(
+        Path::new("test.toml"),
+        "name = \"x\"\ncontainers = 1\n",
+        &["source.engine=podman".into()],
+    )
+    .expect("valid");
+    assert_eq!(overridden.target_engine, EngineKind::Podman);
+}
+
+#[test]
+fn engines_of_different_kinds_are_refused() {
+    let e = error_of("name = \"x\"\ncontainers = 1\n[source]\nengine = \"docker\"\n[target]\nengine = \"podman\"\n");
+    assert!(e.contains("engines of different kinds"), "{e}");
+    let e = error_of("name = \"x\"\ncontainers = 1\n[source]\nengine = \"lxd\"\n");
+    assert!(e.contains("engine"), "{e}");
 }

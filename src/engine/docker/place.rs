@@ -1,0 +1,94 @@
+//! A Docker restore: the checkpoint placed into the clone's own store (Docker
+//! refuses a custom checkpoint directory on start), then the clone started
+//! from it while CRIU's restore log is watched.
+
+use super::super::fsutil::copy_dir;
+use super::super::{criu_log, litter, EngineError};
+use super::{DockerEngine, Placement};
+use std::path::Path;
+
+/// The file that makes a restore's checkpoint tar unique (see below).
+const RESTORE_MARKER: &str = "migbench-clone";
+
+impl DockerEngine {
+    /// Places the checkpoint into clone `id`'s own store and starts it from there.
+    pub(super) async fn start_from_checkpoint(
+        &self,
+        id: &str,
+        checkpoint: &Path,
+        placement: Placement,
+    ) -> Result<(), EngineError> {
+        let name = checkpoint
+            .file_name()
+            .map(|n| n.to_string_lossy().into_owned())
+            .ok_or_else(|| EngineError::Operation {
+                endpoint: self.endpoint.clone(),
+                what: format!("restore container '{id}'"),
+                detail: format!("'{}' names no checkpoint directory", checkpoint.display()),
+            })?;
+        let data_root = self.data_root().await?;
+        let store = data_root.join("containers").join(id).join("checkpoints");
+        let destination = store.join(&name);
+        let placed_checkpoint = destination.clone();
+        let source = checkpoint.to_path_buf();
+        let placed = tokio::task::spawn_blocking(move || {
+            crate::work_cpu::counted(|| match placement {
+                Placement::Copy => copy_dir(&source, &destination),
+                Placement::Move => {
+                    let moved = std::fs::create_dir_all(&store)
+                        .and_then(|()| std::fs::rename(&source, &destination));
+                    match moved {
+                        // Another filesystem: a move is a copy there.
+                        Err(e) if e.kind() == std::io::ErrorKind::CrossesDevices => {
+                            copy_dir(&source, &destination)?;
+                            std::fs::remove_dir_all(&source).map_err(|e| EngineError::Io {
+                                what: "cannot remove the moved checkpoint".into(),
+                                path: source.clone(),
+                                source: e,
+                            })
+                        }
+                        other => other.map_err(|e| EngineError::Io {
+                            what: "cannot move checkpoint into the clone's store".into(),
+                            path: destination.clone(),
+                            source: e,
+                        }),
+                    }
+                }
+            })
+        })
+        .await;
+        match placed {
+            Ok(result) => result?,
+            Err(join) => {
+                return Err(EngineError::Operation {
+                    endpoint: self.endpoint.clone(),
+                    what: format!("place checkpoint for '{id}'"),
+                    detail: join.to_string(),
+                })
+            }
+        }
+        // dockerd uploads the checkpoint to containerd's content store as a tar
+        // and fails ("commit failed: content sha256:...: already exists") when
+        // the very same tar is still there from the checkpoint itself, as it is
+        // when a restore follows its checkpoint within moments (pipeline mode).
+        // A file naming the clone makes this restore's tar its own; CRIU reads
+        // only its image files.
+        let marker = placed_checkpoint.join(RESTORE_MARKER);
+        std::fs::write(&marker, id).map_err(|e| EngineError::Io {
+            what: "cannot mark the checkpoint for its clone".into(),
+            path: marker,
+            source: e,
+        })?;
+        let watch = criu_log::RestoreLogWatch::start(data_root, id);
+        let started = self
+            .with_checkpoint_on_start(name)
+            .start_container(id, None)
+            .await
+            .map_err(self.fail(format!("restore container '{id}'")));
+        let restored = watch.finish(started).await;
+        // The restore has returned: containerd's copy of this checkpoint is litter.
+        let _ =
+            tokio::task::spawn_blocking(move || litter::remove_copies_of(&placed_checkpoint)).await;
+        restored
+    }
+}

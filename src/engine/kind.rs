@@ -1,0 +1,105 @@
+//! Which engine: the one place that turns a kind and an endpoint into an
+//! [`Engine`](super::Engine). Everything else holds an `Arc<dyn Engine>`.
+
+use super::docker::DockerEngine;
+use super::podman::PodmanEngine;
+use super::{Engine, EngineError};
+use serde::{Deserialize, Serialize};
+use std::sync::Arc;
+use std::time::Duration;
+
+/// The engines migbench drives.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Default, Serialize, Deserialize)]
+#[serde(rename_all = "lowercase")]
+pub enum EngineKind {
+    /// The Docker Engine API (dockerd + containerd + runc).
+    #[default]
+    Docker,
+    /// The libpod REST API (`podman system service`, runc).
+    Podman,
+}
+
+/// An engine name that is neither `docker` nor `podman`.
+#[derive(Debug, thiserror::Error)]
+#[error("unknown engine {}: use 'docker' or 'podman'", crate::scenario::quote(.0))]
+pub struct KindError(String);
+
+impl EngineKind {
+    pub const ALL: [EngineKind; 2] = [EngineKind::Docker, EngineKind::Podman];
+
+    pub fn as_str(self) -> &'static str {
+        match self {
+            EngineKind::Docker => "docker",
+            EngineKind::Podman => "podman",
+        }
+    }
+
+    /// The endpoint of the machine's own engine of this kind (as provisioned).
+    pub fn default_endpoint(self) -> &'static str {
+        match self {
+            EngineKind::Docker => "unix:///var/run/docker.sock",
+            EngineKind::Podman => "unix:///run/podman/podman.sock",
+        }
+    }
+}
+
+impl std::fmt::Display for EngineKind {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str(self.as_str())
+    }
+}
+
+impl std::str::FromStr for EngineKind {
+    type Err = KindError;
+    fn from_str(s: &str) -> Result<EngineKind, KindError> {
+        EngineKind::ALL
+            .into_iter()
+            .find(|k| k.as_str() == s)
+            .ok_or_else(|| KindError(s.to_string()))
+    }
+}
+
+/// Connects to the engine of `kind` at `endpoint` (lazily: nothing is sent
+/// until the first call). The client waits `api_timeout` for any one answer:
+/// a hung request is then [`EngineError::Timeout`].
+pub fn connect(
+    kind: EngineKind,
+    endpoint: &str,
+    api_timeout: Duration,
+) -> Result<Arc<dyn Engine>, EngineError> {
+    connect_in_cgroup(kind, endpoint, api_timeout, None)
+}
+
+/// [`connect`] to the engine of an emulated host whose containers must all
+/// live under `cgroup` (its budget). A Docker host's daemon puts them there
+/// itself; a Podman service is told so with every create and restore.
+pub fn connect_in_cgroup(
+    kind: EngineKind,
+    endpoint: &str,
+    api_timeout: Duration,
+    cgroup: Option<&str>,
+) -> Result<Arc<dyn Engine>, EngineError> {
+    Ok(match kind {
+        EngineKind::Docker => {
+            Arc::new(DockerEngine::connect(endpoint)?.with_api_timeout(api_timeout))
+        }
+        EngineKind::Podman => Arc::new(
+            PodmanEngine::connect(endpoint, api_timeout)?
+                .with_cgroup_parent(cgroup.map(str::to_string)),
+        ),
+    })
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn kinds_read_back_from_their_names() {
+        for kind in EngineKind::ALL {
+            assert_eq!(kind.as_str().parse::<EngineKind>().ok(), Some(kind));
+        }
+        let e = "lxd".parse::<EngineKind>().expect_err("unknown");
+        assert!(e.to_string().contains("'docker' or 'podman'"), "{e}");
+    }
+}

@@ -1,0 +1,433 @@
+//! The few typed requests of the libpod REST API that migbench sends, over
+//! hyper (unix socket or tcp://): one connection per request, like the bare
+//! `curl --unix-socket` calls it is compared with. No crate offers them all:
+//! the `podman-api` crate sends an empty body on import-restore.
+//!
+//! Failures are classified as the Docker engine's are: a connection that
+//! cannot be made or is cut is `Unreachable`, no answer within the client's
+//! timeout is `Timeout`, and an answer that says no is `Operation` with
+//! libpod's own message.
+
+use super::super::EngineError;
+use bytes::Bytes;
+use futures_util::TryStreamExt;
+use http::{Method, Request, StatusCode};
+use http_body_util::{combinators::BoxBody, BodyExt, Empty, Full, StreamBody};
+use hyper::body::{Frame, Incoming};
+use hyper_util::rt::TokioIo;
+use std::path::{Path, PathBuf};
+use std::time::Duration;
+use tokio::io::AsyncWriteExt;
+
+/// The API version in every path: any libpod 4.x answers it.
+pub const API_PREFIX: &str = "/v4.0.0/libpod";
+
+/// Where the service listens.
+#[derive(Debug, Clone)]
+enum Address {
+    Unix(PathBuf),
+    Tcp(String),
+}
+
+/// A request body.
+pub enum Body {
+    Empty,
+    Json(serde_json::Value),
+    /// A tar held in memory.
+    Tar(Vec<u8>),
+    /// A tar streamed from a file.
+    TarFile(PathBuf),
+    /// A tar streamed as it is written (a rewritten archive).
+    TarStream(tokio::io::DuplexStream),
+}
+
+/// A client of one libpod service.
+#[derive(Debug, Clone)]
+pub struct Client {
+    endpoint: String,
+    address: Address,
+    timeout: Duration,
+}
+
+/// What one request asks, for its errors.
+pub struct Call<'a> {
+    pub method: Method,
+    /// Path and query after [`API_PREFIX`].
+    pub path: String,
+    pub what: &'a str,
+}
+
+type ReqBody = BoxBody<Bytes, std::io::Error>;
+
+impl Client {
+    /// A client of the service at `unix:///path` or `tcp://host:port`.
+    pub fn new(endpoint: &str, timeout: Duration) -> Result<Client, EngineError> {
+        let address = if let Some(path) = endpoint.strip_prefix("unix://") {
+            Address::Unix(PathBuf::from(path))
+        } else if let Some(host) = endpoint.strip_prefix("tcp://") {
+            Address::Tcp(host.trim_end_matches('/').to_string())
+        } else {
+            return Err(EngineError::Unreachable {
+                endpoint: endpoint.to_string(),
+                detail: "a Podman endpoint is unix:///path or tcp://host:port".into(),
+            });
+        };
+        Ok(Client {
+            endpoint: endpoint.to_string(),
+            address,
+            timeout,
+        })
+    }
+
+    pub fn endpoint(&self) -> &str {
+        &self.endpoint
+    }
+
+    fn unreachable(&self, what: &str, detail: impl std::fmt::Display) -> EngineError {
+        EngineError::Unreachable {
+            endpoint: self.endpoint.clone(),
+            detail: format!("{what}: {detail}"),
+        }
+    }
+
+    pub fn operation(&self, what: &str, detail: impl Into<String>) -> EngineError {
+        EngineError::Operation {
+            endpoint: self.endpoint.clone(),
+            what: what.to_string(),
+            detail: detail.into(),
+        }
+    }
+
+    fn timed_out(&self, what: &str) -> EngineError {
+        EngineError::Timeout {
+            endpoint: self.endpoint.clone(),
+            what: what.to_string(),
+            seconds: self.timeout.as_secs(),
+        }
+    }
+
+    /// Sends `call` and returns the status and the whole answer, or an
+    /// `Operation` error with libpod's message when the status says no
+    /// (except the statuses in `accepted`, returned as they are).
+    pub async fn send(
+        &self,
+        call: Call<'_>,
+        body: Body,
+        accepted: &[StatusCode],
+    ) -> Result<(StatusCode, Bytes), EngineError> {
+        let what = call.what;
+        let work = async {
+            let response = self.request(&call, body).await?;
+            let status = response.status();
+            let bytes = response
+                .into_body()
+                .collect()
+                .await
+                .map_err(|e| self.hyper_error(what, e))?
+                .to_bytes();
+            Ok((status, bytes))
+        };
+        let (status, bytes) = tokio::time::timeout(self.timeout, work)
+            .await
+            .map_err(|_| self.timed_out(what))??;
+        if status.is_success() || accepted.contains(&status) {
+            Ok((status, bytes))
+        } else {
+            Err(self.operation(what, refusal(status, &bytes)))
+        }
+    }
+
+    /// Sends `call` and streams a successful answer into the file `to`;
+    /// returns the bytes written.
+    pub async fn download(&self, call: Call<'_>, to: &Path) -> Result<u64, EngineError> {
+        let what = call.what;
+        let work = async {
+            let response = self.request(&call, Body::Empty).await?;
+            let status = response.status();
+            let mut body = response.into_body();
+            if !status.is_success() {
+                let bytes = body
+                    .collect()
+                    .await
+                    .map_err(|e| self.hyper_error(what, e))?
+                    .to_bytes();
+                return Err(self.operation(what, refusal(status, &bytes)));
+            }
+            let io = |source| EngineError::Io {
+                what: format!("{what}: cannot write"),
+                path: to.to_path_buf(),
+                source,
+            };
+            let mut file = tokio::fs::File::create(to).await.map_err(io)?;
+            let mut written = 0u64;
+            while let Some(frame) = body.frame().await {
+                let frame = frame.map_err(|e| self.hyper_error(what, e))?;
+                if let Ok(data) = frame.into_data() {
+                    file.write_all(&data).await.map_err(io)?;
+                    written += data.len() as u64;
+                }
+            }
+            file.flush().await.map_err(io)?;
+            Ok(written)
+        };
+        tokio::time::timeout(self.timeout, work)
+            .await
+            .map_err(|_| self.timed_out(what))?
+    }
+
+    async fn request(
+        &self,
+        call: &Call<'_>,
+        body: Body,
+    ) -> Result<hyper::Response<Incoming>, EngineError> {
+        let what = call.what;
+        let (content_type, body) = self.body(what, body).await?;
+        let mut builder = Request::builder()
+            .method(call.method.clone())
+            .uri(format!("{API_PREFIX}{}", call.path))
+            .header(http::header::HOST, "d");
+        if let Some(content_type) = content_type {
+            builder = builder.header(http::header::CONTENT_TYPE, content_type);
+        }
+        let request = builder
+            .body(body)
+            .map_err(|e| self.operation(what, format!("cannot build the request: {e}")))?;
+        let mut sender = match &self.address {
+            Address::Unix(path) => {
+                let stream = tokio::net::UnixStream::connect(path)
+                    .await
+                    .map_err(|e| self.unreachable(what, e))?;
+                self.handshake(what, stream).await?
+            }
+            Address::Tcp(host) => {
+                let stream = tokio::net::TcpStream::connect(host)
+                    .await
+                    .map_err(|e| self.unreachable(what, e))?;
+                self.handshake(what, stream).await?
+            }
+        };
+        sender
+            .send_request(request)
+            .await
+            .map_err(|e| self.hyper_error(what, e))
+    }
+
+    async fn handshake<S>(
+        &self,
+        what: &str,
+        stream: S,
+    ) -> Result<hyper::client::conn::http1::SendRequest<ReqBody>, EngineError>
+    where
+        S: tokio::io::AsyncRead + tokio::io::AsyncWrite + Unpin + Send + 'static,
+    {
+        let (sender, connection) = hyper::client::conn::http1::handshake(TokioIo::new(stream))
+            .await
+            .map_err(|e| self.unreachable(what, e))?;
+        tokio::spawn(async move {
+            // Ends with the request; its error, if any, reaches the sender.
+            let _ = connection.await;
+        });
+        Ok(sender)
+    }
+
+    async fn body(
+        &self,
+        what: &str,
+        body: Body,
+    ) -> Result<(Option<&'static str>, ReqBody), EngineError> {
+        let never = |never: std::convert::Infallible| match never {};
+        Ok(match body {
+            Body::Empty => (None, Empty::new().map_err(never).boxed()),
+            Body::Json(value) => (
+                Some("application/json"),
+                Full::new(Bytes::from(value.to_string()))
+                    .map_err(never)
+                    .boxed(),
+            ),
+            Body::Tar(bytes) => (
+                Some("application/x-tar"),
+                Full::new(Bytes::from(bytes)).map_err(never).boxed(),
+            ),
+            Body::TarFile(path) => {
+                let file =
+                    tokio::fs::File::open(&path)
+                        .await
+                        .map_err(|source| EngineError::Io {
+                            what: format!("{what}: cannot read"),
+                            path: path.clone(),
+                            source,
+                        })?;
+                let stream = tokio_util::io::ReaderStream::with_capacity(file, 256 * 1024)
+                    .map_ok(Frame::data);
+                (
+                    Some("application/x-tar"),
+                    BodyExt::boxed(StreamBody::new(stream)),
+                )
+            }
+            Body::TarStream(reader) => {
+                let stream = tokio_util::io::ReaderStream::with_capacity(reader, 256 * 1024)
+                    .map_ok(Frame::data);
+                (
+                    Some("application/x-tar"),
+                    BodyExt::boxed(StreamBody::new(stream)),
+                )
+            }
+        })
+    }
+
+    /// A hyper error: the connection failed or was cut (unreachable), or
+    /// anything else (the operation failed with its text).
+    fn hyper_error(&self, what: &str, error: hyper::Error) -> EngineError {
+        if error.is_incomplete_message()
+            || error.is_closed()
+            || error.is_canceled()
+            || connection_lost(&error)
+        {
+            self.unreachable(what, error)
+        } else {
+            self.operation(what, error.to_string())
+        }
+    }
+}
+
+/// True when an I/O error under `error` says the connection went away.
+fn connection_lost(error: &hyper::Error) -> bool {
+    use std::io::ErrorKind as K;
+    let mut current: Option<&(dyn std::error::Error + 'static)> = Some(error);
+    while let Some(e) = current {
+        if let Some(io) = e.downcast_ref::<std::io::Error>() {
+            if matches!(
+                io.kind(),
+                K::ConnectionReset | K::ConnectionAborted | K::BrokenPipe | K::UnexpectedEof
+            ) {
+                return true;
+            }
+        }
+        current = e.source();
+    }
+    false
+}
+
+/// libpod's error answer: `{"cause": ..., "message": ..., "response": N}`.
+pub fn refusal(status: StatusCode, body: &[u8]) -> String {
+    #[derive(serde::Deserialize)]
+    struct Answer {
+        #[serde(default)]
+        message: String,
+    }
+    match serde_json::from_slice::<Answer>(body) {
+        Ok(answer) if !answer.message.is_empty() => answer.message.trim().to_string(),
+        _ => {
+            let text = String::from_utf8_lossy(body);
+            let text: String = text.trim().chars().take(500).collect();
+            format!("HTTP {status}: {text}")
+        }
+    }
+}
+
+/// A query value, percent-encoded.
+pub fn encode(value: &str) -> String {
+    value
+        .bytes()
+        .map(|b| match b {
+            b'A'..=b'Z' | b'a'..=b'z' | b'0'..=b'9' | b'-' | b'_' | b'.' | b'~' => {
+                (b as char).to_string()
+            }
+            _ => format!("%{b:02X}"),
+        })
+        .collect()
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn libpod_refusals_keep_its_message() {
+        let body = br#"{"cause":"no such container","message":"no container with name or ID \"x\" found: no such container","response":404}"#;
+        assert_eq!(
+            refusal(StatusCode::NOT_FOUND, body),
+            "no container with name or ID \"x\" found: no such container"
+        );
+        assert_eq!(
+            refusal(StatusCode::BAD_GATEWAY, b"<html>nope</html>"),
+            "HTTP 502 Bad Gateway: <html>nope</html>"
+        );
+    }
+
+    #[test]
+    fn query_values_are_encoded() {
+        assert_eq!(
+            encode(r#"{"label":["a=b"]}"#),
+            "%7B%22label%22%3A%5B%22a%3Db%22%5D%7D"
+        );
+    }
+
+    #[tokio::test]
+    async fn a_missing_socket_is_unreachable() {
+        let client =
+            Client::new("unix:///nonexistent/podman.sock", Duration::from_secs(1)).expect("client");
+        let call = Call {
+            method: Method::GET,
+            path: "/_ping".into(),
+            what: "ping",
+        };
+        let e = client
+            .send(call, Body::Empty, &[])
+            .await
+            .expect_err("no service");
+        assert!(e.is_engine_down(), "{e}");
+    }
+
+    #[tokio::test]
+    async fn a_service_that_never_answers_is_a_timeout() {
+        let dir = tempfile::tempdir().expect("tempdir");
+        let path = dir.path().join("silent.sock");
+        let listener = tokio::net::UnixListener::bind(&path).expect("bind");
+        let accepted = tokio::spawn(async move { listener.accept().await.map(|(s, _)| s) });
+        let client = Client::new(
+            &format!("unix://{}", path.display()),
+            Duration::from_millis(300),
+        )
+        .expect("client");
+        let call = Call {
+            method: Method::POST,
+            path: "/containers/x/checkpoint".into(),
+            what: "checkpoint container 'x'",
+        };
+        let e = client
+            .send(call, Body::Empty, &[])
+            .await
+            .expect_err("silent");
+        assert!(e.is_timeout(), "{e}");
+        assert!(e.to_string().contains("checkpoint container 'x'"), "{e}");
+        drop(accepted);
+    }
+
+    #[tokio::test]
+    async fn a_service_that_hangs_up_is_unreachable() {
+        let dir = tempfile::tempdir().expect("tempdir");
+        let path = dir.path().join("rude.sock");
+        let listener = tokio::net::UnixListener::bind(&path).expect("bind");
+        tokio::spawn(async move {
+            if let Ok((stream, _)) = listener.accept().await {
+                drop(stream);
+            }
+        });
+        let client = Client::new(
+            &format!("unix://{}", path.display()),
+            Duration::from_secs(5),
+        )
+        .expect("client");
+        let call = Call {
+            method: Method::GET,
+            path: "/info".into(),
+            what: "info",
+        };
+        let e = client
+            .send(call, Body::Empty, &[])
+            .await
+            .expect_err("hung up");
+        assert!(e.is_engine_down(), "{e}");
+    }
+}
