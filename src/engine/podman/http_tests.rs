@@ -91,6 +91,19 @@ async fn a_service_that_hangs_up_is_unreachable() {
     assert!(e.is_engine_down(), "{e}");
 }
 
+/// Whether a request has arrived whole: its headers, and a chunked body to
+/// its last (empty) chunk.
+fn complete(request: &[u8]) -> bool {
+    let chunked = request
+        .windows(8)
+        .any(|w| w.eq_ignore_ascii_case(b"chunked\r"));
+    if chunked {
+        request.ends_with(b"\r\n0\r\n\r\n")
+    } else {
+        request.windows(4).any(|w| w == b"\r\n\r\n")
+    }
+}
+
 /// A one-request HTTP server on a unix socket: reads the request (headers
 /// and a chunked body to its end), answers `answer`, returns the body size.
 fn one_shot(path: &Path, answer: &'static str) -> tokio::task::JoinHandle<usize> {
@@ -101,12 +114,7 @@ fn one_shot(path: &Path, answer: &'static str) -> tokio::task::JoinHandle<usize>
         let mut request = Vec::new();
         let mut buf = vec![0u8; 64 * 1024];
         // The chunked body ends with a zero-length chunk.
-        while !request.ends_with(b"\r\n0\r\n\r\n")
-            && !(request.windows(4).any(|w| w == b"\r\n\r\n")
-                && !request
-                    .windows(8)
-                    .any(|w| w.eq_ignore_ascii_case(b"chunked\r")))
-        {
+        while !complete(&request) {
             let n = stream.read(&mut buf).await.expect("read");
             if n == 0 {
                 break;
