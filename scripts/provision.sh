@@ -1,5 +1,6 @@
 #!/usr/bin/env bash
-# Provision a Debian 12 machine (as root) for migbench: a Docker engine with
+# Provision a Debian 12 machine (as root) for migbench: Podman with runc and its
+# REST service, and a Docker engine with
 # experimental mode (checkpoint needs it), a CRIU that passes `criu check` on
 # the running kernel, and a running dockerd. Idempotent: every step checks
 # first and does nothing when its job is already done.
