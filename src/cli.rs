@@ -82,6 +82,9 @@ pub enum HostCommand {
         /// CPU quota in cores (default: none).
         #[arg(long)]
         cpus: Option<f64>,
+        /// Memory held inside --memory for a guest OS, e.g. 512MiB (default: none).
+        #[arg(long, default_value = "0")]
+        os_reserve: bytesize::ByteSize,
     },
     /// Restart an emulated host's engine (its containers stop, as on a real host).
     Restart { name: String },

@@ -5,7 +5,7 @@
 
 mod procfs;
 
-pub use procfs::{read_psi, CgroupReading, Psi};
+pub use procfs::{read_psi, CgroupReading, Footprint, Psi};
 
 use crate::engine::Engine;
 use crate::event::{round_us, Event, LiveState, Step};
@@ -160,6 +160,13 @@ async fn measure_target(config: &SamplerConfig, row: &mut SampleRow) {
         row.target_oom_kills = reading.oom_kills;
         row.target_cpu_ns = reading.cpu_ns;
         row.target_running = Some(reading.containers);
+        let footprint = reading.footprint;
+        row.target_anon_bytes = footprint.anon_bytes;
+        row.target_anon_huge_bytes = footprint.anon_huge_bytes;
+        row.target_shmem_bytes = footprint.shmem_bytes;
+        row.target_swapped_bytes = footprint.swapped_bytes;
+        row.target_kmem_bytes = footprint.kmem_bytes;
+        row.target_footprint_bytes = footprint.total_bytes();
         return;
     }
     // No cgroup of ours: ask the engine, but never let it hold up the tick.

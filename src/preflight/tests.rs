@@ -106,6 +106,7 @@ fn host_up_budgets_name_their_flags() {
         memory_bytes,
         swap_bytes: 0,
         cpus,
+        os_reserve_bytes: 0,
     };
     let e = check_host(&spec(1 << 40, None))
         .expect_err("1 TiB")
@@ -119,4 +120,15 @@ fn host_up_budgets_name_their_flags() {
         .to_string();
     assert!(e.contains("--cpus: must be above 0"), "{e}");
     check_host(&spec(256 << 20, Some(0.5))).expect("fits");
+}
+
+#[test]
+fn an_os_reserve_is_held_inside_the_memory() {
+    let e = refused("[target]\nemulate = { memory = \"512MiB\", os_reserve = \"512MiB\" }");
+    assert!(
+        e.contains("target.emulate.os_reserve = 512.0 MiB: the OS reserve is held inside target.emulate.memory = 512.0 MiB"),
+        "{e}"
+    );
+    let fits = scenario("[target]\nemulate = { memory = \"2GiB\", os_reserve = \"512MiB\" }");
+    check_scenario(Path::new("p.toml"), &fits).expect("a reserve below the memory fits");
 }

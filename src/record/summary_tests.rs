@@ -40,6 +40,7 @@ fn input<'a>(ops: &'a [OpRecord], collapse: Verdict) -> SummaryInput<'a> {
         ops,
         samples: &[],
         collapse,
+        hard_failure: None,
         projection: None,
         ended_early: None,
         data_notes: Vec::new(),
@@ -183,4 +184,27 @@ fn an_unchecked_verification_is_not_lost_and_counts_from_its_own_end() {
     // Without a collapse an engine that cannot be asked is a failure of the run.
     let plain = Summary::build(input(&ops, Verdict::default()));
     assert_eq!(plain.verdict, RunVerdict::Failures);
+}
+
+#[test]
+fn failures_from_the_hard_failure_on_are_the_result() {
+    use crate::collapse::{FailureCause, HardFailure};
+    // A restore that failed for memory at 3000 ms: the hard failure, no collapse before it.
+    let mut failed = op(Phase::Restore, 1, 100.0, Outcome::Failed, 3000.0);
+    failed.error = "cannot allocate memory".into();
+    let ops = [op(Phase::Restore, 0, 100.0, Outcome::Ok, 1000.0), failed];
+    let hard = HardFailure {
+        cause: FailureCause::RestoreOutOfMemory,
+        at_restore: 2,
+        t_ms: 3000.0,
+        detail: String::new(),
+    };
+    let summary = Summary::build(SummaryInput {
+        hard_failure: Some(hard),
+        ..input(&ops, Verdict::default())
+    });
+    assert_eq!(summary.failures_before_collapse, 0);
+    assert_eq!(summary.verdict, RunVerdict::Success);
+    let without = Summary::build(input(&ops, Verdict::default()));
+    assert_eq!(without.verdict, RunVerdict::Failures);
 }

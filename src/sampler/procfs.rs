@@ -73,6 +73,55 @@ pub struct CgroupReading {
     pub cpu_ns: Option<u64>,
     /// Container cgroups (one per running container) under it.
     pub containers: u64,
+    /// What reclaim cannot take back (see [`Footprint`]).
+    pub footprint: Footprint,
+}
+
+/// The target's non-reclaimable memory, from cgroup v1 files. Hierarchical
+/// `total_*` fields of `memory.stat`, because the containers live in child
+/// cgroups of the host's; page cache (`total_cache` minus shmem) is left out
+/// because the kernel reclaims it under pressure.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
+pub struct Footprint {
+    /// `total_rss`: anonymous memory, transparent huge pages included.
+    pub anon_bytes: Option<u64>,
+    /// `total_rss_huge`: the huge-page part of `anon_bytes` (not added twice).
+    pub anon_huge_bytes: Option<u64>,
+    /// `total_shmem`: tmpfs and shared memory: only swap can move it.
+    pub shmem_bytes: Option<u64>,
+    /// `total_swap`: pages swapped out.
+    pub swapped_bytes: Option<u64>,
+    /// `memory.kmem.usage_in_bytes`: kernel memory charged to the cgroup.
+    pub kmem_bytes: Option<u64>,
+}
+
+impl Footprint {
+    /// Parses `memory.stat` (the `total_*` lines) and adds the kmem reading.
+    pub fn parse(stat: &str, kmem_bytes: Option<u64>) -> Footprint {
+        let field = |name: &str| {
+            stat.lines().find_map(|line| {
+                let (key, value) = line.split_once(' ')?;
+                (key == name).then(|| value.trim().parse().ok())?
+            })
+        };
+        Footprint {
+            anon_bytes: field("total_rss"),
+            anon_huge_bytes: field("total_rss_huge"),
+            shmem_bytes: field("total_shmem"),
+            swapped_bytes: field("total_swap"),
+            kmem_bytes,
+        }
+    }
+
+    /// anon + shmem + swapped + kmem; `None` without `memory.stat`.
+    pub fn total_bytes(&self) -> Option<u64> {
+        let anon = self.anon_bytes?;
+        Some(
+            anon.saturating_add(self.shmem_bytes.unwrap_or(0))
+                .saturating_add(self.swapped_bytes.unwrap_or(0))
+                .saturating_add(self.kmem_bytes.unwrap_or(0)),
+        )
+    }
 }
 
 impl CgroupReading {
@@ -102,7 +151,10 @@ impl CgroupReading {
                     .count() as u64
             })
             .unwrap_or(0);
+        let stat = std::fs::read_to_string(memory.join("memory.stat")).unwrap_or_default();
+        let footprint = Footprint::parse(&stat, number(memory.join("memory.kmem.usage_in_bytes")));
         CgroupReading {
+            footprint,
             memory_bytes: number(memory.join("memory.usage_in_bytes")),
             memsw_bytes: number(memory.join("memory.memsw.usage_in_bytes")),
             failcnt: number(memory.join("memory.failcnt")),
@@ -125,6 +177,21 @@ mod tests {
         assert_eq!(psi.some_avg10, 1.5);
         assert_eq!(psi.full_avg10, 0.75);
         assert_eq!(psi.full_total_us, 1234);
+    }
+
+    #[test]
+    fn footprint_adds_what_reclaim_cannot_take_back() {
+        let stat = "cache 5\nrss 7\ntotal_cache 1000\ntotal_rss 300\ntotal_rss_huge 100\n\
+                    total_shmem 20\ntotal_swap 50\ntotal_swapcached 9\n";
+        let f = Footprint::parse(stat, Some(30));
+        assert_eq!(f.anon_bytes, Some(300));
+        assert_eq!(f.anon_huge_bytes, Some(100));
+        assert_eq!(
+            f.total_bytes(),
+            Some(300 + 20 + 50 + 30),
+            "cache and huge pages not added"
+        );
+        assert_eq!(Footprint::parse("", None).total_bytes(), None);
     }
 
     #[test]
