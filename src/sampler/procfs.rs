@@ -132,13 +132,20 @@ impl CgroupReading {
                 .ok()
                 .and_then(|t| t.trim().parse().ok())
         };
-        let oom_kills = std::fs::read_to_string(memory.join("memory.oom_control"))
-            .ok()
-            .and_then(|text| {
-                text.lines()
-                    .find_map(|l| l.strip_prefix("oom_kill "))
-                    .and_then(|v| v.trim().parse().ok())
-            });
+        // Counted in the cgroup of the process killed: the host's and every
+        // container's below it still there.
+        let oom_kills = subtree(&memory)
+            .iter()
+            .filter_map(|dir| {
+                std::fs::read_to_string(dir.join("memory.oom_control"))
+                    .ok()?
+                    .lines()
+                    .find_map(|l| l.strip_prefix("oom_kill "))?
+                    .trim()
+                    .parse::<u64>()
+                    .ok()
+            })
+            .reduce(|a, b| a.saturating_add(b));
         let containers = std::fs::read_dir(&memory)
             .map(|entries| {
                 entries
@@ -163,6 +170,24 @@ impl CgroupReading {
             containers,
         }
     }
+}
+
+/// `dir` and every directory below it.
+fn subtree(dir: &std::path::Path) -> Vec<std::path::PathBuf> {
+    let mut dirs = vec![dir.to_path_buf()];
+    let mut next = 0;
+    while next < dirs.len() {
+        if let Ok(entries) = std::fs::read_dir(&dirs[next]) {
+            dirs.extend(
+                entries
+                    .flatten()
+                    .filter(|e| e.file_type().is_ok_and(|t| t.is_dir()))
+                    .map(|e| e.path()),
+            );
+        }
+        next += 1;
+    }
+    dirs
 }
 
 #[cfg(test)]
