@@ -13,7 +13,7 @@ mod projection;
 mod rules;
 
 pub use hard::{is_memory_error, FailureCause, FailureWatch, HardFailure};
-pub use projection::{project, Budget, Fit, Projection};
+pub use projection::{project, reached, Budget, Fit, Projection, Reached};
 pub use rules::{Detector, TargetBudget};
 
 use serde::{Deserialize, Serialize};

@@ -126,6 +126,39 @@ fn mib(bytes: f64) -> f64 {
     bytes / 1048576.0
 }
 
+/// Where the measured footprint actually reached the budget's levels: the
+/// restore in flight (restored count + 1) at the first sample at or above
+/// each. Compared with the projection in the summary.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Reached {
+    /// The footprint reached the RAM budget during this restore.
+    pub ram_at_restore: Option<u64>,
+    /// The footprint reached RAM + swap during this restore.
+    pub ram_and_swap_at_restore: Option<u64>,
+}
+
+/// Where the footprint of `samples` reached RAM and RAM + swap; `None` when
+/// no sample has a footprint.
+pub fn reached(samples: &[SampleRow], budget: Budget) -> Option<Reached> {
+    let footprints: Vec<(u64, u64)> = samples
+        .iter()
+        .filter_map(|s| Some((s.target_footprint_bytes?, s.migrated)))
+        .collect();
+    if footprints.is_empty() {
+        return None;
+    }
+    let first_at = |level: u64| {
+        footprints
+            .iter()
+            .find(|(bytes, _)| *bytes >= level)
+            .map(|(_, migrated)| migrated + 1)
+    };
+    Some(Reached {
+        ram_at_restore: first_at(budget.ram_bytes),
+        ram_and_swap_at_restore: first_at(budget.ram_bytes.saturating_add(budget.swap_bytes)),
+    })
+}
+
 /// The budget the projection measures against.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub struct Budget {

@@ -107,3 +107,17 @@ fn runs_recorded_before_the_footprint_keep_the_charge_estimate_only() {
     assert_eq!(p.thrashing_onset, None);
     assert_eq!(p.reclaim_onset, Some(128));
 }
+
+#[test]
+fn the_footprint_reached_each_level_during_the_restore_in_flight() {
+    let samples: Vec<_> = (0..=200)
+        .map(|m| sample(m, 0, 100 * MIB + m * 20 * MIB))
+        .collect();
+    let got = reached(&samples, LAB).expect("footprints");
+    // 100 + 20 x 98 = 2060 >= 2048 first with 98 restored: during restore 99.
+    assert_eq!(got.ram_at_restore, Some(99));
+    assert_eq!(got.ram_and_swap_at_restore, Some(176));
+    let early: Vec<_> = samples.into_iter().take(10).collect();
+    assert_eq!(reached(&early, LAB), Some(Reached::default()));
+    assert_eq!(reached(&[SampleRow::default()], LAB), None);
+}

@@ -6,7 +6,7 @@
 use super::migration::{self, DowntimeSummary, Migrations};
 use super::thresholds::{self, ThresholdCheck};
 use super::{OpRecord, Outcome, Phase, SampleRow};
-use crate::collapse::{HardFailure, Projection, Verdict};
+use crate::collapse::{Budget, HardFailure, Projection, Reached, Verdict};
 use crate::scenario::{Mode, Thresholds};
 use hdrhistogram::Histogram;
 use serde::{Deserialize, Serialize};
@@ -147,6 +147,10 @@ pub struct Summary {
     #[serde(default)]
     pub hard_failure: Option<HardFailure>,
     pub projection: Option<Projection>,
+    /// Where the measured non-reclaimable footprint reached RAM and RAM +
+    /// swap, to hold the projection against.
+    #[serde(default)]
+    pub footprint_reached: Option<Reached>,
     pub peaks: Option<Peaks>,
     pub samples: usize,
     /// Failed operations that failed before the collapse point or the hard
@@ -265,6 +269,13 @@ impl Summary {
             thresholds: Vec::new(),
             collapse: input.collapse,
             hard_failure: input.hard_failure,
+            footprint_reached: input.projection.and_then(|p| {
+                let budget = Budget {
+                    ram_bytes: p.ram_budget_bytes,
+                    swap_bytes: p.swap_budget_bytes,
+                };
+                crate::collapse::reached(input.samples, budget)
+            }),
             projection: input.projection,
             peaks: peaks(input.samples),
             samples: input.samples.len(),

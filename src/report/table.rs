@@ -78,6 +78,14 @@ pub fn findings(summary: &Summary) -> Vec<String> {
     if let Some(p) = summary.projection {
         lines.extend(p.describe());
     }
+    if let Some(r) = summary.footprint_reached {
+        let at = |c: Option<u64>| c.map_or("not reached".to_string(), |c| format!("restore {c}"));
+        lines.push(format!(
+            "  measured: the footprint reached RAM at {}, RAM + swap at {}",
+            at(r.ram_at_restore),
+            at(r.ram_and_swap_at_restore)
+        ));
+    }
     if let Some(h) = summary.harness {
         lines.push(format!(
             "harness cost: {:.1}% of one core of its own (sampling, recording, scheduling), \
