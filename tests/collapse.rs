@@ -267,12 +267,20 @@ policy = "observe"
 "#,
     );
     let results = dir.path().join("results");
-    let child = spawn_run(&file, &results);
+    let mut child = spawn_run(&file, &results);
     // While the run goes, the reserve lives in the host's cgroup and holds its 64 MiB.
     let deadline = std::time::Instant::now() + std::time::Duration::from_secs(120);
     let (reserve_pid, rss_kib) = loop {
         if let Some(found) = find_reserve() {
             break found;
+        }
+        if let Ok(Some(_)) = child.try_wait() {
+            let output = finish(child);
+            panic!(
+                "the run ended before its reserve was seen: {}\n{}",
+                String::from_utf8_lossy(&output.stdout),
+                String::from_utf8_lossy(&output.stderr)
+            );
         }
         assert!(
             std::time::Instant::now() < deadline,

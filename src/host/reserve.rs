@@ -5,8 +5,11 @@
 //! VM of the lab's size. The process is migbench's own workload binary (a copy
 //! written to the host's directory), run as
 //! `os-reserve --memory-mib N --interval-ms 1000`: it fills N MiB and rewrites
-//! one byte of every page each second, so its pages stay hot. Its OOM score is
-//! -1000, like the guest kernel's memory, which no OOM killer can take back.
+//! one byte of every page each second, so its pages stay hot. It asks for an
+//! OOM score of -1000, like the guest kernel's memory, which no OOM killer can
+//! take back; lowering a score needs CAP_SYS_RESOURCE, and without it (as in
+//! some sandboxes) the reserve may be the OOM killer's pick: that kill is the
+//! hard failure like any other.
 
 use super::cgroup::JOINED;
 use super::{io_error, HostError, HostState};
@@ -50,7 +53,7 @@ pub fn start(host: &HostState) -> Result<u32, HostError> {
         })
         .collect();
     let script = format!(
-        "{join}echo -1000 > /proc/self/oom_score_adj && exec '{}' --memory-mib {} --interval-ms {TOUCH_INTERVAL_MS} --tick-ms {TOUCH_INTERVAL_MS}",
+        "{join}{{ echo -1000 > /proc/self/oom_score_adj; }} 2>/dev/null; exec '{}' --memory-mib {} --interval-ms {TOUCH_INTERVAL_MS} --tick-ms {TOUCH_INTERVAL_MS}",
         path.display(),
         mib(host.spec.os_reserve_bytes)
     );
