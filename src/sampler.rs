@@ -173,6 +173,8 @@ async fn measure_target(config: &SamplerConfig, row: &mut SampleRow) {
         row.target_swapped_bytes = footprint.swapped_bytes;
         row.target_kmem_bytes = footprint.kmem_bytes;
         row.target_footprint_bytes = footprint.total_bytes();
+        row.target_anon_lru_bytes = footprint.anon_lru_bytes;
+        row.target_swapcached_bytes = footprint.swapcached_bytes;
         return;
     }
     // No cgroup of ours: ask the engine, but never let it hold up the tick.

@@ -2,8 +2,8 @@
 //! the target's memory that cannot be reclaimed, and the counts at which the
 //! target starts thrashing and at which it fails outright.
 //!
-//! The basis is the non-reclaimable footprint (anonymous memory + shmem +
-//! swapped-out pages + kernel memory, see [`SampleRow::target_footprint_bytes`]),
+//! The basis is the non-reclaimable footprint (anonymous memory and shmem in
+//! RAM + swapped-out pages + kernel memory, see `sampler::Footprint`),
 //! not the memory charged to the cgroup: early on the charge includes the page
 //! cache a restore fills by reading its checkpoint images, which the kernel
 //! gives back under pressure, so a fit on the charge foresees the end far too

@@ -52,7 +52,7 @@ pub struct SampleRow {
     /// says nothing about where the budget runs out. Empty in runs recorded
     /// before these columns existed, and when the target is not emulated.
     ///
-    /// `total_rss`: anonymous memory (transparent huge pages included).
+    /// `total_rss`: mapped anonymous memory (transparent huge pages included).
     #[serde(default)]
     pub target_anon_bytes: Option<u64>,
     /// `total_rss_huge`: of `target_anon_bytes`, transparent huge pages.
@@ -69,10 +69,20 @@ pub struct SampleRow {
     /// slab (dentries, inodes), a small share here, so it errs high.
     #[serde(default)]
     pub target_kmem_bytes: Option<u64>,
-    /// anon + shmem + swapped + kmem: the target's non-reclaimable
-    /// footprint, what the projection fits (see `collapse::projection`).
+    /// anon LRU + swapped + kmem: the target's non-reclaimable footprint,
+    /// what the projection fits (see `collapse::projection` and
+    /// `sampler::Footprint`). In runs recorded before `target_anon_lru_bytes`
+    /// existed: mapped anon + shmem + swapped + kmem, which misses the swap
+    /// cache once the target swaps.
     #[serde(default)]
     pub target_footprint_bytes: Option<u64>,
+    /// `total_active_anon` + `total_inactive_anon`: every anonymous page in
+    /// RAM, mapped or not (swap cache and shmem included).
+    #[serde(default)]
+    pub target_anon_lru_bytes: Option<u64>,
+    /// `total_swapcached`: pages both in RAM and in swap.
+    #[serde(default)]
+    pub target_swapcached_bytes: Option<u64>,
     /// The order in which the recorder received this row, counted from 1 over
     /// ops.csv and samples.csv together (see `OpRecord::seq`). 0 in runs
     /// recorded before this column existed.
