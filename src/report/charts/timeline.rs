@@ -113,7 +113,7 @@ impl Timeline<'_> {
                 s.target_swap_bytes.map(|b| b as f64)
             }),
             (
-                "target non-reclaimable footprint (anon + shmem + swap + kmem)",
+                "target non-reclaimable footprint (anon LRU + swap + kmem)",
                 style::FOOTPRINT,
                 |s| s.target_footprint_bytes.map(|b| b as f64),
             ),
