@@ -272,12 +272,14 @@ async fn host_command(command: HostCommand) -> Result<u8, AppError> {
             swap,
             cpus,
             engine,
+            os_reserve,
         } => {
             let spec = HostSpec {
                 name,
                 memory_bytes: memory.as_u64(),
                 swap_bytes: swap.as_u64(),
                 cpus,
+                os_reserve_bytes: os_reserve.as_u64(),
             };
             crate::preflight::check_host(&spec).map_err(|e| AppError::new(exit::BAD_INPUT, e))?;
             let state = host::up(spec, engine).await.map_err(|e| match e {

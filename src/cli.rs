@@ -92,6 +92,9 @@ pub enum HostCommand {
         /// The host's engine: docker or podman.
         #[arg(long, default_value_t = EngineKind::default())]
         engine: EngineKind,
+        /// Memory held inside --memory for a guest OS, e.g. 512MiB (default: none).
+        #[arg(long, default_value = "0")]
+        os_reserve: bytesize::ByteSize,
     },
     /// Restart an emulated host's engine (its containers stop, as on a real host).
     Restart { name: String },

@@ -4,12 +4,16 @@
 //!
 //! The detector is a pure, incremental function of the event series: the run
 //! feeds it live (and stops on its first firing under the `stop` policy), and
-//! `migbench report` replays the CSVs through the very same code.
+//! `migbench report` replays the CSVs through the very same code. It also
+//! watches for the hard failure (`hard`), where the target fails outright,
+//! which `guard.policy = "observe"` runs on to.
 
+mod hard;
 mod projection;
 mod rules;
 
-pub use projection::{project, Projection};
+pub use hard::{is_memory_error, FailureCause, FailureWatch, HardFailure};
+pub use projection::{project, reached, Budget, Fit, Projection, Reached};
 pub use rules::{Detector, TargetBudget};
 
 use serde::{Deserialize, Serialize};

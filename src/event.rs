@@ -2,6 +2,7 @@
 //! depends on none of them: data flows scenario -> runner -> records and
 //! samples -> detector -> report, with no arrow back.
 
+use crate::collapse::{Firing, HardFailure};
 use crate::record::{OpRecord, Phase, SampleRow};
 use std::sync::atomic::{AtomicU64, AtomicU8, Ordering};
 
@@ -13,6 +14,15 @@ pub enum Event {
     /// Answered once every event sent before it has been handled (and the
     /// guard has judged it).
     Barrier(tokio::sync::oneshot::Sender<()>),
+}
+
+/// What the recorder tells the console as it happens.
+#[derive(Debug, Clone)]
+pub enum Alert {
+    /// A collapse rule fired.
+    Collapse(Firing),
+    /// The target failed outright.
+    HardFailure(HardFailure),
 }
 
 /// A step of a migration that has operations in flight.

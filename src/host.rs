@@ -10,9 +10,11 @@
 mod cgroup;
 mod dockerd;
 mod podman;
+mod reserve;
 mod state;
 mod swap;
 
+pub use reserve::PROGRAM as RESERVE_PROGRAM;
 pub use state::{HostSpec, HostState};
 pub use swap::{file_bytes as swap_file_bytes, SWAP_DIR};
 
@@ -97,7 +99,14 @@ async fn bring_up(host: &mut HostState) -> Result<(), HostError> {
     host.started(start_engine(host)?);
     host.save()?;
     wait_ready(host).await?;
-    host.save()
+    host.save()?;
+    if host.spec.os_reserve_bytes > 0 {
+        let pid = reserve::start(host)?;
+        host.reserve = crate::process::ProcessStamp::of(pid);
+        host.save()?;
+        reserve::wait_filled(host, pid).await?;
+    }
+    Ok(())
 }
 
 /// Starts the host's engine inside its budget; returns the engine's pid.
@@ -155,12 +164,13 @@ pub async fn down(name: &str) -> Result<(), HostError> {
     down_state(&host).await
 }
 
-/// Tears a host down from its state: daemon, every process in its cgroups,
+/// Tears a host down from its state: daemon, OS reserve, every process in its cgroups,
 /// mounts, cgroups in every hierarchy, swap file, bridge, directories. A step
 /// that fails does not stop the others (a swap file left behind fills the
 /// disk); the first failure is returned.
 pub async fn down_state(host: &HostState) -> Result<(), HostError> {
     dockerd::stop(host).await;
+    reserve::stop(host);
     cgroup::kill_all(&host.cgroup).await;
     dockerd::unmount_under(&[host.exec_root(), host.data_root(), host.run_dir()]);
     let mut first_error = cgroup::remove(&host.cgroup).await.err();

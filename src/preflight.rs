@@ -43,6 +43,7 @@ const HOST_FLAGS: BudgetFields = BudgetFields {
     memory: "--memory",
     swap: "--swap",
     cpus: "--cpus",
+    os_reserve: "--os-reserve",
 };
 
 /// Checks `migbench host up`'s budget (names its flags).
@@ -72,6 +73,7 @@ pub fn check_scenario(path: &Path, scenario: &Scenario) -> Result<(), BudgetErro
                 memory_bytes: budget.memory.as_u64(),
                 swap_bytes: budget.swap.as_u64(),
                 cpus: budget.cpus,
+                os_reserve_bytes: budget.os_reserve.as_u64(),
             };
             problems.extend(host_problems(&spec, &fields));
             disk.extend(swap_use(&spec, &fields));
@@ -120,9 +122,21 @@ fn result(subject: String, problems: Vec<String>) -> Result<(), BudgetError> {
     }
 }
 
-/// Memory against RAM, CPUs against cores.
+/// Memory against RAM, CPUs against cores, the OS reserve within the memory.
 fn host_problems(spec: &HostSpec, fields: &BudgetFields) -> Vec<String> {
     let mut problems = Vec::new();
+    // The reserve is held inside the host's memory, not on top of it.
+    if spec.os_reserve_bytes > 0 && spec.os_reserve_bytes >= spec.memory_bytes {
+        problems.push(format!(
+            "{} = {}: the OS reserve is held inside {} = {}, and must leave room for the engine and the containers: lower {} or raise {}",
+            fields.os_reserve,
+            ByteSize(spec.os_reserve_bytes),
+            fields.memory,
+            ByteSize(spec.memory_bytes),
+            fields.os_reserve,
+            fields.memory
+        ));
+    }
     let ram = machine::ram_bytes();
     if spec.memory_bytes > ram {
         problems.push(format!(

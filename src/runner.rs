@@ -26,9 +26,8 @@ pub use cleanup::{remove_containers, Removal};
 pub use environment::criu_version;
 pub use lines::{CounterLine, ResumedLine};
 pub use owner::{live_host_owner, live_run_owner};
-pub use recorder::PROJECTION_FIT_RESTORES;
 
-use crate::collapse::{Detector, TargetBudget};
+use crate::collapse::{Budget, Detector, Rule, TargetBudget};
 use crate::event::LiveState;
 use crate::record::{self, Phase, Summary};
 use crate::scenario::{Mode, Pacing, Scenario};
@@ -118,7 +117,7 @@ async fn execute(
         .map_or(0.0, |d| d.as_secs_f64() * 1000.0);
     let (events, events_rx) = mpsc::unbounded_channel();
     let (projection_tx, projection_rx) = watch::channel(None);
-    let (firings_tx, firings_rx) = mpsc::unbounded_channel();
+    let (alerts_tx, alerts_rx) = mpsc::unbounded_channel();
     // The guard stops the phases that drive the target; an interrupt stops everything.
     let guard_stop = interrupt.child_token();
     let budget = prepared.budget.as_ref().map(|b| TargetBudget {
@@ -135,9 +134,13 @@ async fn execute(
         ),
         policy: scenario.guard_policy,
         stop_restores: guard_stop.clone(),
-        budget_bytes: budget.map(|b| b.memory_bytes + b.swap_bytes),
+        budget: budget.map(|b| Budget {
+            ram_bytes: b.memory_bytes,
+            swap_bytes: b.swap_bytes,
+        }),
+        fit_restores: scenario.collapse.projection_restores.get(),
         projection_tx,
-        firings_tx,
+        alerts_tx,
     };
     let recorder = tokio::spawn(recorder.run(events_rx));
     let live = Arc::new(LiveState::default());
@@ -175,7 +178,7 @@ async fn execute(
         sampler_stop.clone(),
     ));
     drop(events);
-    let progress = progress::Progress::new(firings_rx, projection_rx);
+    let progress = progress::Progress::new(alerts_rx, projection_rx);
 
     let slots: Vec<Slot> = (0..scenario.containers)
         .map(|index| Slot::new(index, format!("mb-{}-{index:04}", prepared.run_id)))
@@ -208,21 +211,13 @@ async fn execute(
     let recorded = recorder
         .await
         .map_err(|e| RunError::Io(format!("the recorder task failed: {e}")))?;
-    let ended_early = if interrupt.is_cancelled() {
-        Some("interrupted by a signal".to_string())
-    } else if guard_stop.is_cancelled() && recorded.detector.verdict().point.is_none() {
-        Some("--fail-fast: stopped at the first failed operation".to_string())
-    } else if guard_stop.is_cancelled() {
-        Some(format!(
-            "the guard stopped the run: {}",
-            recorded
-                .detector
-                .verdict()
-                .describe(live.migrated() as usize)
-        ))
-    } else {
-        None
-    };
+    let ended_early = why_ended(
+        interrupt.is_cancelled(),
+        guard_stop.is_cancelled(),
+        scenario.guard_policy,
+        &recorded.detector,
+        live.migrated() as usize,
+    );
     let mut summary = finish(
         &prepared.run_id,
         &prepared.scenario,
@@ -234,6 +229,49 @@ async fn execute(
     summary.harness = Some(cost.finish());
     record::summary::write(&prepared.run_dir, &summary)?;
     Ok(summary)
+}
+
+/// Why the run ended before its batch did, if it did.
+fn why_ended(
+    interrupted: bool,
+    stopped: bool,
+    policy: crate::scenario::GuardPolicy,
+    detector: &Detector,
+    migrated: usize,
+) -> Option<String> {
+    let verdict = detector.verdict();
+    let observe = policy == crate::scenario::GuardPolicy::Observe;
+    if interrupted {
+        return Some("interrupted by a signal".to_string());
+    }
+    if !stopped {
+        return None;
+    }
+    match (detector.hard_failure(), &verdict.point) {
+        (Some(hard), point) if observe || point.is_none() => {
+            Some(format!("the target failed outright: {}", hard.describe()))
+        }
+        (None, None) => Some("--fail-fast: stopped at the first failed operation".to_string()),
+        _ => {
+            // Under observe only the harness's own floor or a dead engine stop the run.
+            let why = verdict
+                .firings
+                .iter()
+                .find(|f| observe && matches!(f.rule, Rule::HostFloor | Rule::EngineDown))
+                .map_or_else(
+                    || verdict.describe(migrated),
+                    |f| {
+                        format!(
+                            "at restore {}: {} ({})",
+                            f.at_restore,
+                            f.rule.as_str(),
+                            f.detail
+                        )
+                    },
+                );
+            Some(format!("the guard stopped the run: {why}"))
+        }
+    }
 }
 
 async fn warm_up(scenario: &Scenario, interrupt: &CancellationToken) {
@@ -255,6 +293,7 @@ fn finish(
 ) -> Summary {
     let mut data_notes = recorded.write_errors;
     data_notes.extend(cleanup_errors.into_iter().map(|e| format!("cleanup: {e}")));
+    let (collapse, hard_failure) = recorded.detector.into_parts();
     Summary::build(record::summary::SummaryInput {
         run_id,
         scenario: &scenario.name,
@@ -263,7 +302,8 @@ fn finish(
         containers: scenario.containers,
         ops: &recorded.ops,
         samples: &recorded.samples,
-        collapse: recorded.detector.into_verdict(),
+        collapse,
+        hard_failure,
         projection: recorded.projection,
         ended_early,
         data_notes,

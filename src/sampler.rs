@@ -3,9 +3,10 @@
 //! and sends one [`SampleRow`] per tick to the recorder. Its own lag (actual
 //! minus scheduled tick time) measures how responsive the machine still is.
 
+mod kmsg;
 mod procfs;
 
-pub use procfs::{read_psi, CgroupReading, Psi};
+pub use procfs::{read_psi, CgroupReading, Footprint, Psi};
 
 use crate::engine::Engine;
 use crate::event::{round_us, Event, LiveState, Step};
@@ -33,6 +34,7 @@ pub struct SamplerConfig {
 /// samples.csv ends with the state the run ended in.
 pub async fn run(config: SamplerConfig, stop: CancellationToken) {
     let mut probe = HostProbe::new();
+    let mut oom_reports = config.target_cgroup.as_deref().map(kmsg::OomReports::new);
     let start = Instant::now();
     let mut tick: u32 = 1;
     loop {
@@ -60,6 +62,10 @@ pub async fn run(config: SamplerConfig, stop: CancellationToken) {
         row.transferring = config.live.in_flight(Step::Transfer);
         row.restoring = config.live.in_flight(Step::Restore);
         measure_target(&config, &mut row).await;
+        // The kernel's reports count kills whose victim's cgroup is gone already.
+        if let Some(reported) = oom_reports.as_mut().and_then(kmsg::OomReports::poll) {
+            row.target_oom_kills = Some(row.target_oom_kills.unwrap_or(0).max(reported));
+        }
         if config.events.send(Event::Sample(Box::new(row))).is_err() || last {
             return;
         }
@@ -160,6 +166,15 @@ async fn measure_target(config: &SamplerConfig, row: &mut SampleRow) {
         row.target_oom_kills = reading.oom_kills;
         row.target_cpu_ns = reading.cpu_ns;
         row.target_running = Some(reading.containers);
+        let footprint = reading.footprint;
+        row.target_anon_bytes = footprint.anon_bytes;
+        row.target_anon_huge_bytes = footprint.anon_huge_bytes;
+        row.target_shmem_bytes = footprint.shmem_bytes;
+        row.target_swapped_bytes = footprint.swapped_bytes;
+        row.target_kmem_bytes = footprint.kmem_bytes;
+        row.target_footprint_bytes = footprint.total_bytes();
+        row.target_anon_lru_bytes = footprint.anon_lru_bytes;
+        row.target_swapcached_bytes = footprint.swapcached_bytes;
         return;
     }
     // No cgroup of ours: ask the engine, but never let it hold up the tick.

@@ -1,7 +1,8 @@
 //! The collapse detector on the real engine: an emulated host with a tight
 //! budget and 16 MiB workloads collapses; the guard stops the restores, the
 //! run exits 0 with the collapse recorded, `migbench report` rebuilds the same
-//! verdict from the CSVs, and nothing is left behind.
+//! verdict from the CSVs, and nothing is left behind. In observe mode the run
+//! goes on to the hard failure, with a guest-OS reserve charged to the host.
 
 mod common;
 
@@ -54,10 +55,15 @@ emulate = { memory = "256MiB", swap = "256MiB", cpus = 1 }
         .as_str()
         .expect("ended early")
         .contains("guard stopped"));
-    let projected = summary["projection"]["projected_count"]
+    let projection = &summary["projection"];
+    let thrashing = projection["thrashing_onset"]
         .as_u64()
         .expect("a projection");
-    assert!(projected > 0 && projected < 40, "projection {projected}");
+    let hard = projection["hard_failure"].as_u64().expect("a projection");
+    assert!(
+        thrashing > 0 && thrashing <= hard && hard < 40,
+        "projection {projection}"
+    );
 
     // Every container has a row in every phase up to the stop; the rest were skipped, not failed.
     let rows = ops(&run);
@@ -109,7 +115,13 @@ emulate = { memory = "256MiB", swap = "256MiB", cpus = 1 }
 fn assert_report_agrees(run: &std::path::Path, live: &serde_json::Value) {
     migbench().arg("report").arg(run).assert().success();
     let rebuilt = summary(run);
-    for key in ["verdict", "failures_before_collapse", "data_notes"] {
+    for key in [
+        "verdict",
+        "failures_before_collapse",
+        "data_notes",
+        "hard_failure",
+        "projection",
+    ] {
         assert_eq!(rebuilt[key], live[key], "{key}");
     }
     assert_eq!(
@@ -197,5 +209,138 @@ sampler_lag_ms = 500
     assert!(summary["failures_before_collapse"].as_u64().expect("count") >= 1);
     assert_eq!(summary["verdict"], "failures");
     assert_report_agrees(&run, &summary);
+    common::assert_nothing_left_behind();
+}
+
+/// The emulated host's memory cgroups (`migbench-*`) present now.
+fn host_cgroups() -> Vec<std::path::PathBuf> {
+    std::fs::read_dir("/sys/fs/cgroup/memory")
+        .map(|d| {
+            d.flatten()
+                .filter(|e| e.file_name().to_string_lossy().starts_with("migbench-"))
+                .map(|e| e.path())
+                .collect()
+        })
+        .unwrap_or_default()
+}
+
+/// The pid and resident KiB of the OS reserve process in a host's cgroup.
+fn find_reserve() -> Option<(u32, u64)> {
+    host_cgroups().into_iter().find_map(|cg| {
+        let procs = std::fs::read_to_string(cg.join("cgroup.procs")).ok()?;
+        procs.lines().find_map(|pid| {
+            let comm = std::fs::read_to_string(format!("/proc/{pid}/comm")).ok()?;
+            if comm.trim() != "os-reserve" {
+                return None;
+            }
+            let status = std::fs::read_to_string(format!("/proc/{pid}/status")).ok()?;
+            let rss_kib = status
+                .lines()
+                .find_map(|l| l.strip_prefix("VmRSS:"))?
+                .split_whitespace()
+                .next()?
+                .parse()
+                .ok()?;
+            Some((pid.parse().ok()?, rss_kib))
+        })
+    })
+}
+
+#[test]
+fn observe_goes_on_to_the_hard_failure_with_an_os_reserve_charged_to_the_host() {
+    let _engine = common::engine_lock();
+    let dir = tempfile::tempdir().expect("tempdir");
+    let file = scenario(
+        dir.path(),
+        "observe",
+        r#"name = "observe"
+containers = 40
+warmup_s = 1
+timeout_s = 60
+[workload]
+memory_mib = 16
+log_interval_ms = 500
+[target]
+emulate = { memory = "256MiB", swap = "128MiB", cpus = 1, os_reserve = "64MiB" }
+[guard]
+policy = "observe"
+"#,
+    );
+    let results = dir.path().join("results");
+    let mut child = spawn_run(&file, &results);
+    // While the run goes, the reserve lives in the host's cgroup and holds its 64 MiB.
+    let deadline = std::time::Instant::now() + std::time::Duration::from_secs(120);
+    let (reserve_pid, rss_kib) = loop {
+        if let Some(found) = find_reserve() {
+            break found;
+        }
+        if let Ok(Some(_)) = child.try_wait() {
+            let output = finish(child);
+            panic!(
+                "the run ended before its reserve was seen: {}\n{}",
+                String::from_utf8_lossy(&output.stdout),
+                String::from_utf8_lossy(&output.stderr)
+            );
+        }
+        assert!(
+            std::time::Instant::now() < deadline,
+            "no OS reserve process"
+        );
+        std::thread::sleep(std::time::Duration::from_millis(100));
+    };
+    assert!(rss_kib >= 64 * 1024, "the reserve holds {rss_kib} KiB");
+    let output = finish(child);
+    let stdout = String::from_utf8_lossy(&output.stdout);
+    let stderr = String::from_utf8_lossy(&output.stderr);
+    assert_eq!(output.status.code(), Some(0), "{stdout}\n{stderr}");
+    assert!(stdout.contains("hard failure at restore"), "{stdout}");
+    assert!(
+        stderr.contains("projection after ") && stderr.contains(": thrashing at ~"),
+        "the projection is shown live: {stderr}"
+    );
+
+    let run = run_dir(&results);
+    let summary = summary(&run);
+    let collapse = &summary["collapse"]["point"];
+    let hard = &summary["hard_failure"];
+    let collapse_at = collapse["at_restore"].as_u64().expect("a collapse point");
+    let hard_at = hard["at_restore"].as_u64().expect("a hard failure");
+    assert!(
+        hard_at >= collapse_at,
+        "hard failure {hard} before the collapse {collapse}"
+    );
+    assert!(hard["t_ms"].as_f64() >= collapse["t_ms"].as_f64());
+    assert!(summary["ended_early"]
+        .as_str()
+        .expect("ended early")
+        .contains("the target failed outright"));
+    assert_eq!(
+        summary["verdict"], "success",
+        "a hard failure is the result"
+    );
+    let projection = &summary["projection"];
+    assert!(
+        projection["thrashing_onset"].as_u64().is_some(),
+        "{projection}"
+    );
+    assert!(
+        projection["hard_failure"].as_u64().is_some(),
+        "{projection}"
+    );
+    // The footprint was sampled, the reserve within it.
+    let samples: Vec<migbench::record::SampleRow> =
+        migbench::record::read_rows(&run.join("samples.csv"))
+            .expect("samples")
+            .rows;
+    assert!(samples
+        .iter()
+        .filter_map(|s| s.target_anon_bytes)
+        .any(|anon| anon >= 64 << 20));
+    assert_report_agrees(&run, &summary);
+    assert!(
+        !std::path::Path::new(&format!("/proc/{reserve_pid}")).exists(),
+        "the reserve was removed with its host"
+    );
+    assert!(host_cgroups().is_empty());
     common::assert_nothing_left_behind();
 }

@@ -1,5 +1,6 @@
 //! The rules, evaluated incrementally on operations and samples.
 
+use super::hard::{FailureWatch, HardFailure};
 use super::{Firing, Rule, Verdict};
 use crate::record::{OpRecord, Outcome, Phase, SampleRow};
 use crate::scenario::CollapseRules;
@@ -12,7 +13,8 @@ pub struct TargetBudget {
     pub swap_bytes: u64,
 }
 
-/// Evaluates every rule; each rule fires at most once.
+/// Evaluates every rule (each fires at most once) and watches for the hard
+/// failure.
 pub struct Detector {
     rules: CollapseRules,
     budget: Option<TargetBudget>,
@@ -24,6 +26,7 @@ pub struct Detector {
     oom_kills_seen: Option<u64>,
     fired: HashSet<Rule>,
     verdict: Verdict,
+    hard: FailureWatch,
 }
 
 impl Detector {
@@ -39,6 +42,7 @@ impl Detector {
             oom_kills_seen: None,
             fired: HashSet::new(),
             verdict: Verdict::default(),
+            hard: FailureWatch::default(),
         }
     }
 
@@ -50,8 +54,19 @@ impl Detector {
         self.verdict
     }
 
+    /// Where the target failed outright, once it did.
+    pub fn hard_failure(&self) -> Option<&HardFailure> {
+        self.hard.failure()
+    }
+
+    /// The collapse verdict and the hard failure.
+    pub fn into_parts(self) -> (Verdict, Option<HardFailure>) {
+        (self.verdict, self.hard.into_failure())
+    }
+
     /// Feeds a finished operation; returns what fired.
     pub fn on_op(&mut self, op: &OpRecord) -> Vec<Firing> {
+        self.hard.on_op(op);
         if op.phase != Phase::Restore {
             return Vec::new();
         }
@@ -119,6 +134,7 @@ impl Detector {
 
     /// Feeds a sampler tick; returns what fired.
     pub fn on_sample(&mut self, sample: &SampleRow) -> Vec<Firing> {
+        self.hard.on_sample(sample);
         let mut fired = Vec::new();
         let at = self.restores_done + 1;
         let t = sample.t_ms;

@@ -14,6 +14,9 @@ pub struct HostSpec {
     pub swap_bytes: u64,
     /// CPU quota in cores; `None`: no quota.
     pub cpus: Option<f64>,
+    /// Memory held inside `memory_bytes` for a guest OS (see `reserve`); 0: none.
+    #[serde(default)]
+    pub os_reserve_bytes: u64,
 }
 
 /// A host as saved in `state.json`.
@@ -32,6 +35,9 @@ pub struct HostState {
     /// still this process (or lives in the host's cgroup).
     #[serde(default)]
     pub daemon: Option<ProcessStamp>,
+    /// The guest-OS reserve process, if the host has one.
+    #[serde(default)]
+    pub reserve: Option<ProcessStamp>,
     /// The swap file this host created (removed on `down`).
     pub swap_file: Option<PathBuf>,
     pub created_at: String,
@@ -45,6 +51,7 @@ impl HostState {
             bridge: format!("mb-{}", spec.name),
             pid: None,
             daemon: None,
+            reserve: None,
             swap_file: None,
             created_at: chrono::Utc::now().to_rfc3339_opts(chrono::SecondsFormat::Secs, true),
             spec,

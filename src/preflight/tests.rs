@@ -79,10 +79,12 @@ fn checkpoints_larger_than_their_filesystem_are_refused() {
 
 #[test]
 fn uses_of_one_filesystem_add_up() {
-    let space = FsSpace::of(Path::new("/tmp")).expect("/tmp");
+    // A filesystem nothing else writes to while the test runs (runs and
+    // builds fill /tmp and the root filesystem).
+    let space = FsSpace::of(Path::new("/dev")).expect("/dev");
     let half = space.usable_bytes() / 2 + 1;
     let at = |asked: &str, field: &'static str| DiskUse {
-        path: PathBuf::from("/tmp"),
+        path: PathBuf::from("/dev"),
         bytes: half,
         asked: asked.into(),
         what: "x".into(),
@@ -106,6 +108,7 @@ fn host_up_budgets_name_their_flags() {
         memory_bytes,
         swap_bytes: 0,
         cpus,
+        os_reserve_bytes: 0,
     };
     let e = check_host(&spec(1 << 40, None))
         .expect_err("1 TiB")
@@ -119,4 +122,15 @@ fn host_up_budgets_name_their_flags() {
         .to_string();
     assert!(e.contains("--cpus: must be above 0"), "{e}");
     check_host(&spec(256 << 20, Some(0.5))).expect("fits");
+}
+
+#[test]
+fn an_os_reserve_is_held_inside_the_memory() {
+    let e = refused("[target]\nemulate = { memory = \"512MiB\", os_reserve = \"512MiB\" }");
+    assert!(
+        e.contains("target.emulate.os_reserve = 512.0 MiB: the OS reserve is held inside target.emulate.memory = 512.0 MiB"),
+        "{e}"
+    );
+    let fits = scenario("[target]\nemulate = { memory = \"2GiB\", os_reserve = \"512MiB\" }");
+    check_scenario(Path::new("p.toml"), &fits).expect("a reserve below the memory fits");
 }

@@ -44,6 +44,45 @@ pub struct SampleRow {
     pub transferring: u64,
     #[serde(default)]
     pub restoring: u64,
+    /// The target's memory that reclaim cannot take back, from its cgroup v1
+    /// `memory.stat` (hierarchical `total_*` fields, so the engine's container
+    /// cgroups are included) and `memory.kmem.usage_in_bytes`. Page cache is
+    /// left out on purpose: the kernel reclaims it under pressure (the
+    /// checkpoint images a restore reads are charged, then given back), so it
+    /// says nothing about where the budget runs out. Empty in runs recorded
+    /// before these columns existed, and when the target is not emulated.
+    ///
+    /// `total_rss`: mapped anonymous memory (transparent huge pages included).
+    #[serde(default)]
+    pub target_anon_bytes: Option<u64>,
+    /// `total_rss_huge`: of `target_anon_bytes`, transparent huge pages.
+    #[serde(default)]
+    pub target_anon_huge_bytes: Option<u64>,
+    /// `total_shmem`: tmpfs and shared memory, which only swap can move.
+    #[serde(default)]
+    pub target_shmem_bytes: Option<u64>,
+    /// `total_swap`: what was swapped out (anon and shmem pages).
+    #[serde(default)]
+    pub target_swapped_bytes: Option<u64>,
+    /// `memory.kmem.usage_in_bytes`: kernel memory (page tables, stacks,
+    /// slab, the per-container cgroup structures). It includes reclaimable
+    /// slab (dentries, inodes), a small share here, so it errs high.
+    #[serde(default)]
+    pub target_kmem_bytes: Option<u64>,
+    /// anon LRU + swapped + kmem: the target's non-reclaimable footprint,
+    /// what the projection fits (see `collapse::projection` and
+    /// `sampler::Footprint`). In runs recorded before `target_anon_lru_bytes`
+    /// existed: mapped anon + shmem + swapped + kmem, which misses the swap
+    /// cache once the target swaps.
+    #[serde(default)]
+    pub target_footprint_bytes: Option<u64>,
+    /// `total_active_anon` + `total_inactive_anon`: every anonymous page in
+    /// RAM, mapped or not (swap cache and shmem included).
+    #[serde(default)]
+    pub target_anon_lru_bytes: Option<u64>,
+    /// `total_swapcached`: pages both in RAM and in swap.
+    #[serde(default)]
+    pub target_swapcached_bytes: Option<u64>,
     /// The order in which the recorder received this row, counted from 1 over
     /// ops.csv and samples.csv together (see `OpRecord::seq`). 0 in runs
     /// recorded before this column existed.

@@ -6,7 +6,7 @@
 use super::migration::{self, DowntimeSummary, Migrations};
 use super::thresholds::{self, ThresholdCheck};
 use super::{OpRecord, Outcome, Phase, SampleRow};
-use crate::collapse::{Projection, Verdict};
+use crate::collapse::{Budget, HardFailure, Projection, Reached, Verdict};
 use crate::scenario::{Mode, Thresholds};
 use hdrhistogram::Histogram;
 use serde::{Deserialize, Serialize};
@@ -77,6 +77,9 @@ pub struct Verification {
     pub not_migrated: usize,
 }
 
+/// The words of a verify error whose clone continued, then died.
+pub const DIED_AFTER_CONTINUING: &str = "but is no longer running";
+
 /// What a run's exit code says, an interruption aside (README "Exit codes").
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Default, Serialize, Deserialize)]
 #[serde(rename_all = "snake_case")]
@@ -142,12 +145,22 @@ pub struct Summary {
     #[serde(default)]
     pub thresholds: Vec<ThresholdCheck>,
     pub collapse: Verdict,
+    /// Where the target failed outright (see `collapse::hard`): an
+    /// `observe` run goes on to it; `None` when it never did.
+    #[serde(default)]
+    pub hard_failure: Option<HardFailure>,
     pub projection: Option<Projection>,
+    /// Where the measured non-reclaimable footprint reached RAM and RAM +
+    /// swap, to hold the projection against.
+    #[serde(default)]
+    pub footprint_reached: Option<Reached>,
     pub peaks: Option<Peaks>,
     pub samples: usize,
-    /// Failed operations that failed before the collapse point (all of them
-    /// when there was no collapse); a lost state counts from the end of its
-    /// restore, not from its later verification.
+    /// Failed operations that failed before the collapse point or the hard
+    /// failure, whichever came first (all of them when there was neither); a
+    /// lost state counts from the end of its restore, not from its later
+    /// verification, unless the clone continued and died later (then from its
+    /// check).
     pub failures_before_collapse: usize,
     /// Success or failures, from `failures_before_collapse`: the live run's
     /// exit code and `migbench report`'s rebuild say the same.
@@ -196,6 +209,7 @@ pub struct SummaryInput<'a> {
     pub ops: &'a [OpRecord],
     pub samples: &'a [SampleRow],
     pub collapse: Verdict,
+    pub hard_failure: Option<HardFailure>,
     pub projection: Option<Projection>,
     pub ended_early: Option<String>,
     pub data_notes: Vec<String>,
@@ -232,11 +246,16 @@ impl Summary {
             ),
             not_migrated,
         };
+        // Failures from the collapse or the hard failure on are the result,
+        // not failures of the run.
         let collapse_ms = input
             .collapse
             .point
             .as_ref()
-            .map_or(f64::INFINITY, |p| p.t_ms);
+            .map(|p| p.t_ms)
+            .into_iter()
+            .chain(input.hard_failure.as_ref().map(|h| h.t_ms))
+            .fold(f64::INFINITY, f64::min);
         let restored_at_ms: HashMap<usize, f64> = input
             .ops
             .iter()
@@ -263,6 +282,14 @@ impl Summary {
             run_wall_s: migration::run_wall_s(input.ops, input.samples),
             thresholds: Vec::new(),
             collapse: input.collapse,
+            hard_failure: input.hard_failure,
+            footprint_reached: input.projection.and_then(|p| {
+                let budget = Budget {
+                    ram_bytes: p.ram_budget_bytes,
+                    swap_bytes: p.swap_budget_bytes,
+                };
+                crate::collapse::reached(input.samples, budget)
+            }),
             projection: input.projection,
             peaks: peaks(input.samples),
             samples: input.samples.len(),
@@ -289,10 +316,13 @@ impl Summary {
 
 /// When `op` failed, to judge it against the collapse point. A state found
 /// lost at verification was lost by its restore: it counts from the moment that
-/// restore ended, however late the check came. Every other failure (an
-/// unchecked verification included) counts from the end of its own operation.
+/// restore ended, however late the check came; except a clone that continued
+/// and then died (e.g. OOM-killed when the target failed): when it died is
+/// not known, and it counts from its check. Every other failure (an unchecked
+/// verification included) counts from the end of its own operation.
 fn failed_at_ms(op: &OpRecord, restored_at_ms: &HashMap<usize, f64>) -> f64 {
-    match (op.phase, op.outcome.is_lost()) {
+    let died_later = op.error.contains(DIED_AFTER_CONTINUING);
+    match (op.phase, op.outcome.is_lost() && !died_later) {
         (Phase::Verify, true) => restored_at_ms
             .get(&op.index)
             .map_or(op.end_ms, |&restored| restored.min(op.end_ms)),

@@ -25,6 +25,7 @@ fn input<'a>(ops: &'a [OpRecord], collapse: Verdict) -> SummaryInput<'a> {
         ops,
         samples: &[],
         collapse,
+        hard_failure: None,
         projection: None,
         ended_early: None,
         data_notes: Vec::new(),
@@ -188,4 +189,27 @@ fn containers_left_on_the_source_are_not_migrated_not_unchecked() {
     assert_eq!(summary.verification.unchecked, 0);
     assert_eq!(summary.phase(Phase::Checkpoint).map(|p| p.skipped), Some(1));
     assert_eq!(summary.failures_before_collapse, 0);
+}
+
+#[test]
+fn failures_from_the_hard_failure_on_are_the_result() {
+    use crate::collapse::{FailureCause, HardFailure};
+    // A restore that failed for memory at 3000 ms: the hard failure, no collapse before it.
+    let mut failed = op(Phase::Restore, 1, 100.0, Outcome::Failed, 3000.0);
+    failed.error = "cannot allocate memory".into();
+    let ops = [op(Phase::Restore, 0, 100.0, Outcome::Ok, 1000.0), failed];
+    let hard = HardFailure {
+        cause: FailureCause::RestoreOutOfMemory,
+        at_restore: 2,
+        t_ms: 3000.0,
+        detail: String::new(),
+    };
+    let summary = Summary::build(SummaryInput {
+        hard_failure: Some(hard),
+        ..input(&ops, Verdict::default())
+    });
+    assert_eq!(summary.failures_before_collapse, 0);
+    assert_eq!(summary.verdict, RunVerdict::Success);
+    let without = Summary::build(input(&ops, Verdict::default()));
+    assert_eq!(without.verdict, RunVerdict::Failures);
 }

@@ -1,16 +1,13 @@
 //! Rebuilding a run's summary from its CSVs alone, including a run that was
 //! cut short (no summary.json, a truncated last line).
 
-use crate::collapse::{project, Detector, TargetBudget, Verdict};
+use crate::collapse::{project, Budget, Detector, HardFailure, TargetBudget, Verdict};
 use crate::event::Event;
 use crate::record::summary::{self, SummaryInput};
 use crate::record::{self, read_rows, OpRecord, ReadRows, SampleRow, Summary};
 use crate::scenario::{Scenario, TargetSpec};
 use anyhow::Context;
 use std::path::Path;
-
-/// Restores the projection is fitted on (same as the live one).
-use crate::runner::PROJECTION_FIT_RESTORES;
 
 /// The rows of a run, plus notes on what could not be read.
 pub struct Series {
@@ -54,9 +51,10 @@ fn note_damage<T>(file: &str, read: &ReadRows<T>, notes: &mut Vec<String>) {
 }
 
 /// Replays the detector over ops and samples in the order the live recorder
-/// received them (their `seq`), so the collapse point is the one the run
-/// found; runs recorded before `seq` existed are replayed in time order.
-pub fn replay(scenario: &Scenario, series: &Series) -> Verdict {
+/// received them (their `seq`), so the collapse point and the hard failure
+/// are the ones the run found; runs recorded before `seq` existed are
+/// replayed in time order.
+pub fn replay(scenario: &Scenario, series: &Series) -> (Verdict, Option<HardFailure>) {
     let budget = budget(scenario);
     let mut detector = Detector::new(
         scenario.collapse.clone(),
@@ -74,7 +72,7 @@ pub fn replay(scenario: &Scenario, series: &Series) -> Verdict {
             Event::Barrier(_) => {}
         }
     }
-    detector.into_verdict()
+    detector.into_parts()
 }
 
 /// The rows as events, by `seq` when every row has one, else by time.
@@ -131,16 +129,20 @@ pub fn rebuild_summary(run_dir: &Path, unfinished: &str) -> anyhow::Result<Summa
         .and_then(|t| serde_json::from_str(&t).ok())
         .unwrap_or_default();
     let previous = summary::read(run_dir).ok();
-    let verdict = replay(&scenario, &series);
+    let (verdict, hard_failure) = replay(&scenario, &series);
     let ended_early = match &previous {
         Some(previous) => previous.ended_early.clone(),
         None => Some(unfinished.to_string()),
     };
     let projection = budget(&scenario).and_then(|b| {
+        let budget = Budget {
+            ram_bytes: b.memory_bytes,
+            swap_bytes: b.swap_bytes,
+        };
         project(
             &series.samples,
-            PROJECTION_FIT_RESTORES,
-            b.memory_bytes + b.swap_bytes,
+            scenario.collapse.projection_restores.get(),
+            budget,
         )
     });
     let run_id = series
@@ -173,6 +175,7 @@ pub fn rebuild_summary(run_dir: &Path, unfinished: &str) -> anyhow::Result<Summa
         ops: &series.ops,
         samples: &series.samples,
         collapse: verdict,
+        hard_failure,
         projection,
         ended_early,
         data_notes,

@@ -77,23 +77,18 @@ pub fn findings(summary: &Summary) -> Vec<String> {
             f.detail
         ));
     }
+    if let Some(h) = &summary.hard_failure {
+        lines.push(h.describe());
+    }
     if let Some(p) = summary.projection {
-        let actual = summary
-            .collapse
-            .point
-            .as_ref()
-            .map_or("none".into(), |c| c.at_restore.to_string());
-        // A fit on too few restores can find no growth at all: nothing to project then.
-        let projected = match p.projected_count {
-            Some(count) => format!(
-                "{:.1} MiB per container, budget exhausted at ~{count}",
-                p.bytes_per_container / 1048576.0
-            ),
-            None => "no memory growth per container yet, nothing projected".into(),
-        };
+        lines.extend(p.describe());
+    }
+    if let Some(r) = summary.footprint_reached {
+        let at = |c: Option<u64>| c.map_or("not reached".to_string(), |c| format!("restore {c}"));
         lines.push(format!(
-            "projection (first {} restores): {projected}; actual collapse: {actual}",
-            p.fitted_restores
+            "  measured: the footprint reached RAM at {}, RAM + swap at {}",
+            at(r.ram_at_restore),
+            at(r.ram_and_swap_at_restore)
         ));
     }
     if let Some(h) = summary.harness {
@@ -189,7 +184,7 @@ pub fn markdown_table(header: &[String], rows: &[Vec<String>]) -> String {
 #[cfg(test)]
 mod tests {
     use super::findings;
-    use crate::collapse::{Projection, Verdict};
+    use crate::collapse::{Fit, Projection, Verdict};
     use crate::record::summary::SummaryInput;
     use crate::record::Summary;
 
@@ -203,12 +198,19 @@ mod tests {
             ops: &[],
             samples: &[],
             collapse: Verdict::default(),
+            hard_failure: None,
             projection: Some(Projection {
                 fitted_restores: 2,
-                bytes_per_container,
-                baseline_bytes: 0.0,
-                budget_bytes: 1 << 30,
-                projected_count,
+                ram_budget_bytes: 1 << 30,
+                swap_budget_bytes: 1 << 30,
+                footprint: Some(Fit {
+                    bytes_per_container,
+                    baseline_bytes: 0.0,
+                }),
+                thrashing_onset: projected_count,
+                hard_failure: projected_count.map(|c| c * 2),
+                charge: None,
+                reclaim_onset: None,
             }),
             ended_early: None,
             data_notes: Vec::new(),
@@ -227,7 +229,7 @@ mod tests {
     fn a_projection_without_growth_projects_nothing() {
         let grows = projection_line(&summary_with(Some(46), 20.0 * 1048576.0));
         assert!(
-            grows.contains("20.0 MiB per container, budget exhausted at ~46"),
+            grows.contains("+ 20.0 MiB per container: thrashing onset at ~46 (reaches RAM 1024 MiB), hard failure at ~92 (reaches RAM + swap 2048 MiB)"),
             "{grows}"
         );
         let flat = projection_line(&summary_with(None, -13.0 * 1048576.0));

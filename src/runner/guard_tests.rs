@@ -28,16 +28,17 @@ fn restore_row(index: usize, outcome: Outcome) -> OpRecord {
 async fn no_restore_starts_after_the_row_that_fired_the_guard() {
     let dir = tempfile::tempdir().expect("tempdir");
     let stop = CancellationToken::new();
-    let (firings_tx, _firings_rx) = mpsc::unbounded_channel();
+    let (alerts_tx, _alerts_rx) = mpsc::unbounded_channel();
     let recorder = Recorder {
         ops_csv: CsvAppender::create(&dir.path().join("ops.csv")).expect("ops.csv"),
         samples_csv: CsvAppender::create(&dir.path().join("samples.csv")).expect("samples.csv"),
         detector: Detector::new(CollapseRules::default(), None, 0),
         policy: GuardPolicy::Stop,
         stop_restores: stop.clone(),
-        budget_bytes: None,
+        budget: None,
+        fit_restores: 20,
         projection_tx: watch::channel(None).0,
-        firings_tx,
+        alerts_tx,
     };
     let (events, events_rx) = mpsc::unbounded_channel();
     let recorder = tokio::spawn(recorder.run(events_rx));

@@ -1,7 +1,9 @@
-//! Progress bars (one per phase, with rate and ETA), collapse firings printed
-//! as they happen, and the live projection on the restore bar.
+//! Progress bars (one per phase, with rate and ETA), collapse firings and the
+//! hard failure printed as they happen, and the live projection (thrashing
+//! onset and hard failure, with their basis) on the restore bar.
 
-use crate::collapse::{Firing, Projection};
+use crate::collapse::Projection;
+use crate::event::Alert;
 use crate::record::Phase;
 use indicatif::{MultiProgress, ProgressBar, ProgressStyle};
 use tokio::sync::{mpsc, watch};
@@ -15,30 +17,42 @@ pub struct Progress {
 
 impl Progress {
     pub fn new(
-        mut firings: mpsc::UnboundedReceiver<Firing>,
+        mut alerts: mpsc::UnboundedReceiver<Alert>,
         mut projection: watch::Receiver<Option<Projection>>,
     ) -> Progress {
         let bars = MultiProgress::new();
         let (restore_bar, mut restore_bar_rx) = watch::channel::<Option<ProgressBar>>(None);
         let printer_bars = bars.clone();
         let printer = tokio::spawn(async move {
+            let mut printed_fit = 0;
             loop {
                 tokio::select! {
-                    firing = firings.recv() => {
-                        let Some(f) = firing else { break };
-                        let line = format!(
-                            "collapse rule fired at restore {}: {} ({})",
-                            f.at_restore, f.rule.as_str(), f.detail
-                        );
+                    alert = alerts.recv() => {
+                        let line = match alert {
+                            None => break,
+                            Some(Alert::Collapse(f)) => format!(
+                                "collapse rule fired at restore {}: {} ({})",
+                                f.at_restore, f.rule.as_str(), f.detail
+                            ),
+                            Some(Alert::HardFailure(h)) => h.describe(),
+                        };
                         if printer_bars.println(&line).is_err() || printer_bars.is_hidden() {
                             eprintln!("{line}");
                         }
                     }
                     changed = projection.changed() => {
                         if changed.is_err() { break }
-                        let message = projection.borrow().and_then(describe);
-                        if let (Some(bar), Some(message)) = (restore_bar_rx.borrow_and_update().as_ref(), message) {
-                            bar.set_message(message);
+                        let latest = *projection.borrow();
+                        let Some((fitted, message)) = latest.and_then(|p| Some((p.fitted_restores, p.brief()?))) else {
+                            continue;
+                        };
+                        if let Some(bar) = restore_bar_rx.borrow_and_update().as_ref() {
+                            bar.set_message(message.clone());
+                        }
+                        // Without bars (output not a terminal), one line per restore fitted.
+                        if printer_bars.is_hidden() && fitted > printed_fit {
+                            printed_fit = fitted;
+                            eprintln!("projection after {fitted} restores: {message}");
                         }
                     }
                 }
@@ -79,13 +93,4 @@ impl Progress {
     pub fn finish(self) {
         self.printer.abort();
     }
-}
-
-fn describe(p: Projection) -> Option<String> {
-    p.projected_count.map(|count| {
-        format!(
-            "projected budget exhaustion at ~{count} ({:.1} MiB/container)",
-            p.bytes_per_container / 1048576.0
-        )
-    })
 }

@@ -2,17 +2,15 @@
 //! Runner workers and the sampler send it events; it appends and flushes each
 //! row (synced to the disk at most `SYNC_EVERY` later), numbers it, feeds the
 //! collapse detector, and tells the runner to stop restoring when the guard
-//! says so.
+//! says so: at the collapse under `stop`, at the hard failure under
+//! `observe`.
 
-use crate::collapse::{project, Detector, Firing, Projection, Rule};
-use crate::event::Event;
+use crate::collapse::{project, Budget, Detector, Firing, Projection, Rule};
+use crate::event::{Alert, Event};
 use crate::record::{CsvAppender, OpRecord, SampleRow, SYNC_EVERY};
 use crate::scenario::GuardPolicy;
 use tokio::sync::{mpsc, watch};
 use tokio_util::sync::CancellationToken;
-
-/// Restores the live projection is fitted on (the "first 20 restores").
-pub const PROJECTION_FIT_RESTORES: u64 = 20;
 
 /// Everything the recorder saw, handed back when the channel closes.
 pub struct Recorded {
@@ -32,10 +30,13 @@ pub struct Recorder {
     pub policy: GuardPolicy,
     /// Cancelled when the guard stops the restore phase.
     pub stop_restores: CancellationToken,
-    /// RAM + swap budget of the target, for the projection.
-    pub budget_bytes: Option<u64>,
+    /// The target's RAM and swap budget, for the projection.
+    pub budget: Option<Budget>,
+    /// Restores the projection is fitted on (`collapse.projection_restores`).
+    pub fit_restores: u64,
     pub projection_tx: watch::Sender<Option<Projection>>,
-    pub firings_tx: mpsc::UnboundedSender<Firing>,
+    /// Collapse firings and the hard failure, as they happen, for the console.
+    pub alerts_tx: mpsc::UnboundedSender<Alert>,
 }
 
 impl Recorder {
@@ -72,7 +73,15 @@ impl Recorder {
                     self.stop_restores.cancel();
                 }
                 // The runner only prints them; a closed receiver loses nothing.
-                let _ = self.firings_tx.send(firing);
+                let _ = self.alerts_tx.send(Alert::Collapse(firing));
+            }
+            if !kept.hard_failure_seen {
+                if let Some(failure) = self.detector.hard_failure() {
+                    kept.hard_failure_seen = true;
+                    // Observe runs to here; a stopped run has already stopped.
+                    self.stop_restores.cancel();
+                    let _ = self.alerts_tx.send(Alert::HardFailure(failure.clone()));
+                }
             }
         }
         for result in [self.ops_csv.sync(), self.samples_csv.sync()] {
@@ -116,10 +125,10 @@ impl Recorder {
                 let fired = self.detector.on_sample(&sample);
                 // Refit only inside the fit window, once restores began:
                 // before that every point has the same count and fits nothing.
-                let fitting = (1..=PROJECTION_FIT_RESTORES).contains(&sample.migrated);
+                let fitting = (1..=self.fit_restores).contains(&sample.migrated);
                 kept.samples.push(*sample);
-                if let (Some(budget), true) = (self.budget_bytes, fitting) {
-                    kept.projection = project(&kept.samples, PROJECTION_FIT_RESTORES, budget);
+                if let (Some(budget), true) = (self.budget, fitting) {
+                    kept.projection = project(&kept.samples, self.fit_restores, budget);
                     self.projection_tx.send_replace(kept.projection);
                 }
                 fired
@@ -145,6 +154,8 @@ struct Kept {
     write_errors: Vec<String>,
     /// The `seq` of the last row recorded.
     last_seq: u64,
+    /// The hard failure was acted on.
+    hard_failure_seen: bool,
 }
 
 #[cfg(test)]

@@ -32,16 +32,17 @@ fn sample(t_ms: f64, psi_memory_full_avg10: f64) -> Event {
 /// Records `events` into `run_dir` as a run does; returns what it kept.
 async fn record(run_dir: &Path, scenario: &Scenario, events: Vec<Event>) -> Recorded {
     let (projection_tx, _projection_rx) = watch::channel(None);
-    let (firings_tx, _firings_rx) = mpsc::unbounded_channel();
+    let (alerts_tx, _alerts_rx) = mpsc::unbounded_channel();
     let recorder = Recorder {
         ops_csv: CsvAppender::create(&run_dir.join(record::OPS_CSV)).expect("ops.csv"),
         samples_csv: CsvAppender::create(&run_dir.join(record::SAMPLES_CSV)).expect("samples"),
         detector: Detector::new(scenario.collapse.clone(), None, 0),
         policy: GuardPolicy::Observe,
         stop_restores: CancellationToken::new(),
-        budget_bytes: None,
+        budget: None,
+        fit_restores: 20,
         projection_tx,
-        firings_tx,
+        alerts_tx,
     };
     let (tx, rx) = mpsc::unbounded_channel();
     for event in events {

@@ -133,6 +133,7 @@ pub async fn prepare(scenario: Scenario, options: &RunOptions) -> Result<Prepare
                 memory_bytes: emulated.memory.as_u64(),
                 swap_bytes: emulated.swap.as_u64(),
                 cpus: emulated.cpus,
+                os_reserve_bytes: emulated.os_reserve.as_u64(),
             };
             let host = host::up(spec.clone(), scenario.target_engine)
                 .await

@@ -151,8 +151,9 @@ async fn check_clone(
             Ok(true) => Check::Continued,
             // It continued, then died: not a working migration.
             Ok(false) => Check::Lost(format!(
-                "the clone continued at seq {} but is no longer running",
-                first.map_or(0, |f| f.seq)
+                "the clone continued at seq {} {}",
+                first.map_or(0, |f| f.seq),
+                crate::record::summary::DIED_AFTER_CONTINUING
             )),
             Err(e) => Check::Unchecked(format!(
                 "not verified: whether the clone still runs could not be asked: {e}"

@@ -1,4 +1,5 @@
-//! An emulated host's budget (`[target] emulate = { memory, swap, cpus }`),
+//! An emulated host's budget (`[target] emulate = { memory, swap, cpus,
+//! os_reserve }`),
 //! checked while parsing for what no machine can give; whether this machine
 //! can give it is `preflight`'s question.
 
@@ -10,7 +11,7 @@ const MIN_MEMORY_BYTES: u64 = 64 * 1024 * 1024;
 /// The most cores a CPU quota may name.
 const MAX_CPUS: f64 = 1024.0;
 
-/// `emulate = { memory = "2GiB", swap = "1536MiB", cpus = 4 }`.
+/// `emulate = { memory = "2GiB", swap = "1536MiB", cpus = 4, os_reserve = "512MiB" }`.
 #[derive(Debug, Clone, PartialEq, Deserialize, Serialize)]
 #[serde(try_from = "EmulateRaw", into = "EmulateRaw")]
 pub struct EmulateFile {
@@ -20,6 +21,9 @@ pub struct EmulateFile {
     pub swap: ByteSize,
     /// CPU quota in cores; default: no quota.
     pub cpus: Option<f64>,
+    /// Memory a guest OS would hold (kernel, userland, page cache), held
+    /// inside `memory` by a process that keeps touching it; default none.
+    pub os_reserve: ByteSize,
 }
 
 /// The table as written; sizes are written back exactly (`1536MiB`, not `1.5 GiB`).
@@ -32,6 +36,8 @@ struct EmulateRaw {
     swap: ByteSize,
     #[serde(skip_serializing_if = "Option::is_none")]
     cpus: Option<f64>,
+    #[serde(default, serialize_with = "exact_size")]
+    os_reserve: ByteSize,
 }
 
 impl TryFrom<EmulateRaw> for EmulateFile {
@@ -48,6 +54,7 @@ impl TryFrom<EmulateRaw> for EmulateFile {
             memory: raw.memory,
             swap: raw.swap,
             cpus: raw.cpus,
+            os_reserve: raw.os_reserve,
         })
     }
 }
@@ -58,6 +65,7 @@ impl From<EmulateFile> for EmulateRaw {
             memory: value.memory,
             swap: value.swap,
             cpus: value.cpus,
+            os_reserve: value.os_reserve,
         }
     }
 }
@@ -85,6 +93,7 @@ pub struct BudgetFields {
     pub memory: &'static str,
     pub swap: &'static str,
     pub cpus: &'static str,
+    pub os_reserve: &'static str,
 }
 
 /// A scenario's names.
@@ -92,6 +101,7 @@ pub const SCENARIO_FIELDS: BudgetFields = BudgetFields {
     memory: "target.emulate.memory",
     swap: "target.emulate.swap",
     cpus: "target.emulate.cpus",
+    os_reserve: "target.emulate.os_reserve",
 };
 
 /// Refuses budgets no machine can give: too little memory for an engine, a

@@ -48,3 +48,6 @@ pub fn engine_grace_s() -> Ranged<0, 3600> {
 pub fn host_min_available_mib() -> Ranged<0, 1_048_576> {
     Ranged::new_const(512)
 }
+pub fn projection_restores() -> Ranged<1, 10_000> {
+    Ranged::new_const(20)
+}

@@ -259,6 +259,10 @@ pub struct CollapseFile {
     /// this long; one that answers again within it restarted, and the batch goes on.
     #[serde(default = "defaults::engine_grace_s")]
     pub engine_grace_s: Ranged<0, 3600>,
+    /// Restores the projection of thrashing onset and hard failure is
+    /// fitted on (the first this many).
+    #[serde(default = "defaults::projection_restores")]
+    pub projection_restores: Ranged<1, 10_000>,
 }
 
 impl Default for CollapseFile {
@@ -271,6 +275,7 @@ impl Default for CollapseFile {
             swap_share_pct: defaults::swap_share_pct(),
             sampler_lag_ms: defaults::sampler_lag_ms(),
             engine_grace_s: defaults::engine_grace_s(),
+            projection_restores: defaults::projection_restores(),
         }
     }
 }
@@ -282,7 +287,8 @@ pub enum GuardPolicy {
     /// Stop restoring, tear down cleanly, write everything.
     #[default]
     Stop,
-    /// Keep going until the end or until the target dies.
+    /// Keep going after the collapse, until the target fails outright (the
+    /// hard failure) or the batch ends; the host floor still stops it.
     Observe,
 }
 

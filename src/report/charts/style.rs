@@ -22,6 +22,9 @@ pub const CPU: RGBColor = RGBColor(44, 160, 44);
 pub const PSI_FULL: RGBColor = RGBColor(214, 39, 40);
 pub const PSI_SOME: RGBColor = RGBColor(255, 152, 150);
 pub const COLLAPSE: RGBColor = RGBColor(200, 0, 0);
+pub const FOOTPRINT: RGBColor = RGBColor(23, 190, 207);
+pub const THRASHING: RGBColor = RGBColor(227, 119, 194);
+pub const HARD_FAILURE: RGBColor = RGBColor(0, 0, 0);
 
 /// Light fills for the phase bands of the timeline.
 pub fn phase_fill(phase: crate::record::Phase) -> RGBAColor {

@@ -1,6 +1,8 @@
-//! Resource timeline: memory and swap (machine and target) with the restored
-//! count on a second axis above; CPU and memory pressure below; phases
-//! shaded, the collapse point marked and labelled with its cause.
+//! Resource timeline: memory and swap (machine and target, and the target's
+//! non-reclaimable footprint) with the restored count on a second axis above,
+//! the projected thrashing onset and hard failure drawn as counts on that
+//! axis; CPU and memory pressure below; phases shaded, the collapse point and
+//! the hard failure marked and labelled with their cause.
 
 use super::style::{self, err};
 use super::{Chart, RunData};
@@ -38,12 +40,53 @@ impl Timeline<'_> {
         samples.chain(ops).fold(1000.0, f64::max) / 1000.0
     }
 
-    fn collapse(&self) -> Option<(f64, String)> {
-        let p = self.0.summary.collapse.point.as_ref()?;
-        Some((
-            p.t_ms / 1000.0,
-            format!("collapse at restore {}: {}", p.at_restore, p.rule.as_str()),
-        ))
+    /// The collapse and the hard failure: time, label, colour, label height
+    /// (share of the panel).
+    fn markers(&self) -> Vec<(f64, String, RGBColor, f64)> {
+        let summary = self.0.summary;
+        let collapse = summary.collapse.point.as_ref().map(|p| {
+            (
+                p.t_ms / 1000.0,
+                format!("collapse at restore {}: {}", p.at_restore, p.rule.as_str()),
+                style::COLLAPSE,
+                0.95,
+            )
+        });
+        let hard = summary.hard_failure.as_ref().map(|h| {
+            (
+                h.t_ms / 1000.0,
+                format!(
+                    "hard failure at restore {}: {}",
+                    h.at_restore,
+                    h.cause.as_str()
+                ),
+                style::HARD_FAILURE,
+                0.87,
+            )
+        });
+        collapse.into_iter().chain(hard).collect()
+    }
+
+    /// The projected counts: label, count, colour.
+    fn projected(&self) -> Vec<(String, u64, RGBColor)> {
+        let Some(p) = self.0.summary.projection else {
+            return Vec::new();
+        };
+        let thrashing = p.thrashing_onset.map(|c| {
+            (
+                format!("projected thrashing onset: restore ~{c} (right axis)"),
+                c,
+                style::THRASHING,
+            )
+        });
+        let hard = p.hard_failure.map(|c| {
+            (
+                format!("projected hard failure: restore ~{c} (right axis)"),
+                c,
+                style::HARD_FAILURE,
+            )
+        });
+        thrashing.into_iter().chain(hard).collect()
     }
 
     fn memory_panel<DB: DrawingBackend>(&self, area: &DrawingArea<DB, Shift>) -> Result<(), String>
@@ -52,10 +95,11 @@ impl Timeline<'_> {
     {
         let samples = &self.0.series.samples;
         let t_max = self.t_max();
-        let budget_gib = self.0.summary.environment["target_budget"]["memory_bytes"]
-            .as_f64()
-            .map(|b| b / GIB);
-        let lines: [(&str, RGBColor, Pick); 4] = [
+        let budget = &self.0.summary.environment["target_budget"];
+        let budget_gib = budget["memory_bytes"].as_f64().map(|b| b / GIB);
+        let with_swap_gib =
+            budget_gib.map(|ram| ram + budget["swap_bytes"].as_f64().unwrap_or(0.0) / GIB);
+        let lines: [(&str, RGBColor, Pick); 5] = [
             ("machine memory used", style::MEMORY, |s| {
                 Some(s.mem_used_bytes as f64)
             }),
@@ -68,14 +112,20 @@ impl Timeline<'_> {
             ("target swap (cgroup)", style::TARGET_SWAP, |s| {
                 s.target_swap_bytes.map(|b| b as f64)
             }),
+            (
+                "target non-reclaimable footprint (anon LRU + swap + kmem)",
+                style::FOOTPRINT,
+                |s| s.target_footprint_bytes.map(|b| b as f64),
+            ),
         ];
         let y_max = lines
             .iter()
             .flat_map(|(_, _, pick)| samples.iter().filter_map(pick))
-            .fold(budget_gib.unwrap_or(0.0) * GIB, f64::max)
+            .fold(with_swap_gib.unwrap_or(0.0) * GIB, f64::max)
             / GIB
             * 1.15;
         let count_max = (self.0.summary.containers.max(1) as f64) * 1.05;
+        let projected = self.projected();
         let mut chart = ChartBuilder::on(area)
             .caption(
                 format!("{}: resources over time", self.0.summary.scenario),
@@ -139,18 +189,45 @@ impl Timeline<'_> {
                     PathElement::new([(x, y), (x + 20, y)], color.stroke_width(2))
                 });
         }
-        if let Some(budget) = budget_gib {
+        let budgets = [
+            (budget_gib, "target RAM budget", style::TARGET_MEMORY),
+            (
+                with_swap_gib,
+                "target RAM + swap budget",
+                style::TARGET_SWAP,
+            ),
+        ];
+        for (level, name, color) in budgets {
+            let Some(level) = level else { continue };
             chart
                 .draw_series(DashedLineSeries::new(
-                    [(0.0, budget), (t_max, budget)],
+                    [(0.0, level), (t_max, level)],
                     8,
                     6,
-                    style::TARGET_MEMORY.stroke_width(2),
+                    color.stroke_width(2),
                 ))
                 .map_err(err)?
-                .label("target RAM budget")
-                .legend(|(x, y)| {
-                    PathElement::new([(x, y), (x + 20, y)], style::TARGET_MEMORY.stroke_width(1))
+                .label(name)
+                .legend(move |(x, y)| {
+                    PathElement::new([(x, y), (x + 20, y)], color.stroke_width(1))
+                });
+        }
+        for (name, count, color) in projected {
+            let count = count as f64;
+            if count > count_max {
+                continue;
+            }
+            chart
+                .draw_secondary_series(DashedLineSeries::new(
+                    [(0.0, count), (t_max, count)],
+                    4,
+                    4,
+                    color.stroke_width(2),
+                ))
+                .map_err(err)?
+                .label(name)
+                .legend(move |(x, y)| {
+                    PathElement::new([(x, y), (x + 20, y)], color.stroke_width(2))
                 });
         }
         let restored: Vec<(f64, f64)> = samples
@@ -162,11 +239,11 @@ impl Timeline<'_> {
             .map_err(err)?
             .label("containers restored (right axis)")
             .legend(|(x, y)| PathElement::new([(x, y), (x + 20, y)], style::COUNT.stroke_width(2)));
-        if let Some((t, label)) = self.collapse() {
+        for (t, label, color, height) in self.markers() {
             chart
                 .draw_series(LineSeries::new(
                     [(t, 0.0), (t, y_max)],
-                    style::COLLAPSE.stroke_width(3),
+                    color.stroke_width(3),
                 ))
                 .map_err(err)?;
             // Keep the label inside the plot: left of the line in the right half.
@@ -176,7 +253,7 @@ impl Timeline<'_> {
                 HPos::Left
             };
             let font = style::label_font()
-                .color(&style::COLLAPSE)
+                .color(&color)
                 .pos(Pos::new(anchor, VPos::Top));
             let x = if t > t_max / 2.0 {
                 t - t_max * 0.005
@@ -184,7 +261,7 @@ impl Timeline<'_> {
                 t + t_max * 0.005
             };
             chart
-                .draw_series([Text::new(label, (x, y_max * 0.95), font)])
+                .draw_series([Text::new(label, (x, y_max * height), font)])
                 .map_err(err)?;
         }
         style::draw_legend(&mut chart, SeriesLabelPosition::UpperLeft)
@@ -237,11 +314,11 @@ impl Timeline<'_> {
                     PathElement::new([(x, y), (x + 20, y)], color.stroke_width(2))
                 });
         }
-        if let Some((t, _)) = self.collapse() {
+        for (t, _, color, _) in self.markers() {
             chart
                 .draw_series(LineSeries::new(
                     [(t, 0.0), (t, 100.0)],
-                    style::COLLAPSE.stroke_width(3),
+                    color.stroke_width(3),
                 ))
                 .map_err(err)?;
         }
