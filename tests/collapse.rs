@@ -147,6 +147,10 @@ pause_ms = 4000
 log_interval_ms = 200
 [collapse]
 sampler_lag_ms = 500
+# Only the late tick may be the collapse: memory pressure left by an earlier
+# test (PSI is machine-wide here) must not come first.
+psi_memory_full_pct = 100
+swap_share_pct = 100
 "#,
     );
     let results = dir.path().join("results");
