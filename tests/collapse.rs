@@ -216,37 +216,25 @@ swap_share_pct = 100
     common::assert_nothing_left_behind();
 }
 
-/// The emulated host's memory cgroups (`migbench-*`) present now.
-fn host_cgroups() -> Vec<std::path::PathBuf> {
-    std::fs::read_dir("/sys/fs/cgroup/memory")
-        .map(|d| {
-            d.flatten()
-                .filter(|e| e.file_name().to_string_lossy().starts_with("migbench-"))
-                .map(|e| e.path())
-                .collect()
-        })
-        .unwrap_or_default()
-}
-
-/// The pid and resident KiB of the OS reserve process in a host's cgroup.
-fn find_reserve() -> Option<(u32, u64)> {
-    host_cgroups().into_iter().find_map(|cg| {
-        let procs = std::fs::read_to_string(cg.join("cgroup.procs")).ok()?;
-        procs.lines().find_map(|pid| {
-            let comm = std::fs::read_to_string(format!("/proc/{pid}/comm")).ok()?;
-            if comm.trim() != "os-reserve" {
-                return None;
-            }
-            let status = std::fs::read_to_string(format!("/proc/{pid}/status")).ok()?;
-            let rss_kib = status
-                .lines()
-                .find_map(|l| l.strip_prefix("VmRSS:"))?
-                .split_whitespace()
-                .next()?
-                .parse()
-                .ok()?;
-            Some((pid.parse().ok()?, rss_kib))
-        })
+/// The pid and resident KiB of the OS reserve process in the host of the
+/// run whose migbench pid is `run_pid` (its host is `r<pid in hex>`).
+fn find_reserve(run_pid: u32) -> Option<(u32, u64)> {
+    let cg = std::path::PathBuf::from(format!("/sys/fs/cgroup/memory/migbench-r{run_pid:x}"));
+    let procs = std::fs::read_to_string(cg.join("cgroup.procs")).ok()?;
+    procs.lines().find_map(|pid| {
+        let comm = std::fs::read_to_string(format!("/proc/{pid}/comm")).ok()?;
+        if comm.trim() != "os-reserve" {
+            return None;
+        }
+        let status = std::fs::read_to_string(format!("/proc/{pid}/status")).ok()?;
+        let rss_kib = status
+            .lines()
+            .find_map(|l| l.strip_prefix("VmRSS:"))?
+            .split_whitespace()
+            .next()?
+            .parse()
+            .ok()?;
+        Some((pid.parse().ok()?, rss_kib))
     })
 }
 
@@ -272,10 +260,12 @@ policy = "observe"
     );
     let results = dir.path().join("results");
     let mut child = spawn_run(&file, &results);
+    let host_cgroup = format!("/sys/fs/cgroup/memory/migbench-r{:x}", child.id());
     // While the run goes, the reserve lives in the host's cgroup and holds its 64 MiB.
     let deadline = std::time::Instant::now() + std::time::Duration::from_secs(120);
     let (reserve_pid, rss_kib) = loop {
-        if let Some(found) = find_reserve() {
+        // Seen once it holds its memory (the host is ready only then).
+        if let Some(found) = find_reserve(child.id()).filter(|(_, kib)| *kib >= 64 * 1024) {
             break found;
         }
         if let Ok(Some(_)) = child.try_wait() {
@@ -345,6 +335,9 @@ policy = "observe"
         !std::path::Path::new(&format!("/proc/{reserve_pid}")).exists(),
         "the reserve was removed with its host"
     );
-    assert!(host_cgroups().is_empty());
+    assert!(
+        !std::path::Path::new(&host_cgroup).exists(),
+        "the host's cgroup is gone"
+    );
     common::assert_nothing_left_behind();
 }
