@@ -78,7 +78,7 @@ fn clean_leaves_a_process_with_another_start_time_alone() {
     );
     let state_dir = fake_host_state("tpidclean", other.id(), &stamp);
     let output = migbench()
-        .args(["clean", "--endpoint", common::ENGINE])
+        .args(["clean", "--engine", "docker", "--endpoint", common::ENGINE])
         .output()
         .expect("runs");
     let stdout = String::from_utf8_lossy(&output.stdout);

@@ -57,7 +57,7 @@ fn clean_removes_unused_workload_copies_and_doctor_counts_them() {
     assert!(migbench_copies >= 2, "{line}");
 
     let clean = migbench()
-        .args(["clean", "--endpoint", common::ENGINE])
+        .args(["clean", "--engine", "docker", "--endpoint", common::ENGINE])
         .output()
         .expect("clean runs");
     let stdout = String::from_utf8_lossy(&clean.stdout);
