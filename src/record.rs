@@ -7,6 +7,7 @@ pub mod appender;
 pub mod criu_split;
 pub mod migration;
 pub mod ops;
+pub mod percentiles;
 pub mod samples;
 pub mod summary;
 pub mod thresholds;

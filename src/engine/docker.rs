@@ -23,7 +23,6 @@ use futures_util::{StreamExt, TryStreamExt};
 use std::collections::HashMap;
 use std::path::{Path, PathBuf};
 use std::sync::OnceLock;
-use std::time::Duration;
 use tokio::sync::OnceCell;
 
 /// Where, under the data root, transferred checkpoints wait for their restore
@@ -39,10 +38,6 @@ enum Placement {
     Move,
 }
 
-/// How long the client waits for any one API response unless told otherwise
-/// ([`DockerEngine::with_api_timeout`]: a run sets it from `timeout_s`).
-const DEFAULT_API_TIMEOUT: Duration = Duration::from_secs(120);
-
 /// A Docker engine reached at one endpoint.
 pub struct DockerEngine {
     endpoint: String,
@@ -51,51 +46,6 @@ pub struct DockerEngine {
 }
 
 impl DockerEngine {
-    /// Connects (lazily: nothing is sent until the first call).
-    /// The client's timeout is [`DEFAULT_API_TIMEOUT`] until set with [`Self::with_api_timeout`].
-    pub fn connect(endpoint: &str) -> Result<DockerEngine, EngineError> {
-        let api_timeout_s = DEFAULT_API_TIMEOUT.as_secs();
-        let unreachable = |e: bollard::errors::Error| EngineError::Unreachable {
-            endpoint: endpoint.to_string(),
-            detail: e.to_string(),
-        };
-        let docker = if endpoint.starts_with("unix://") {
-            Docker::connect_with_unix(endpoint, api_timeout_s, bollard::API_DEFAULT_VERSION)
-        } else if endpoint.starts_with("https://") {
-            // TLS the docker CLI's way: key.pem, cert.pem and ca.pem in DOCKER_CERT_PATH.
-            let certs = std::env::var_os("DOCKER_CERT_PATH")
-                .map(PathBuf::from)
-                .unwrap_or_else(|| {
-                    PathBuf::from(std::env::var_os("HOME").unwrap_or_default()).join(".docker")
-                });
-            Docker::connect_with_ssl(
-                endpoint,
-                &certs.join("key.pem"),
-                &certs.join("cert.pem"),
-                &certs.join("ca.pem"),
-                api_timeout_s,
-                bollard::API_DEFAULT_VERSION,
-            )
-        } else {
-            let address = endpoint.replacen("tcp://", "http://", 1);
-            Docker::connect_with_http(&address, api_timeout_s, bollard::API_DEFAULT_VERSION)
-        }
-        .map_err(unreachable)?;
-        Ok(DockerEngine {
-            endpoint: endpoint.to_string(),
-            docker,
-            data_root: OnceCell::new(),
-        })
-    }
-
-    /// Sets how long the client waits for one API response. A run sets it a
-    /// little above its operation timeout, so that its own timeout fires first
-    /// and a hung operation is always a `timeout` with its clean-up.
-    pub fn with_api_timeout(mut self, timeout: Duration) -> DockerEngine {
-        self.docker = self.docker.with_timeout(timeout);
-        self
-    }
-
     /// Maps a bollard error by what happened (see [`classify`]).
     fn fail(&self, what: impl Into<String>) -> impl Fn(bollard::errors::Error) -> EngineError + '_ {
         let what = what.into();
@@ -106,26 +56,6 @@ impl DockerEngine {
         self.data_root
             .get_or_try_init(|| async { Ok(self.info().await?.data_root) })
             .await
-    }
-
-    /// A handle whose start request asks the daemon to restore `checkpoint`.
-    fn with_checkpoint_on_start(&self, checkpoint: String) -> Docker {
-        self.docker
-            .clone()
-            .with_request_modifier(move |mut request| {
-                if request.uri().path().ends_with("/start") {
-                    let mut parts = request.uri().clone().into_parts();
-                    let path = request.uri().path().to_string();
-                    let query = format!("{path}?checkpoint={checkpoint}");
-                    if let Ok(path_and_query) = query.parse() {
-                        parts.path_and_query = Some(path_and_query);
-                        if let Ok(uri) = http::Uri::from_parts(parts) {
-                            *request.uri_mut() = uri;
-                        }
-                    }
-                }
-                request
-            })
     }
 }
 
@@ -418,6 +348,7 @@ impl Engine for DockerEngine {
 }
 
 mod classify;
+mod connect;
 mod place;
 mod ready;
 

@@ -2,6 +2,7 @@
 //! the way a broken, hung or dead engine does.
 
 use super::*;
+use std::time::Duration;
 use tokio::io::{AsyncReadExt, AsyncWriteExt};
 use tokio::net::UnixListener;
 

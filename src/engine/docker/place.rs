@@ -5,6 +5,7 @@
 use super::super::fsutil::copy_dir;
 use super::super::{criu_log, litter, EngineError};
 use super::{DockerEngine, Placement};
+use bollard::Docker;
 use std::path::Path;
 
 /// The file that makes a restore's checkpoint tar unique (see below).
@@ -90,5 +91,25 @@ impl DockerEngine {
         let _ =
             tokio::task::spawn_blocking(move || litter::remove_copies_of(&placed_checkpoint)).await;
         restored
+    }
+
+    /// A handle whose start request asks the daemon to restore `checkpoint`.
+    fn with_checkpoint_on_start(&self, checkpoint: String) -> Docker {
+        self.docker
+            .clone()
+            .with_request_modifier(move |mut request| {
+                if request.uri().path().ends_with("/start") {
+                    let mut parts = request.uri().clone().into_parts();
+                    let path = request.uri().path().to_string();
+                    let query = format!("{path}?checkpoint={checkpoint}");
+                    if let Ok(path_and_query) = query.parse() {
+                        parts.path_and_query = Some(path_and_query);
+                        if let Ok(uri) = http::Uri::from_parts(parts) {
+                            *request.uri_mut() = uri;
+                        }
+                    }
+                }
+                request
+            })
     }
 }
