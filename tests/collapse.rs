@@ -28,13 +28,7 @@ emulate = { memory = "256MiB", swap = "256MiB", cpus = 1 }
 "#,
     );
     let results = dir.path().join("results");
-    let output = migbench()
-        .arg("run")
-        .arg(&file)
-        .arg("--results")
-        .arg(&results)
-        .output()
-        .expect("runs");
+    let output = common::run_scenario(&file, &results);
     let stdout = String::from_utf8_lossy(&output.stdout);
     assert_eq!(
         output.status.code(),

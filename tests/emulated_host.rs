@@ -165,13 +165,7 @@ mode = "{mode}"
         ),
     );
     let results = dir.path().join("results");
-    let output = migbench()
-        .arg("run")
-        .arg(&file)
-        .arg("--results")
-        .arg(&results)
-        .output()
-        .expect("runs");
+    let output = common::run_scenario(&file, &results);
     assert_eq!(
         output.status.code(),
         Some(0),
