@@ -5,6 +5,7 @@
 
 mod kmsg;
 mod procfs;
+mod running;
 
 pub use procfs::{read_psi, CgroupReading, Footprint, Psi};
 
@@ -35,6 +36,15 @@ pub struct SamplerConfig {
 pub async fn run(config: SamplerConfig, stop: CancellationToken) {
     let mut probe = HostProbe::new();
     let mut oom_reports = config.target_cgroup.as_deref().map(kmsg::OomReports::new);
+    // No cgroup of ours: the engine is asked, off the tick (see `running`).
+    let running = config.target_cgroup.is_none().then(|| {
+        let engine = config.target_engine.clone();
+        let ask = move || -> futures_util::future::BoxFuture<'static, Option<u64>> {
+            let engine = engine.clone();
+            Box::pin(async move { engine.info().await.ok().map(|i| i.running_containers) })
+        };
+        running::RunningCount::spawn(ask, config.interval, stop.child_token())
+    });
     let start = Instant::now();
     let mut tick: u32 = 1;
     loop {
@@ -61,7 +71,7 @@ pub async fn run(config: SamplerConfig, stop: CancellationToken) {
         row.checkpointing = config.live.in_flight(Step::Checkpoint);
         row.transferring = config.live.in_flight(Step::Transfer);
         row.restoring = config.live.in_flight(Step::Restore);
-        measure_target(&config, &mut row).await;
+        measure_target(&config, running.as_ref(), &mut row);
         // The kernel's reports count kills whose victim's cgroup is gone already.
         if let Some(reported) = oom_reports.as_mut().and_then(kmsg::OomReports::poll) {
             row.target_oom_kills = Some(row.target_oom_kills.unwrap_or(0).max(reported));
@@ -153,7 +163,11 @@ fn psi_fields() -> SampleRow {
     }
 }
 
-async fn measure_target(config: &SamplerConfig, row: &mut SampleRow) {
+fn measure_target(
+    config: &SamplerConfig,
+    running: Option<&running::RunningCount>,
+    row: &mut SampleRow,
+) {
     if let Some(cgroup) = &config.target_cgroup {
         let reading = CgroupReading::read(cgroup);
         row.target_memory_bytes = reading.memory_bytes;
@@ -177,11 +191,7 @@ async fn measure_target(config: &SamplerConfig, row: &mut SampleRow) {
         row.target_swapcached_bytes = footprint.swapcached_bytes;
         return;
     }
-    // No cgroup of ours: ask the engine, but never let it hold up the tick.
-    let budget = config.interval / 2;
-    if let Ok(Ok(info)) = tokio::time::timeout(budget, config.target_engine.info()).await {
-        row.target_running = Some(info.running_containers);
-    }
+    row.target_running = running.and_then(running::RunningCount::get);
 }
 
 /// Directory of a cgroup in one v1 hierarchy.
