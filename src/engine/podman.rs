@@ -338,7 +338,9 @@ impl Engine for PodmanEngine {
 
     async fn remove(&self, id: &str) -> Result<(), EngineError> {
         let what = format!("remove container '{id}'");
-        let path = format!("/containers/{id}?force=true&v=true");
+        // timeout=0: killed at once; the workload ignores SIGTERM (it is pid 1
+        // without a handler), so a forced remove would wait 10 s for nothing.
+        let path = format!("/containers/{id}?force=true&v=true&timeout=0");
         let call = Self::call(Method::DELETE, path, &what);
         self.client
             .send(call, Body::Empty, &[StatusCode::NOT_FOUND])
