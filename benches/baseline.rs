@@ -226,28 +226,31 @@ fn main() {
         .expect("workload image");
     println!("baseline: {kind}, N = {n} containers, best concurrency = {best}");
     let rows: Vec<(&str, Times)> = match kind {
+        // Each bare measurement is followed at once by migbench's at the same
+        // concurrency, so that a change in the machine's load between them
+        // skews each ratio as little as possible.
         EngineKind::Docker => vec![
             ("(a) docker CLI loop (lab)", cli_loop(n, &image)),
             (
                 "(b) bare Engine API, c=1",
                 runtime.block_on(bare_api(engine.as_ref(), n, 1, &image)),
             ),
+            ("(c) migbench, c=1", migbench_run(n, 1, kind)),
             (
                 "(b) bare Engine API, c=best",
                 runtime.block_on(bare_api(engine.as_ref(), n, best, &image)),
             ),
-            ("(c) migbench, c=1", migbench_run(n, 1, kind)),
             ("(c) migbench, c=best", migbench_run(n, best, kind)),
         ],
         EngineKind::Podman => {
             let socket = endpoint.trim_start_matches("unix://");
             vec![
                 ("(b) bare REST (curl), c=1", bare_rest(n, 1, &image, socket)),
+                ("(c) migbench, c=1", migbench_run(n, 1, kind)),
                 (
                     "(b) bare REST (curl), c=best",
                     bare_rest(n, best, &image, socket),
                 ),
-                ("(c) migbench, c=1", migbench_run(n, 1, kind)),
                 ("(c) migbench, c=best", migbench_run(n, best, kind)),
             ]
         }
