@@ -140,8 +140,9 @@ else
 fi
 # --- Prometheus node exporter ---------------------------------------------------
 # For `[target] metrics`: a remote target runs one, and the tests start one on
-# loopback. Never started here as a service: a policy-rc.d that says no (101)
-# keeps the package's init script from starting it, unless one is there already.
+# loopback. Never started here as a service: unless the machine has a
+# policy-rc.d of its own (left as it is), one that says no (exit 101) keeps the
+# package's init script from starting it during the install, then goes.
 if ! dpkg-query -W -f='${Status}' prometheus-node-exporter 2>/dev/null | grep -q 'install ok installed'; then
     policy=/usr/sbin/policy-rc.d
     if [ -e "$policy" ]; then
