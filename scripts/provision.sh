@@ -138,4 +138,23 @@ else
     curl -sf --unix-socket "$PODMAN_SOCK" http://d/v4.0.0/libpod/_ping >/dev/null 2>&1 \
         || die "the podman service did not come up, see $PODMAN_LOG"
 fi
+# --- Prometheus node exporter ---------------------------------------------------
+# For `[target] metrics`: a remote target runs one, and the tests start one on
+# loopback. Never started here as a service: unless the machine has a
+# policy-rc.d of its own (left as it is), one that says no (exit 101) keeps the
+# package's init script from starting it during the install, then goes.
+if ! dpkg-query -W -f='${Status}' prometheus-node-exporter 2>/dev/null | grep -q 'install ok installed'; then
+    policy=/usr/sbin/policy-rc.d
+    if [ -e "$policy" ]; then
+        apt_install prometheus-node-exporter
+    else
+        printf '#!/bin/sh\nexit 101\n' > "$policy"
+        chmod 755 "$policy"
+        trap 'rm -f "$policy"' EXIT
+        apt_install prometheus-node-exporter
+        rm -f "$policy"
+        trap - EXIT
+    fi
+fi
+
 log "ready: docker $(docker -H "unix://$DOCKER_SOCK" version -f '{{.Server.Version}}'), $(podman --version), criu $(criu --version | sed -n 's/^Version: //p')"

@@ -112,9 +112,16 @@ async fn dispatch(command: Command) -> Result<u8, AppError> {
             );
             Ok(exit::SUCCESS)
         }
-        Command::Doctor { engine, endpoint } => {
+        Command::Doctor {
+            engine,
+            endpoint,
+            metrics,
+        } => {
             let endpoint = endpoint.unwrap_or_else(|| engine.default_endpoint().to_string());
-            let report = crate::doctor::check(engine, &endpoint).await;
+            let mut report = crate::doctor::check(engine, &endpoint).await;
+            if let Some(url) = metrics {
+                report.checks.push(crate::doctor::check_metrics(&url).await);
+            }
             println!("{report}");
             Ok(if report.ready() {
                 exit::SUCCESS

@@ -47,6 +47,9 @@ pub enum Command {
         /// Its endpoint (default: the engine's local one).
         #[arg(long)]
         endpoint: Option<String>,
+        /// A remote target's node exporter (`http://HOST:PORT/metrics`): checks it answers.
+        #[arg(long)]
+        metrics: Option<String>,
     },
     /// Remove leftovers of any run: containers, checkpoints, emulated hosts.
     Clean {

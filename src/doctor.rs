@@ -140,6 +140,34 @@ pub async fn check(kind: EngineKind, endpoint: &str) -> DoctorReport {
     DoctorReport { checks }
 }
 
+/// Whether a remote target's node exporter answers at `url` with the
+/// families the sampler reads.
+pub async fn check_metrics(url: &str) -> Check {
+    let fix = "start `prometheus-node-exporter --web.listen-address=ADDR:PORT` on the target \
+               (Debian: apt-get install prometheus-node-exporter), reachable from this machine";
+    let detail = match crate::sampler::node_exporter::scrape(url).await {
+        Ok(reading) => Ok(describe_reading(&reading)),
+        Err(e) => Err(e.to_string()),
+    };
+    let ok = detail.is_ok();
+    Check::required("target metrics", ok, detail.unwrap_or_else(|e| e), fix)
+}
+
+/// "memory 23.5 GiB, swap 0 B, CPU, pressure" (what was found), or what is missing.
+fn describe_reading(reading: &crate::sampler::node_exporter::Reading) -> String {
+    let size = |bytes: Option<u64>| {
+        bytes.map_or("missing".to_string(), |b| bytesize::ByteSize(b).to_string())
+    };
+    let present = |found: bool| if found { "present" } else { "missing" };
+    format!(
+        "memory {}, swap {}, CPU counters {}, memory pressure {}",
+        size(reading.mem_total_bytes),
+        size(reading.swap_total_bytes),
+        present(reading.cpu.is_some()),
+        present(reading.memory_full_s.is_some()),
+    )
+}
+
 /// Removes every migbench container on `endpoint`, every emulated host, swap
 /// files whose host is gone, and checkpoint and staging directories, except
 /// those of runs still going; returns one line per action.

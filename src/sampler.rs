@@ -1,9 +1,11 @@
 //! The sampler: a fixed-cadence task that measures the machine (sysinfo,
-//! /proc/pressure, /proc/vmstat) and, for an emulated target, its cgroup,
-//! and sends one [`SampleRow`] per tick to the recorder. Its own lag (actual
+//! /proc/pressure, /proc/vmstat) and, for an emulated target, its cgroup
+//! (for a remote one, the latest scrape of its node exporter), and sends one
+//! [`SampleRow`] per tick to the recorder. Its own lag (actual
 //! minus scheduled tick time) measures how responsive the machine still is.
 
 mod kmsg;
+pub mod node_exporter;
 mod procfs;
 mod running;
 
@@ -12,6 +14,7 @@ pub use procfs::{read_psi, CgroupReading, Footprint, Psi};
 use crate::engine::Engine;
 use crate::event::{round_us, Event, LiveState, Step};
 use crate::record::SampleRow;
+use crate::scenario::MetricsSource;
 use std::path::PathBuf;
 use std::sync::Arc;
 use std::time::{Duration, Instant};
@@ -26,6 +29,8 @@ pub struct SamplerConfig {
     pub target_cgroup: Option<String>,
     /// Asked for its running-container count when there is no cgroup to read.
     pub target_engine: Arc<dyn Engine>,
+    /// A remote target's node exporter, scraped on its own task.
+    pub target_metrics: Option<MetricsSource>,
     pub live: Arc<LiveState>,
     pub events: mpsc::UnboundedSender<Event>,
     pub run_started: Instant,
@@ -36,6 +41,9 @@ pub struct SamplerConfig {
 pub async fn run(config: SamplerConfig, stop: CancellationToken) {
     let mut probe = HostProbe::new();
     let mut oom_reports = config.target_cgroup.as_deref().map(kmsg::OomReports::new);
+    // The background askers end with this function, whichever way it returns.
+    let tasks_stop = CancellationToken::new();
+    let _tasks_guard = tasks_stop.clone().drop_guard();
     // No cgroup of ours: the engine is asked, off the tick (see `running`).
     let running = config.target_cgroup.is_none().then(|| {
         let engine = config.target_engine.clone();
@@ -43,8 +51,12 @@ pub async fn run(config: SamplerConfig, stop: CancellationToken) {
             let engine = engine.clone();
             Box::pin(async move { engine.info().await.ok().map(|i| i.running_containers) })
         };
-        running::RunningCount::spawn(ask, config.interval, stop.child_token())
+        running::RunningCount::spawn(ask, config.interval, tasks_stop.clone())
     });
+    let scraped = config
+        .target_metrics
+        .as_ref()
+        .map(|source| node_exporter::spawn(source, tasks_stop.clone()));
     let start = Instant::now();
     let mut tick: u32 = 1;
     loop {
@@ -72,6 +84,9 @@ pub async fn run(config: SamplerConfig, stop: CancellationToken) {
         row.transferring = config.live.in_flight(Step::Transfer);
         row.restoring = config.live.in_flight(Step::Restore);
         measure_target(&config, running.as_ref(), &mut row);
+        if let Some(scraped) = &scraped {
+            scraped.borrow().fill(&mut row, Instant::now());
+        }
         // The kernel's reports count kills whose victim's cgroup is gone already.
         if let Some(reported) = oom_reports.as_mut().and_then(kmsg::OomReports::poll) {
             row.target_oom_kills = Some(row.target_oom_kills.unwrap_or(0).max(reported));

@@ -18,6 +18,7 @@ mod convert;
 mod defaults;
 mod excerpt;
 mod file;
+mod metrics_url;
 mod overrides;
 mod ranged;
 mod read;
@@ -29,6 +30,7 @@ pub use file::{
     CollapseFile as CollapseRules, GuardPolicy, Mode, ScenarioFile, ThresholdsFile as Thresholds,
     TransferMode,
 };
+pub use metrics_url::{check_metrics_url, MetricsSource};
 pub use sweep::{load_grid, MAX_POINTS, SWEEPABLE};
 
 use std::path::{Path, PathBuf};
@@ -103,6 +105,8 @@ pub struct Scenario {
     pub transfer_mode: TransferMode,
     pub checkpoint_dir: PathBuf,
     pub sample_interval: Duration,
+    /// The remote target's node exporter, when `[target] metrics` is given.
+    pub target_metrics: Option<MetricsSource>,
     pub collapse: CollapseRules,
     pub guard_policy: GuardPolicy,
     pub host_min_available_mib: u64,

@@ -145,12 +145,7 @@ impl Detector {
         if !target_receiving(sample) {
             return fired;
         }
-        let psi_limit = self.rules.psi_memory_full_pct.get();
-        if sample.psi_memory_full_avg10 > psi_limit {
-            let detail = format!(
-                "full avg10 {:.1}% > {psi_limit}%",
-                sample.psi_memory_full_avg10
-            );
+        if let Some(detail) = self.psi_over_limit(sample) {
             self.fire(Rule::PsiMemory, t, at, detail, &mut fired);
         }
         if let Some(detail) = self.swap_over_share(sample) {
@@ -183,10 +178,24 @@ impl Detector {
         }
     }
 
+    /// A remote target with a node exporter is judged on its own pressure
+    /// (none until a scrape succeeded); any other on this machine's.
+    fn psi_over_limit(&self, sample: &SampleRow) -> Option<String> {
+        let limit = self.rules.psi_memory_full_pct.get();
+        let (full_pct, what) = if scraped(sample) {
+            (sample.target_psi_memory_full_pct?, "target full (10 s)")
+        } else {
+            (sample.psi_memory_full_avg10, "full avg10")
+        };
+        (full_pct > limit).then(|| format!("{what} {full_pct:.1}% > {limit}%"))
+    }
+
     fn swap_over_share(&self, sample: &SampleRow) -> Option<String> {
         let share = self.rules.swap_share_pct.get();
         let (used, total) = match (self.budget, sample.target_swap_bytes) {
             (Some(budget), Some(used)) => (used, budget.swap_bytes),
+            // A remote target's own swap, as its node exporter last said.
+            (None, used) if scraped(sample) => (used?, sample.target_swap_total_bytes?),
             _ => (sample.swap_used_bytes, sample.swap_total_bytes),
         };
         if total == 0 {
@@ -214,6 +223,12 @@ impl Detector {
             out.push(firing);
         }
     }
+}
+
+/// Whether the target's resources come from its node exporter (a remote
+/// target with `[target] metrics`).
+fn scraped(sample: &SampleRow) -> bool {
+    sample.target_scrape_failed.is_some()
 }
 
 /// Whether the target is taking containers at this sample: the batch's

@@ -123,6 +123,63 @@ fn swap_share_without_budget_uses_the_machine_swap() {
     assert_eq!(d.on_sample(&s)[0].rule, Rule::SwapShare);
 }
 
+/// A sample of a remote target whose node exporter was scraped.
+fn scraped_sample(t_ms: f64) -> SampleRow {
+    SampleRow {
+        target_scrape_failed: Some(false),
+        target_scrape_age_ms: Some(300.0),
+        ..sample(t_ms)
+    }
+}
+
+#[test]
+fn a_scraped_target_is_judged_on_its_own_pressure() {
+    let mut d = detector();
+    let mut s = scraped_sample(1.0);
+    // This machine under pressure says nothing about the remote target...
+    s.psi_memory_full_avg10 = 90.0;
+    s.target_psi_memory_full_pct = Some(5.0);
+    assert!(d.on_sample(&s).is_empty());
+    // ...nor does it before the first scrape answered.
+    s.target_psi_memory_full_pct = None;
+    s.target_scrape_failed = Some(true);
+    assert!(d.on_sample(&s).is_empty());
+    s.target_psi_memory_full_pct = Some(25.0);
+    s.psi_memory_full_avg10 = 0.0;
+    let fired = d.on_sample(&s);
+    assert_eq!(fired[0].rule, Rule::PsiMemory);
+    assert!(
+        fired[0].detail.contains("target full (10 s) 25.0%"),
+        "{}",
+        fired[0].detail
+    );
+}
+
+#[test]
+fn a_scraped_target_is_judged_on_its_own_swap() {
+    let mut d = detector();
+    let mut s = scraped_sample(1.0);
+    s.swap_used_bytes = 99 * MIB;
+    s.swap_total_bytes = 100 * MIB;
+    s.target_swap_bytes = Some(50 * MIB);
+    s.target_swap_total_bytes = Some(1000 * MIB);
+    assert!(
+        d.on_sample(&s).is_empty(),
+        "this machine's swap is not the target's"
+    );
+    s.target_swap_total_bytes = None;
+    assert!(d.on_sample(&s).is_empty(), "no total, no share");
+    s.target_swap_bytes = Some(950 * MIB);
+    s.target_swap_total_bytes = Some(1000 * MIB);
+    let fired = d.on_sample(&s);
+    assert_eq!(fired[0].rule, Rule::SwapShare);
+    assert!(
+        fired[0].detail.contains("950 MiB of 1000 MiB"),
+        "{}",
+        fired[0].detail
+    );
+}
+
 #[test]
 fn sampler_lag_fires() {
     let mut d = detector();

@@ -83,6 +83,42 @@ pub struct SampleRow {
     /// `total_swapcached`: pages both in RAM and in swap.
     #[serde(default)]
     pub target_swapcached_bytes: Option<u64>,
+    /// A remote target's node exporter (`[target] metrics`), scraped on its
+    /// own cadence; each row takes the latest scrape. Empty when the target
+    /// has no metrics URL. The target columns above are then filled from it:
+    /// `target_memory_bytes` = MemTotal - MemAvailable, `target_swap_bytes` =
+    /// SwapTotal - SwapFree, `target_memsw_bytes` their sum, `target_cpu_ns`
+    /// the busy CPU time of all its CPUs.
+    ///
+    /// `MemTotal`.
+    #[serde(default)]
+    pub target_memory_total_bytes: Option<u64>,
+    /// `SwapTotal`.
+    #[serde(default)]
+    pub target_swap_total_bytes: Option<u64>,
+    /// Busy share of all its CPUs between the last two scrapes, %.
+    #[serde(default)]
+    pub target_cpu_pct: Option<f64>,
+    /// Its PSI shares, % of wall time over the last ~10 s of scrapes (the
+    /// exporter gives cumulative stall counters; see
+    /// `sampler::node_exporter`): comparable to the host's `*_avg10`.
+    #[serde(default)]
+    pub target_psi_cpu_some_pct: Option<f64>,
+    #[serde(default)]
+    pub target_psi_memory_some_pct: Option<f64>,
+    #[serde(default)]
+    pub target_psi_memory_full_pct: Option<f64>,
+    #[serde(default)]
+    pub target_psi_io_some_pct: Option<f64>,
+    #[serde(default)]
+    pub target_psi_io_full_pct: Option<f64>,
+    /// Milliseconds since the scrape these values come from; empty until
+    /// one succeeded.
+    #[serde(default)]
+    pub target_scrape_age_ms: Option<f64>,
+    /// The latest scrape failed (the values, if any, are older).
+    #[serde(default)]
+    pub target_scrape_failed: Option<bool>,
     /// The order in which the recorder received this row, counted from 1 over
     /// ops.csv and samples.csv together (see `OpRecord::seq`). 0 in runs
     /// recorded before this column existed.

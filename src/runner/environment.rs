@@ -20,6 +20,8 @@ pub struct Environment {
     pub target: EngineInfo,
     /// The emulated target's budget, if the target is emulated.
     pub target_budget: Option<HostSpec>,
+    /// Where a remote target's resources were scraped (`[target] metrics`).
+    pub target_metrics: Option<String>,
 }
 
 impl Environment {
@@ -44,6 +46,7 @@ impl Environment {
             source,
             target,
             target_budget,
+            target_metrics: None,
         }
     }
 }

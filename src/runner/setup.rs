@@ -108,6 +108,12 @@ pub async fn prepare(scenario: Scenario, options: &RunOptions) -> Result<Prepare
             connect_checked(kind, endpoint, Role::Target, None, scenario.op_timeout).await?;
         }
     }
+    if let Some(metrics) = &scenario.target_metrics {
+        // Without them the target's pressure and swap rules cannot judge.
+        crate::sampler::node_exporter::scrape(&metrics.url)
+            .await
+            .map_err(|e| RunError::Environment(format!("target metrics: {e}")))?;
+    }
     if criu_version().is_none() {
         return Err(RunError::Environment(
             "CRIU is not installed (no `criu` on PATH): run scripts/provision.sh".into(),
@@ -219,8 +225,9 @@ async fn prepare_target(
             .map_err(|e| RunError::Environment(format!("target {e}")))?,
         _ => None,
     };
-    let environment =
+    let mut environment =
         Environment::collect(source_info.clone(), target_info.clone(), budget.clone());
+    environment.target_metrics = scenario.target_metrics.as_ref().map(|m| m.url.clone());
     let environment = serde_json::to_value(&environment).unwrap_or_default();
     let environment_path = run_dir.join(record::ENVIRONMENT_JSON);
     std::fs::write(

@@ -5,6 +5,8 @@
 use super::checked::Endpoint;
 use super::defaults;
 use super::file::{PhaseFile, ScenarioFile};
+use super::metrics_url::{default_interval_ms, MetricsSource};
+use super::ranged::Ranged;
 use super::{Pacing, Scenario, TargetSpec};
 use crate::engine::EngineKind;
 use std::time::Duration;
@@ -41,6 +43,12 @@ impl ScenarioFile {
                 TargetSpec::Endpoint(endpoint.map_or_else(|| source_endpoint.clone(), String::from))
             }
         };
+        let sample_interval = Duration::from_millis(effective.sampler.interval_ms.get());
+        let target_metrics = effective
+            .target
+            .metrics
+            .zip(effective.target.metrics_interval_ms);
+        let target_metrics = target_metrics.map(|(url, ms)| MetricsSource::new(url, ms.get()));
         Ok(Scenario {
             name: effective.name.into_inner(),
             containers: effective.containers.get() as usize,
@@ -60,7 +68,8 @@ impl ScenarioFile {
             target,
             transfer_mode: effective.transfer.mode,
             checkpoint_dir: effective.transfer.checkpoint_dir.into_inner(),
-            sample_interval: Duration::from_millis(effective.sampler.interval_ms.get()),
+            sample_interval,
+            target_metrics,
             collapse: effective.collapse,
             guard_policy: effective.guard.policy,
             host_min_available_mib: effective.guard.host_min_available_mib.get(),
@@ -74,6 +83,23 @@ impl ScenarioFile {
     fn resolved(mut self) -> Result<ScenarioFile, String> {
         if self.target.endpoint.is_some() && self.target.emulate.is_some() {
             return Err("[target]: give either 'endpoint' or 'emulate', not both".into());
+        }
+        if self.target.emulate.is_some() && self.target.metrics.is_some() {
+            return Err(
+                "[target]: 'metrics' is for a target on another machine; an emulated \
+                 host's cgroup is read directly (a node exporter would see this whole \
+                 machine): drop 'metrics' or 'emulate'"
+                    .into(),
+            );
+        }
+        if self.target.metrics.is_none() && self.target.metrics_interval_ms.is_some() {
+            return Err(
+                "[target]: 'metrics_interval_ms' needs 'metrics' (the node exporter's URL)".into(),
+            );
+        }
+        if self.target.metrics.is_some() && self.target.metrics_interval_ms.is_none() {
+            let ms = default_interval_ms(self.sampler.interval_ms.get());
+            self.target.metrics_interval_ms = Some(Ranged::try_from(ms as i64)?);
         }
         // The shorthand stays written out: in pipeline mode it is also the
         // number of migrations in flight.

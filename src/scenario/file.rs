@@ -3,6 +3,7 @@
 use super::budget::EmulateFile;
 use super::checked::{AbsoluteDir, Endpoint, RunName};
 use super::defaults;
+use super::metrics_url::MetricsUrl;
 use super::ranged::{Factor, Percent, Ranged, Rate};
 use crate::engine::EngineKind;
 use serde::{Deserialize, Serialize};
@@ -183,6 +184,14 @@ pub struct TargetFile {
     /// Which engine: the source's unless given (a checkpoint cannot cross kinds).
     #[serde(skip_serializing_if = "Option::is_none")]
     pub engine: Option<EngineKind>,
+    /// The target machine's Prometheus node exporter (`http://HOST:PORT/metrics`),
+    /// scraped for its memory, swap, CPU and pressure; not with `emulate`
+    /// (an emulated host's cgroup is read directly).
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub metrics: Option<MetricsUrl>,
+    /// How often it is scraped, ms (default: the sampler's interval, at least 1000).
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub metrics_interval_ms: Option<Ranged<100, 600_000>>,
 }
 
 /// How checkpoints reach the target.

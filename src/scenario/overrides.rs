@@ -4,8 +4,9 @@
 //! shorthand clears the fields it stands for (`concurrency` clears
 //! `checkpoint.concurrency` and `restore.concurrency`), setting one way of
 //! giving the target clears the other (`target.endpoint` drops
-//! `target.emulate`, and `target.emulate...` drops `target.endpoint`), and a
-//! table value (`checkpoint={ pause_ms = 0 }`) replaces the whole table.
+//! `target.emulate`, and `target.emulate...` drops `target.endpoint` and
+//! `target.metrics`), and a table value (`checkpoint={ pause_ms = 0 }`)
+//! replaces the whole table.
 //! Overrides apply in order, so a later one wins over an earlier one.
 //! Each assignment is checked as soon as it is applied, so an error names it.
 
@@ -20,7 +21,12 @@ fn shadowed(key: &str) -> &'static [&'static str] {
     match key {
         "concurrency" => &["checkpoint.concurrency", "restore.concurrency"],
         "target.endpoint" => &["target.emulate"],
-        _ if key.starts_with("target.emulate") => &["target.endpoint"],
+        // An emulated host is read through its cgroup, not a remote exporter.
+        _ if key.starts_with("target.emulate") => &[
+            "target.endpoint",
+            "target.metrics",
+            "target.metrics_interval_ms",
+        ],
         _ => &[],
     }
 }

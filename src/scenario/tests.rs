@@ -301,3 +301,56 @@ fn engines_of_different_kinds_are_refused() {
     let e = error_of("name = \"x\"\ncontainers = 1\n[source]\nengine = \"lxd\"\n");
     assert!(e.contains("engine"), "{e}");
 }
+
+#[test]
+fn target_metrics_default_to_the_sampler_cadence_and_are_written_out() {
+    let remote = "name = \"x\"\ncontainers = 1\n[target]\nendpoint = \"tcp://10.0.0.2:2375\"\n\
+                  metrics = \"http://10.0.0.2:9100/metrics\"\n";
+    let s = parse(remote).expect("valid");
+    let metrics = s.target_metrics.as_ref().expect("metrics");
+    assert_eq!(metrics.url, "http://10.0.0.2:9100/metrics");
+    assert_eq!(
+        metrics.interval,
+        Duration::from_secs(1),
+        "200 ms sampler, 1 s floor"
+    );
+    assert!(
+        s.source_text.contains("metrics_interval_ms = 1000"),
+        "{}",
+        s.source_text
+    );
+    let again = parse(&s.source_text).expect("the effective scenario parses");
+    assert_eq!(again.target_metrics, s.target_metrics);
+    let slow = parse(&format!("{remote}metrics_interval_ms = 250\n")).expect("valid");
+    let interval = slow.target_metrics.map(|m| m.interval);
+    assert_eq!(interval, Some(Duration::from_millis(250)));
+    assert_eq!(
+        parse("name = \"x\"\ncontainers = 1\n")
+            .expect("valid")
+            .target_metrics,
+        None
+    );
+}
+
+#[test]
+fn target_metrics_are_refused_where_they_cannot_apply() {
+    let e = error_of("name = \"x\"\ncontainers = 1\n[target]\nmetrics_interval_ms = 500\n");
+    assert!(e.contains("'metrics_interval_ms' needs 'metrics'"), "{e}");
+    let e = error_of(
+        "name = \"x\"\ncontainers = 1\n[target]\nmetrics = \"http://h:9100/metrics\"\n\
+         emulate = { memory = \"1GiB\" }\n",
+    );
+    assert!(e.contains("drop 'metrics' or 'emulate'"), "{e}");
+    let e = error_of("name = \"x\"\ncontainers = 1\n[target]\nmetrics = \"h:9100\"\n");
+    assert!(
+        e.contains("field target.metrics") && e.contains("'h:9100'"),
+        "{e}"
+    );
+    // Emulating the target from the command line drops the remote target's metrics.
+    let base = "name = \"x\"\ncontainers = 1\n[target]\nendpoint = \"tcp://h:2375\"\n\
+                metrics = \"http://h:9100/metrics\"\nmetrics_interval_ms = 500\n";
+    let set = ["target.emulate={ memory = \"1GiB\" }".to_string()];
+    let s = Scenario::parse(Path::new("t.toml"), base, &set).expect("valid");
+    assert!(matches!(s.target, TargetSpec::Emulated(_)));
+    assert_eq!(s.target_metrics, None);
+}
