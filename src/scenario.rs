@@ -21,6 +21,7 @@ mod file;
 mod overrides;
 mod ranged;
 mod read;
+mod ssh_fields;
 mod sweep;
 
 pub use budget::{check_budget, BudgetFields, EmulateFile as EmulatedBudget, SCENARIO_FIELDS};
@@ -29,6 +30,7 @@ pub use file::{
     CollapseFile as CollapseRules, GuardPolicy, Mode, ScenarioFile, ThresholdsFile as Thresholds,
     TransferMode,
 };
+pub use ssh_fields::SshSettings;
 pub use sweep::{load_grid, MAX_POINTS, SWEEPABLE};
 
 use std::path::{Path, PathBuf};
@@ -101,6 +103,8 @@ pub struct Scenario {
     pub target_engine: crate::engine::EngineKind,
     pub target: TargetSpec,
     pub transfer_mode: TransferMode,
+    /// The SSH destination and identities (`[target] ssh`, `ssh_identity`).
+    pub ssh: SshSettings,
     pub checkpoint_dir: PathBuf,
     pub sample_interval: Duration,
     pub collapse: CollapseRules,
@@ -157,5 +161,7 @@ impl Scenario {
 mod hostile_tests;
 #[cfg(test)]
 mod override_tests;
+#[cfg(test)]
+mod ssh_tests;
 #[cfg(test)]
 mod tests;

@@ -4,6 +4,7 @@ use super::budget::EmulateFile;
 use super::checked::{AbsoluteDir, Endpoint, RunName};
 use super::defaults;
 use super::ranged::{Factor, Percent, Ranged, Rate};
+use super::ssh_fields::{IdentityFile, SshTarget};
 use crate::engine::EngineKind;
 use serde::{Deserialize, Serialize};
 
@@ -167,6 +168,9 @@ pub struct SourceFile {
     /// Which engine: `docker` (default) or `podman`.
     #[serde(skip_serializing_if = "Option::is_none")]
     pub engine: Option<EngineKind>,
+    /// The private key for an `ssh://` endpoint; default: the user's ssh config and agent.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub ssh_identity: Option<IdentityFile>,
 }
 
 /// `[target]`: either a running engine or an emulated host.
@@ -183,6 +187,14 @@ pub struct TargetFile {
     /// Which engine: the source's unless given (a checkpoint cannot cross kinds).
     #[serde(skip_serializing_if = "Option::is_none")]
     pub engine: Option<EngineKind>,
+    /// The target machine's SSH destination, `[user@]host[:port]`, for
+    /// `transfer.mode = "ssh"` (an emulated host's own sshd otherwise).
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub ssh: Option<SshTarget>,
+    /// The private key for the target's `ssh://` endpoint and its `ssh`
+    /// destination; default: the user's ssh config and agent.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub ssh_identity: Option<IdentityFile>,
 }
 
 /// How checkpoints reach the target.
@@ -194,6 +206,9 @@ pub enum TransferMode {
     Copy,
     /// The checkpoint directory is visible to both hosts: only its path is handed over.
     SharedDir,
+    /// Each checkpoint streams over SSH straight into the clone's checkpoint
+    /// store on the target's machine (Docker targets; `[target] ssh`).
+    Ssh,
 }
 
 /// `[transfer]`.
