@@ -111,6 +111,29 @@ fi
 experimental=$(docker -H "unix://$DOCKER_SOCK" version -f '{{.Server.Experimental}}' 2>/dev/null || echo false)
 [ "$experimental" = true ] || die "dockerd runs without experimental mode: stop it and run this script again"
 
+# --- OpenSSH ---------------------------------------------------------------------
+# Emulated hosts run an sshd of their own (`migbench host up --ssh`, and runs with
+# transfer.mode = "ssh"); the system's sshd service is never started here. A
+# policy-rc.d that forbids starting services is put in place for the install
+# (and removed after it) unless the machine has one already.
+if ! dpkg-query -W -f='${Status}' openssh-server 2>/dev/null | grep -q 'install ok installed'; then
+    policy=/usr/sbin/policy-rc.d
+    if [ ! -e "$policy" ]; then
+        printf '#!/bin/sh\nexit 101\n' > "$policy"
+        chmod 0755 "$policy"
+        trap 'rm -f "$policy"' EXIT
+        apt_install openssh-server openssh-client
+        rm -f "$policy"
+        trap - EXIT
+    else
+        apt_install openssh-server openssh-client
+    fi
+fi
+apt_install openssh-client
+# sshd refuses to start without its privilege-separation directory (tmpfs: gone after a reboot).
+mkdir -p /run/sshd
+chmod 0755 /run/sshd
+
 # --- Podman --------------------------------------------------------------------
 # Podman 4.3 + runc from Debian 12 (Debian's crun is built without CRIU: runc).
 # Its REST service (`podman system service`) is started per use by migbench

@@ -97,7 +97,8 @@ async fn dispatch(command: Command) -> Result<u8, AppError> {
             endpoint,
         }) => {
             let endpoint = endpoint.unwrap_or_else(|| kind.default_endpoint().to_string());
-            let engine = engine::connect(kind, &endpoint, IMAGE_API_TIMEOUT)
+            let engine = runner::open_engine(kind, &endpoint, IMAGE_API_TIMEOUT)
+                .await
                 .map_err(|e| AppError::new(exit::NOT_READY, e))?;
             let (tag, state) = image::ensure_image(engine.as_ref())
                 .await
@@ -280,6 +281,7 @@ async fn host_command(command: HostCommand) -> Result<u8, AppError> {
             cpus,
             engine,
             os_reserve,
+            ssh,
         } => {
             let spec = HostSpec {
                 name,
@@ -287,6 +289,7 @@ async fn host_command(command: HostCommand) -> Result<u8, AppError> {
                 swap_bytes: swap.as_u64(),
                 cpus,
                 os_reserve_bytes: os_reserve.as_u64(),
+                ssh,
             };
             crate::preflight::check_host(&spec).map_err(|e| AppError::new(exit::BAD_INPUT, e))?;
             let state = host::up(spec, engine).await.map_err(|e| match e {
@@ -296,6 +299,15 @@ async fn host_command(command: HostCommand) -> Result<u8, AppError> {
                 e => AppError::new(exit::NOT_READY, e),
             })?;
             println!("{} is up: endpoint {}", state.spec.name, state.endpoint());
+            if let Some(access) = host::ssh_access(&state) {
+                println!(
+                    "ssh: {} (key {}); its engine over SSH: ssh://{}{}",
+                    access.destination,
+                    access.identity.unwrap_or_default().display(),
+                    access.destination,
+                    state.socket().display()
+                );
+            }
             Ok(exit::SUCCESS)
         }
         HostCommand::Restart { name } => {
@@ -333,6 +345,9 @@ async fn host_command(command: HostCommand) -> Result<u8, AppError> {
                     h.engine,
                     if h.engine_alive() { "up" } else { "dead" },
                     h.endpoint()
+                        + &host::ssh_access(&h)
+                            .map(|a| format!(" ssh {}", a.destination))
+                            .unwrap_or_default()
                 );
             }
             Ok(exit::SUCCESS)

@@ -98,6 +98,11 @@ pub enum HostCommand {
         /// Memory held inside --memory for a guest OS, e.g. 512MiB (default: none).
         #[arg(long, default_value = "0")]
         os_reserve: bytesize::ByteSize,
+        /// Run an sshd for the host (migbench's own keys): checkpoints can
+        /// then stream into it (transfer.mode = "ssh") and its engine be
+        /// reached at ssh://root@ADDRESS:PORT/<its socket>.
+        #[arg(long)]
+        ssh: bool,
     },
     /// Restart an emulated host's engine (its containers stop, as on a real host).
     Restart { name: String },

@@ -2,11 +2,12 @@
 //! the leftovers of any run).
 
 pub use crate::engine::Check;
-use crate::engine::{EngineKind, Role};
+use crate::engine::{Engine, EngineError, EngineKind, Role};
 use crate::runner::{criu_version, live_host_owner, live_run_owner, remove_containers};
 use std::fmt;
 use std::path::Path;
 use std::process::Command;
+use std::sync::Arc;
 
 /// All checks.
 pub struct DoctorReport {
@@ -49,17 +50,26 @@ const PROVISION: &str = "run `sudo scripts/provision.sh` (installs and starts ev
 /// How long doctor waits for the engine's answer to one request.
 const DOCTOR_API_TIMEOUT: std::time::Duration = std::time::Duration::from_secs(20);
 
+async fn open(kind: EngineKind, endpoint: &str) -> Result<Arc<dyn Engine>, EngineError> {
+    crate::runner::open_engine(kind, endpoint, DOCTOR_API_TIMEOUT).await
+}
+
 /// Runs every check against the engine of `kind` at `endpoint`: the engine's
 /// own readiness (as a migration target, which needs the most), then CRIU,
-/// cgroups, PSI and swap.
+/// cgroups, PSI, swap and OpenSSH.
 pub async fn check(kind: EngineKind, endpoint: &str) -> DoctorReport {
-    let mut checks = match crate::engine::connect(kind, endpoint, DOCTOR_API_TIMEOUT) {
+    let over_ssh = endpoint.starts_with("ssh://");
+    let mut checks = match open(kind, endpoint).await {
         Ok(engine) => engine.readiness(Role::Target).await,
         Err(e) => vec![Check::required(
             "engine reachable",
             false,
             e.to_string(),
-            PROVISION,
+            if over_ssh {
+                "the error above says what to do about the SSH connection"
+            } else {
+                PROVISION
+            },
         )],
     };
     let version = criu_version();
@@ -137,6 +147,7 @@ pub async fn check(kind: EngineKind, endpoint: &str) -> DoctorReport {
         },
         fix: "nothing to do unless you target a real host with swap".into(),
     });
+    checks.extend(ssh_checks(over_ssh));
     DoctorReport { checks }
 }
 
@@ -168,11 +179,47 @@ fn describe_reading(reading: &crate::sampler::node_exporter::Reading) -> String 
     )
 }
 
-/// Removes every migbench container on `endpoint`, every emulated host, swap
-/// files whose host is gone, and checkpoint and staging directories, except
-/// those of runs still going; returns one line per action.
+/// OpenSSH's client (required for an `ssh://` endpoint, else for
+/// `transfer.mode = "ssh"` only) and server (for emulated hosts' sshd).
+fn ssh_checks(over_ssh: bool) -> [Check; 2] {
+    let client = Command::new("ssh").arg("-V").output();
+    let client_version = client
+        .as_ref()
+        .ok()
+        .map(|out| String::from_utf8_lossy(&out.stderr).trim().to_string());
+    let client_check = Check {
+        name: "ssh (OpenSSH client)".into(),
+        ok: client_version.is_some(),
+        required: over_ssh,
+        detail: client_version.unwrap_or_else(|| {
+            "not found on PATH: ssh:// endpoints and transfer.mode = \"ssh\" need it".into()
+        }),
+        fix: "install openssh-client (scripts/provision.sh does)".into(),
+    };
+    let sshd = Path::new(crate::host::SSHD).exists();
+    let server_check = Check {
+        name: "sshd (OpenSSH server)".into(),
+        ok: sshd,
+        required: false,
+        detail: if sshd {
+            crate::host::SSHD.into()
+        } else {
+            "missing: `host up --ssh` and emulated targets with transfer.mode = \"ssh\" need it"
+                .into()
+        },
+        fix:
+            "install openssh-server (scripts/provision.sh does, without starting the system's sshd)"
+                .into(),
+    };
+    [client_check, server_check]
+}
+
+/// Removes every migbench container on `endpoint`, every emulated host (and
+/// its sshd and keys), swap files whose host is gone, SSH tunnels whose
+/// migbench is gone, and checkpoint and staging directories, except those of
+/// runs still going; returns one line per action.
 pub async fn clean(engines: &[(EngineKind, String)]) -> Vec<String> {
-    let mut lines = Vec::new();
+    let mut lines = crate::ssh::clean_orphans();
     for host in crate::host::list().unwrap_or_default() {
         if let Some(pid) = live_host_owner(&host.spec.name) {
             lines.push(format!(
@@ -204,7 +251,7 @@ fn is_live_run(run_id: &str) -> bool {
 /// Removes the containers of runs no longer going from one engine, and what
 /// those runs left in its store.
 async fn clean_engine(kind: EngineKind, endpoint: &str) -> Vec<String> {
-    let engine = match crate::engine::connect(kind, endpoint, DOCTOR_API_TIMEOUT) {
+    let engine = match open(kind, endpoint).await {
         Ok(engine) => engine,
         Err(e) => return vec![e.to_string()],
     };

@@ -1,6 +1,7 @@
 //! The container engine seam: what the runner needs from an engine, as a
 //! small trait. [`connect`] builds one from its kind and endpoint; nothing
-//! outside this module names an engine. Docker (bollard) is in `docker.rs`,
+//! outside this module names an engine ([`open`] also reaches one over SSH,
+//! see `reach.rs`). Docker (bollard) is in `docker.rs`,
 //! Podman (the libpod REST API) in `podman.rs`, CRIU's own timings in
 //! `criu_stats.rs`, the workload image (built locally, no registry) in `image.rs`.
 
@@ -13,11 +14,14 @@ mod kind;
 pub mod litter;
 mod podman;
 mod procs;
+mod reach;
 mod readiness;
+mod tunnelled;
 
 pub use criu_stats::CriuStats;
 pub use fsutil::{copy_dir, dir_bytes};
-pub use kind::{connect, connect_in_cgroup, EngineKind, KindError};
+pub use kind::{connect, EngineKind, KindError};
+pub use reach::{open, CheckpointRoute, Reach};
 pub use readiness::{Check, Role};
 
 use async_trait::async_trait;
@@ -140,6 +144,20 @@ pub struct Restored {
     pub id: String,
     /// CRIU's and the runtime's own timings, when the engine gives them.
     pub stats: CriuStats,
+    /// The checkpoint's trip into the engine's store, when the restore made it
+    /// (a [`CheckpointRoute::Ssh`]): the migration's transfer.
+    pub upload: Option<Upload>,
+}
+
+/// A checkpoint sent to the engine's machine during a restore.
+#[derive(Debug, Clone, Copy)]
+pub struct Upload {
+    /// Bytes sent (the stream, as it went over the wire).
+    pub bytes: u64,
+    /// When the sending began.
+    pub started: std::time::Instant,
+    /// How long it took, ms.
+    pub ms: f64,
 }
 
 /// The operations migbench drives on an engine.

@@ -11,10 +11,14 @@ mod cgroup;
 mod dockerd;
 mod podman;
 mod reserve;
+mod sshd;
 mod state;
 mod swap;
 
 pub use reserve::PROGRAM as RESERVE_PROGRAM;
+pub use sshd::{
+    access as ssh_access, access_to as ssh_access_to, log_file as ssh_log, SshdState, SSHD,
+};
 pub use state::{HostSpec, HostState};
 pub use swap::{file_bytes as swap_file_bytes, SWAP_DIR};
 
@@ -106,6 +110,9 @@ async fn bring_up(host: &mut HostState) -> Result<(), HostError> {
         host.save()?;
         reserve::wait_filled(host, pid).await?;
     }
+    if host.spec.ssh {
+        sshd::start(host, sshd::Listen::loopback())?;
+    }
     Ok(())
 }
 
@@ -164,11 +171,12 @@ pub async fn down(name: &str) -> Result<(), HostError> {
     down_state(&host).await
 }
 
-/// Tears a host down from its state: daemon, OS reserve, every process in its cgroups,
+/// Tears a host down from its state: sshd (and its keys), daemon, OS reserve, every process in its cgroups,
 /// mounts, cgroups in every hierarchy, swap file, bridge, directories. A step
 /// that fails does not stop the others (a swap file left behind fills the
 /// disk); the first failure is returned.
 pub async fn down_state(host: &HostState) -> Result<(), HostError> {
+    sshd::stop(host).await;
     dockerd::stop(host).await;
     reserve::stop(host);
     cgroup::kill_all(&host.cgroup).await;

@@ -18,4 +18,5 @@ pub mod report;
 pub mod runner;
 pub mod sampler;
 pub mod scenario;
+pub mod ssh;
 pub mod work_cpu;

@@ -74,6 +74,7 @@ pub fn check_scenario(path: &Path, scenario: &Scenario) -> Result<(), BudgetErro
                 swap_bytes: budget.swap.as_u64(),
                 cpus: budget.cpus,
                 os_reserve_bytes: budget.os_reserve.as_u64(),
+                ssh: false,
             };
             problems.extend(host_problems(&spec, &fields));
             disk.extend(swap_use(&spec, &fields));
@@ -97,8 +98,8 @@ pub fn check_scenario(path: &Path, scenario: &Scenario) -> Result<(), BudgetErro
         what: "their checkpoints (transfer.checkpoint_dir)".into(),
         fields: vec!["containers", "workload.memory_mib"],
     });
-    if emulated && scenario.transfer_mode == TransferMode::Copy {
-        // Copied once more, into the emulated target's data root, to be restored.
+    if emulated && scenario.transfer_mode != TransferMode::SharedDir {
+        // Copied (or sent over SSH) once more, into the emulated target's data root, to be restored.
         disk.push(DiskUse {
             path: PathBuf::from(host::HOSTS_DIR),
             bytes: checkpoints,

@@ -16,6 +16,7 @@ mod phases;
 mod pipeline;
 mod pool;
 mod progress;
+mod reach;
 mod recorder;
 mod selfcost;
 mod setup;
@@ -26,6 +27,7 @@ pub use cleanup::{remove_containers, Removal};
 pub use environment::criu_version;
 pub use lines::{CounterLine, ResumedLine};
 pub use owner::{live_host_owner, live_run_owner};
+pub use reach::open_engine;
 
 use crate::collapse::{Budget, Detector, Rule, TargetBudget};
 use crate::event::LiveState;

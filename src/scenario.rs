@@ -22,6 +22,7 @@ mod metrics_url;
 mod overrides;
 mod ranged;
 mod read;
+mod ssh_fields;
 mod sweep;
 
 pub use budget::{check_budget, BudgetFields, EmulateFile as EmulatedBudget, SCENARIO_FIELDS};
@@ -31,6 +32,7 @@ pub use file::{
     TransferMode,
 };
 pub use metrics_url::{check_metrics_url, MetricsSource};
+pub use ssh_fields::SshSettings;
 pub use sweep::{load_grid, MAX_POINTS, SWEEPABLE};
 
 use std::path::{Path, PathBuf};
@@ -103,6 +105,8 @@ pub struct Scenario {
     pub target_engine: crate::engine::EngineKind,
     pub target: TargetSpec,
     pub transfer_mode: TransferMode,
+    /// The SSH destination and identities (`[target] ssh`, `ssh_identity`).
+    pub ssh: SshSettings,
     pub checkpoint_dir: PathBuf,
     pub sample_interval: Duration,
     /// The remote target's node exporter, when `[target] metrics` is given.
@@ -161,5 +165,7 @@ impl Scenario {
 mod hostile_tests;
 #[cfg(test)]
 mod override_tests;
+#[cfg(test)]
+mod ssh_tests;
 #[cfg(test)]
 mod tests;

@@ -4,12 +4,14 @@
 //! bollard cannot start a container from a checkpoint, so that one request
 //! gets `?checkpoint=NAME` through a request modifier; and the engine refuses
 //! a custom checkpoint directory on start, so the checkpoint is first placed
-//! into `<data-root>/containers/<id>/checkpoints/NAME`, where it looks by default.
+//! into `<data-root>/containers/<id>/checkpoints/NAME`, where it looks by default
+//! (by the harness on this machine, or streamed over SSH into the engine's
+//! machine with a [`CheckpointRoute::Ssh`]).
 
 use super::{criu_log, litter};
 use super::{
-    Check, Checkpointed, ContainerSpec, CriuStats, Engine, EngineError, EngineInfo, EngineKind,
-    LabelledContainer, Restored, Role,
+    Check, CheckpointRoute, Checkpointed, ContainerSpec, CriuStats, Engine, EngineError,
+    EngineInfo, EngineKind, LabelledContainer, Restored, Role,
 };
 use async_trait::async_trait;
 use bollard::container::CreateCheckpointOptions;
@@ -43,6 +45,8 @@ pub struct DockerEngine {
     endpoint: String,
     docker: Docker,
     data_root: OnceCell<PathBuf>,
+    /// How restores get their checkpoints into the clones' stores.
+    route: CheckpointRoute,
 }
 
 impl DockerEngine {
@@ -215,6 +219,10 @@ impl Engine for DockerEngine {
     }
 
     async fn staging_dir(&self, run_id: &str) -> Result<Option<PathBuf>, EngineError> {
+        if let CheckpointRoute::Ssh(_) = self.route {
+            // Each restore streams its checkpoint into the clone's store itself.
+            return Ok(None);
+        }
         let root = self.data_root().await?;
         if !root.is_dir() {
             return Ok(None);
@@ -240,11 +248,13 @@ impl Engine for DockerEngine {
             Ok(root) if checkpoint.starts_with(root.join(STAGING_DIR)) => Placement::Move,
             _ => Placement::Copy,
         };
-        self.start_from_checkpoint(&id, checkpoint, placement)
+        let upload = self
+            .start_from_checkpoint(&id, checkpoint, placement)
             .await?;
         Ok(Restored {
             id,
             stats: CriuStats::default(),
+            upload,
         })
     }
 

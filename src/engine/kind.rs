@@ -1,8 +1,7 @@
 //! Which engine: the one place that turns a kind and an endpoint into an
 //! [`Engine`](super::Engine). Everything else holds an `Arc<dyn Engine>`.
 
-use super::docker::DockerEngine;
-use super::podman::PodmanEngine;
+use super::reach::{build, Reach};
 use super::{Engine, EngineError};
 use serde::{Deserialize, Serialize};
 use std::sync::Arc;
@@ -34,6 +33,19 @@ impl EngineKind {
         }
     }
 
+    /// Why checkpoints cannot stream over SSH into this engine's store
+    /// (`transfer.mode = "ssh"`), if they cannot.
+    pub fn ssh_transfer_refusal(self) -> Option<&'static str> {
+        match self {
+            EngineKind::Docker => None,
+            EngineKind::Podman => Some(
+                "a Podman target takes each checkpoint archive through its API, so there is \
+                 no store to stream into: use transfer.mode = \"copy\" (reach a remote \
+                 Podman at ssh://)",
+            ),
+        }
+    }
+
     /// The endpoint of the machine's own engine of this kind (as provisioned).
     pub fn default_endpoint(self) -> &'static str {
         match self {
@@ -60,34 +72,15 @@ impl std::str::FromStr for EngineKind {
 }
 
 /// Connects to the engine of `kind` at `endpoint` (lazily: nothing is sent
-/// until the first call). The client waits `api_timeout` for any one answer:
-/// a hung request is then [`EngineError::Timeout`].
+/// until the first call); `ssh://` endpoints need [`open`](super::open). The
+/// client waits `api_timeout` for any one answer: a hung request is then
+/// [`EngineError::Timeout`].
 pub fn connect(
     kind: EngineKind,
     endpoint: &str,
     api_timeout: Duration,
 ) -> Result<Arc<dyn Engine>, EngineError> {
-    connect_in_cgroup(kind, endpoint, api_timeout, None)
-}
-
-/// [`connect`] to the engine of an emulated host whose containers must all
-/// live under `cgroup` (its budget). A Docker host's daemon puts them there
-/// itself; a Podman service is told so with every create and restore.
-pub fn connect_in_cgroup(
-    kind: EngineKind,
-    endpoint: &str,
-    api_timeout: Duration,
-    cgroup: Option<&str>,
-) -> Result<Arc<dyn Engine>, EngineError> {
-    Ok(match kind {
-        EngineKind::Docker => {
-            Arc::new(DockerEngine::connect(endpoint)?.with_api_timeout(api_timeout))
-        }
-        EngineKind::Podman => Arc::new(
-            PodmanEngine::connect(endpoint, api_timeout)?
-                .with_cgroup_parent(cgroup.map(str::to_string)),
-        ),
-    })
+    build(kind, endpoint, api_timeout, &Reach::default())
 }
 
 #[cfg(test)]

@@ -17,6 +17,9 @@ pub struct HostSpec {
     /// Memory held inside `memory_bytes` for a guest OS (see `reserve`); 0: none.
     #[serde(default)]
     pub os_reserve_bytes: u64,
+    /// The host runs an sshd of its own (see `sshd`).
+    #[serde(default)]
+    pub ssh: bool,
 }
 
 /// A host as saved in `state.json`.
@@ -41,6 +44,9 @@ pub struct HostState {
     /// The swap file this host created (removed on `down`).
     pub swap_file: Option<PathBuf>,
     pub created_at: String,
+    /// The host's sshd, when it runs one.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub sshd: Option<super::sshd::SshdState>,
 }
 
 impl HostState {
@@ -53,6 +59,7 @@ impl HostState {
             daemon: None,
             reserve: None,
             swap_file: None,
+            sshd: None,
             created_at: chrono::Utc::now().to_rfc3339_opts(chrono::SecondsFormat::Secs, true),
             spec,
         }

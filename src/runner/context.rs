@@ -117,6 +117,12 @@ pub struct Timed<T> {
 }
 
 impl RunContext {
+    /// Whether the target engine sends each checkpoint to its machine itself,
+    /// as the first step of its restore (`transfer.mode = "ssh"`).
+    pub fn transfer_in_restore(&self) -> bool {
+        self.scenario.transfer_mode == crate::scenario::TransferMode::Ssh
+    }
+
     /// Milliseconds since the run started, to the microsecond.
     pub fn now_ms(&self) -> f64 {
         round_us(self.started.elapsed().as_secs_f64() * 1000.0)

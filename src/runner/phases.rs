@@ -2,8 +2,8 @@
 //! exactly one row for it, and hands the slot on.
 
 use super::context::{OpEnd, RunContext, Slot, TargetWait};
-use crate::engine::{copy_dir, dir_bytes, image, ContainerSpec, EngineError, RUN_LABEL};
-use crate::event::Step;
+use crate::engine::{copy_dir, dir_bytes, image, ContainerSpec, EngineError, Upload, RUN_LABEL};
+use crate::event::{round_us, Step};
 use crate::record::{OpRecord, Outcome, Phase};
 use std::collections::HashMap;
 use std::path::PathBuf;
@@ -120,9 +120,14 @@ pub async fn transfer(ctx: &RunContext, mut slot: Slot) -> Slot {
 
 /// Restore: the target engine creates the clone from the checkpoint and
 /// starts it (how the checkpoint reaches its store is the engine's business).
-/// Timed as a whole, as the lab did.
+/// Timed as a whole, as the lab did. When the engine sent the checkpoint to
+/// its machine itself (`transfer.mode = "ssh"`), that upload is the
+/// migration's transfer row, and left out of the restore's latency.
 pub async fn restore(ctx: &RunContext, mut slot: Slot) -> Slot {
     let (Some(checkpoint), None) = (slot.checkpoint.clone(), slot.stopped_at) else {
+        if ctx.transfer_in_restore() {
+            ctx.skip(Phase::Transfer, &mut slot, "no checkpoint to transfer");
+        }
         ctx.skip(Phase::Restore, &mut slot, "no checkpoint to restore");
         return slot;
     };
@@ -146,6 +151,23 @@ pub async fn restore(ctx: &RunContext, mut slot: Slot) -> Slot {
         row.set_criu_stats(&restored.stats);
         slot.clone_id = Some(restored.id.clone());
     }
+    match restored.as_ref().and_then(|r| r.upload) {
+        Some(upload) => {
+            ctx.emit(upload_row(ctx, &slot, upload));
+            row.latency_ms = round_us((row.latency_ms - upload.ms).max(0.0));
+            slot.timings.transfer_ms = Some(upload.ms);
+            // The restore proper: what the restore took besides the upload.
+            slot.timings.restore_start_ms = Some(row.start_ms + upload.ms);
+        }
+        None if ctx.transfer_in_restore() => {
+            let mut skipped = ctx.row(Phase::Transfer, &slot);
+            skipped.error = "its restore failed (see the restore row): a transfer it may have \
+                             made is not counted"
+                .into();
+            ctx.emit(skipped);
+        }
+        None => {}
+    }
     row.container_id = slot.clone_id.clone().unwrap_or_default();
     if let (Outcome::Timeout, Some(id)) = (row.outcome, &slot.clone_id) {
         abandon_hung_restore(ctx, &mut row, id).await;
@@ -158,6 +180,23 @@ pub async fn restore(ctx: &RunContext, mut slot: Slot) -> Slot {
     }
     ctx.emit(row);
     slot
+}
+
+/// The transfer row of a checkpoint the target engine sent to its machine
+/// during a restore.
+fn upload_row(ctx: &RunContext, slot: &Slot, upload: Upload) -> OpRecord {
+    let mut row = ctx.row(Phase::Transfer, slot);
+    let since_start = upload.started.saturating_duration_since(ctx.started);
+    row.start_ms = round_us(since_start.as_secs_f64() * 1000.0);
+    row.end_ms = round_us(row.start_ms + upload.ms);
+    row.latency_ms = round_us(upload.ms);
+    let unix_ms = (ctx.started_unix_ms + row.start_ms) as i64;
+    if let Some(at) = chrono::DateTime::<chrono::Utc>::from_timestamp_millis(unix_ms) {
+        row.started_at = at.to_rfc3339_opts(chrono::SecondsFormat::Millis, true);
+    }
+    row.bytes = Some(upload.bytes);
+    row.outcome = Outcome::Ok;
+    row
 }
 
 /// A restore found the target silent. A restarting engine makes it a failed

@@ -5,7 +5,7 @@
 use super::context::{RunContext, Slot};
 use super::environment::{criu_version, Environment};
 use super::{cleanup, RunError, RunOptions};
-use crate::engine::{self, image, Check, Engine, EngineInfo, EngineKind, Role};
+use crate::engine::{self, image, Check, Engine, EngineInfo, EngineKind, Reach, Role};
 use crate::host::{self, HostSpec, HostState};
 use crate::record::{self, CsvAppender, OpRecord, Phase, SampleRow};
 use crate::scenario::{Scenario, TargetSpec, TransferMode};
@@ -45,13 +45,14 @@ const API_TIMEOUT_MARGIN: Duration = Duration::from_secs(10);
 
 /// Connects to an engine and checks it is ready for its `role` (its own
 /// readiness checks: mode, runtime, data root); the client waits for any one
-/// answer a little longer than the scenario's operation timeout. `cgroup`:
-/// the budget an emulated host's containers belong to.
+/// answer a little longer than the scenario's operation timeout. `reach`:
+/// the budget an emulated host's containers belong to, SSH access, and how
+/// checkpoints reach the engine's store.
 pub async fn connect_checked(
     kind: EngineKind,
     endpoint: &str,
     role: Role,
-    cgroup: Option<&str>,
+    reach: &Reach,
     op_timeout: Duration,
 ) -> Result<(Arc<dyn Engine>, EngineInfo), RunError> {
     let name = match role {
@@ -59,7 +60,8 @@ pub async fn connect_checked(
         Role::Target => "target",
     };
     let not_ready = |e: crate::engine::EngineError| RunError::Environment(format!("{name} {e}"));
-    let engine = engine::connect_in_cgroup(kind, endpoint, op_timeout + API_TIMEOUT_MARGIN, cgroup)
+    let engine = engine::open(kind, endpoint, op_timeout + API_TIMEOUT_MARGIN, reach)
+        .await
         .map_err(not_ready)?;
     let info = engine.info().await.map_err(not_ready)?;
     if let Some(refusal) = engine.readiness(role).await.iter().find_map(Check::refusal) {
@@ -97,7 +99,7 @@ pub async fn prepare(scenario: Scenario, options: &RunOptions) -> Result<Prepare
         scenario.source_engine,
         &scenario.source_endpoint,
         Role::Source,
-        None,
+        &super::reach::source(&scenario),
         scenario.op_timeout,
     )
     .await?;
@@ -105,7 +107,8 @@ pub async fn prepare(scenario: Scenario, options: &RunOptions) -> Result<Prepare
         // Checked before anything is created, so a dead target leaves nothing.
         if endpoint != scenario.source_endpoint {
             let kind = scenario.target_engine;
-            connect_checked(kind, endpoint, Role::Target, None, scenario.op_timeout).await?;
+            let reach = super::reach::target(&scenario, endpoint, None)?;
+            connect_checked(kind, endpoint, Role::Target, &reach, scenario.op_timeout).await?;
         }
     }
     if let Some(metrics) = &scenario.target_metrics {
@@ -140,6 +143,8 @@ pub async fn prepare(scenario: Scenario, options: &RunOptions) -> Result<Prepare
                 swap_bytes: emulated.swap.as_u64(),
                 cpus: emulated.cpus,
                 os_reserve_bytes: emulated.os_reserve.as_u64(),
+                // Checkpoints stream into it over SSH.
+                ssh: scenario.transfer_mode == TransferMode::Ssh,
             };
             let host = host::up(spec.clone(), scenario.target_engine)
                 .await
@@ -203,13 +208,13 @@ async fn prepare_target(
     let (target, target_info) = if same_engine {
         (source.clone(), source_info.clone())
     } else {
-        let cgroup = host.as_ref().map(|h| h.cgroup.as_str());
+        let reach = super::reach::target(&scenario, &target_endpoint, host.as_ref())?;
         let kind = scenario.target_engine;
         connect_checked(
             kind,
             &target_endpoint,
             Role::Target,
-            cgroup,
+            &reach,
             scenario.op_timeout,
         )
         .await?
@@ -308,6 +313,9 @@ pub async fn host_down(host: &HostState, run_dir: &Path) {
     let host = saved.as_ref().unwrap_or(host);
     let kept = run_dir.join(format!("target-{}", host.log_name()));
     let _ = std::fs::copy(host.log_file(), kept);
+    if let Some(log) = host::ssh_log(host) {
+        let _ = std::fs::copy(log, run_dir.join("target-sshd.log"));
+    }
     if let Err(e) = host::down_state(host).await {
         tracing::error!("tearing down emulated host '{}': {e}", host.spec.name);
     }

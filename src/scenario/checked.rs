@@ -46,7 +46,8 @@ impl RunName {
     }
 }
 
-/// An engine endpoint: `unix://`, `tcp://`, `http://` or `https://`.
+/// An engine endpoint: `unix://`, `tcp://`, `http://`, `https://` or
+/// `ssh://[user@]host[:port]/path/to/engine.sock`.
 #[derive(Debug, Clone, PartialEq, Eq, Deserialize, Serialize)]
 #[serde(try_from = "String", into = "String")]
 pub struct Endpoint(String);
@@ -55,16 +56,22 @@ impl TryFrom<String> for Endpoint {
     type Error = String;
 
     fn try_from(value: String) -> Result<Self, String> {
-        let known = ["unix://", "tcp://", "http://", "https://"];
+        let known = ["unix://", "tcp://", "http://", "https://", "ssh://"];
         if !known.iter().any(|scheme| value.starts_with(scheme)) {
             return Err(format!(
-                "must start with unix://, tcp://, http:// or https://, got {}",
+                "must start with unix://, tcp://, http://, https:// or ssh://, got {}",
                 quote(&value)
             ));
         }
         if value.chars().count() > MAX_ENDPOINT_CHARS || value.chars().any(char::is_control) {
             return Err(format!(
                 "must be at most {MAX_ENDPOINT_CHARS} characters, none of them control characters, got {}",
+                quote(&value)
+            ));
+        }
+        if let Err(why) = crate::ssh::SshEndpoint::parse(&value) {
+            return Err(format!(
+                "must be ssh://[user@]host[:port]/path/to/engine.sock, got {}: {why}",
                 quote(&value)
             ));
         }
@@ -82,6 +89,11 @@ impl Endpoint {
     /// A literal known to be valid (a default).
     pub fn known(value: &str) -> Endpoint {
         Endpoint(value.to_string())
+    }
+
+    /// The endpoint as written.
+    pub fn as_str(&self) -> &str {
+        &self.0
     }
 }
 

@@ -7,6 +7,7 @@ use super::defaults;
 use super::file::{PhaseFile, ScenarioFile};
 use super::metrics_url::{default_interval_ms, MetricsSource};
 use super::ranged::Ranged;
+use super::ssh_fields::{self, SshSettings};
 use super::{Pacing, Scenario, TargetSpec};
 use crate::engine::EngineKind;
 use std::time::Duration;
@@ -31,6 +32,7 @@ impl ScenarioFile {
             || checkpoint.concurrency.max(restore.concurrency),
             |c| c.get() as usize,
         );
+        let ssh = SshSettings::of(&effective);
         let source_engine = effective.source.engine.unwrap_or_default();
         let target_engine = effective.target.engine.unwrap_or(source_engine);
         let source_endpoint = effective.source.endpoint.map_or_else(
@@ -67,6 +69,7 @@ impl ScenarioFile {
             target_engine,
             target,
             transfer_mode: effective.transfer.mode,
+            ssh,
             checkpoint_dir: effective.transfer.checkpoint_dir.into_inner(),
             sample_interval,
             target_metrics,
@@ -123,6 +126,7 @@ impl ScenarioFile {
         if self.target.emulate.is_none() {
             self.target.endpoint.get_or_insert(source);
         }
+        ssh_fields::check(&self)?;
         Ok(self)
     }
 }

@@ -5,6 +5,7 @@ use super::checked::{AbsoluteDir, Endpoint, RunName};
 use super::defaults;
 use super::metrics_url::MetricsUrl;
 use super::ranged::{Factor, Percent, Ranged, Rate};
+use super::ssh_fields::{IdentityFile, SshTarget};
 use crate::engine::EngineKind;
 use serde::{Deserialize, Serialize};
 
@@ -168,6 +169,9 @@ pub struct SourceFile {
     /// Which engine: `docker` (default) or `podman`.
     #[serde(skip_serializing_if = "Option::is_none")]
     pub engine: Option<EngineKind>,
+    /// The private key for an `ssh://` endpoint; default: the user's ssh config and agent.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub ssh_identity: Option<IdentityFile>,
 }
 
 /// `[target]`: either a running engine or an emulated host.
@@ -192,6 +196,14 @@ pub struct TargetFile {
     /// How often it is scraped, ms (default: the sampler's interval, at least 1000).
     #[serde(skip_serializing_if = "Option::is_none")]
     pub metrics_interval_ms: Option<Ranged<100, 600_000>>,
+    /// The target machine's SSH destination, `[user@]host[:port]`, for
+    /// `transfer.mode = "ssh"` (an emulated host's own sshd otherwise).
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub ssh: Option<SshTarget>,
+    /// The private key for the target's `ssh://` endpoint and its `ssh`
+    /// destination; default: the user's ssh config and agent.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub ssh_identity: Option<IdentityFile>,
 }
 
 /// How checkpoints reach the target.
@@ -203,6 +215,9 @@ pub enum TransferMode {
     Copy,
     /// The checkpoint directory is visible to both hosts: only its path is handed over.
     SharedDir,
+    /// Each checkpoint streams over SSH straight into the clone's checkpoint
+    /// store on the target's machine (Docker targets; `[target] ssh`).
+    Ssh,
 }
 
 /// `[transfer]`.

@@ -1,7 +1,7 @@
 //! Reaching a Docker engine: unix socket, plain TCP, or TLS the docker CLI's
 //! way, with a client timeout a run sets from its operation timeout.
 
-use super::super::EngineError;
+use super::super::{CheckpointRoute, EngineError};
 use super::DockerEngine;
 use bollard::Docker;
 use std::path::PathBuf;
@@ -47,6 +47,7 @@ impl DockerEngine {
             endpoint: endpoint.to_string(),
             docker,
             data_root: OnceCell::new(),
+            route: CheckpointRoute::Local,
         })
     }
 
@@ -55,6 +56,12 @@ impl DockerEngine {
     /// and a hung operation is always a `timeout` with its clean-up.
     pub fn with_api_timeout(mut self, timeout: Duration) -> DockerEngine {
         self.docker = self.docker.with_timeout(timeout);
+        self
+    }
+
+    /// Sets how restores get their checkpoints into the clones' stores.
+    pub fn with_route(mut self, route: CheckpointRoute) -> DockerEngine {
+        self.route = route;
         self
     }
 }

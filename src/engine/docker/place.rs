@@ -1,24 +1,28 @@
 //! A Docker restore: the checkpoint placed into the clone's own store (Docker
-//! refuses a custom checkpoint directory on start), then the clone started
-//! from it while CRIU's restore log is watched.
+//! refuses a custom checkpoint directory on start), by the harness here or
+//! streamed over SSH into the engine's machine, then the clone started from
+//! it while CRIU's restore log is watched.
 
 use super::super::fsutil::copy_dir;
-use super::super::{criu_log, litter, EngineError};
+use super::super::{criu_log, litter, CheckpointRoute, EngineError, Upload};
 use super::{DockerEngine, Placement};
+use crate::ssh::Access;
 use bollard::Docker;
-use std::path::Path;
+use std::path::{Path, PathBuf};
+use std::time::Instant;
 
 /// The file that makes a restore's checkpoint tar unique (see below).
 const RESTORE_MARKER: &str = "migbench-clone";
 
 impl DockerEngine {
-    /// Places the checkpoint into clone `id`'s own store and starts it from there.
+    /// Places the checkpoint into clone `id`'s own store and starts it from
+    /// there; returns the upload when the checkpoint was streamed over SSH.
     pub(super) async fn start_from_checkpoint(
         &self,
         id: &str,
         checkpoint: &Path,
         placement: Placement,
-    ) -> Result<(), EngineError> {
+    ) -> Result<Option<Upload>, EngineError> {
         let name = checkpoint
             .file_name()
             .map(|n| n.to_string_lossy().into_owned())
@@ -29,19 +33,59 @@ impl DockerEngine {
             })?;
         let data_root = self.data_root().await?;
         let store = data_root.join("containers").join(id).join("checkpoints");
-        let destination = store.join(&name);
-        let placed_checkpoint = destination.clone();
+        // dockerd uploads the checkpoint to containerd's content store as a tar
+        // and fails ("commit failed: content sha256:...: already exists") when
+        // the very same tar is still there from the checkpoint itself, as it is
+        // when a restore follows its checkpoint within moments (pipeline mode).
+        // A file naming the clone makes this restore's tar its own; CRIU reads
+        // only its image files.
+        let (upload, images) = match &self.route {
+            CheckpointRoute::Local => {
+                let placed = self
+                    .place_here(id, checkpoint, &store.join(&name), placement)
+                    .await?;
+                (None, placed)
+            }
+            CheckpointRoute::Ssh(access) => {
+                let upload = self.send(access, id, checkpoint, &store, &name).await?;
+                (Some(upload), checkpoint.to_path_buf())
+            }
+        };
+        let watch = criu_log::RestoreLogWatch::start(data_root, id);
+        let started = self
+            .with_checkpoint_on_start(name)
+            .start_container(id, None)
+            .await
+            .map_err(self.fail(format!("restore container '{id}'")));
+        let restored = watch.finish(started).await;
+        // The restore has returned: containerd's copy of this checkpoint is
+        // litter (recognised by the images; found only on this machine).
+        let _ = tokio::task::spawn_blocking(move || litter::remove_copies_of(&images)).await;
+        restored.map(|()| upload)
+    }
+
+    /// Copies or moves the checkpoint to `destination` in the store and marks
+    /// it for its clone; returns where it is.
+    async fn place_here(
+        &self,
+        id: &str,
+        checkpoint: &Path,
+        destination: &Path,
+        placement: Placement,
+    ) -> Result<PathBuf, EngineError> {
+        let store = destination.parent().unwrap_or(destination).to_path_buf();
         let source = checkpoint.to_path_buf();
+        let target = destination.to_path_buf();
         let placed = tokio::task::spawn_blocking(move || {
             crate::work_cpu::counted(|| match placement {
-                Placement::Copy => copy_dir(&source, &destination),
+                Placement::Copy => copy_dir(&source, &target),
                 Placement::Move => {
                     let moved = std::fs::create_dir_all(&store)
-                        .and_then(|()| std::fs::rename(&source, &destination));
+                        .and_then(|()| std::fs::rename(&source, &target));
                     match moved {
                         // Another filesystem: a move is a copy there.
                         Err(e) if e.kind() == std::io::ErrorKind::CrossesDevices => {
-                            copy_dir(&source, &destination)?;
+                            copy_dir(&source, &target)?;
                             std::fs::remove_dir_all(&source).map_err(|e| EngineError::Io {
                                 what: "cannot remove the moved checkpoint".into(),
                                 path: source.clone(),
@@ -50,7 +94,7 @@ impl DockerEngine {
                         }
                         other => other.map_err(|e| EngineError::Io {
                             what: "cannot move checkpoint into the clone's store".into(),
-                            path: destination.clone(),
+                            path: target.clone(),
                             source: e,
                         }),
                     }
@@ -68,29 +112,39 @@ impl DockerEngine {
                 })
             }
         }
-        // dockerd uploads the checkpoint to containerd's content store as a tar
-        // and fails ("commit failed: content sha256:...: already exists") when
-        // the very same tar is still there from the checkpoint itself, as it is
-        // when a restore follows its checkpoint within moments (pipeline mode).
-        // A file naming the clone makes this restore's tar its own; CRIU reads
-        // only its image files.
-        let marker = placed_checkpoint.join(RESTORE_MARKER);
+        let marker = destination.join(RESTORE_MARKER);
         std::fs::write(&marker, id).map_err(|e| EngineError::Io {
             what: "cannot mark the checkpoint for its clone".into(),
             path: marker,
             source: e,
         })?;
-        let watch = criu_log::RestoreLogWatch::start(data_root, id);
-        let started = self
-            .with_checkpoint_on_start(name)
-            .start_container(id, None)
+        Ok(destination.to_path_buf())
+    }
+
+    /// Streams the checkpoint, with its clone's mark, over SSH into `store`
+    /// (`<data root>/containers/<id>/checkpoints` on the engine's machine).
+    async fn send(
+        &self,
+        access: &Access,
+        id: &str,
+        checkpoint: &Path,
+        store: &Path,
+        name: &str,
+    ) -> Result<Upload, EngineError> {
+        let started = Instant::now();
+        let marker = vec![(RESTORE_MARKER.to_string(), id.as_bytes().to_vec())];
+        let bytes = crate::ssh::upload_dir(access, checkpoint, name, marker, store)
             .await
-            .map_err(self.fail(format!("restore container '{id}'")));
-        let restored = watch.finish(started).await;
-        // The restore has returned: containerd's copy of this checkpoint is litter.
-        let _ =
-            tokio::task::spawn_blocking(move || litter::remove_copies_of(&placed_checkpoint)).await;
-        restored
+            .map_err(|e| EngineError::Operation {
+                endpoint: self.endpoint.clone(),
+                what: format!("stream the checkpoint of '{id}' over SSH"),
+                detail: e.to_string(),
+            })?;
+        Ok(Upload {
+            bytes,
+            started,
+            ms: started.elapsed().as_secs_f64() * 1000.0,
+        })
     }
 
     /// A handle whose start request asks the daemon to restore `checkpoint`.

@@ -1,7 +1,7 @@
 //! What a Docker engine needs here (readiness checks for `doctor` and a
 //! run's start), and what runs no longer going left in its store.
 
-use super::super::{litter, Check, Engine, Role, RUN_LABEL};
+use super::super::{litter, Check, CheckpointRoute, Engine, Role, RUN_LABEL};
 use super::{DockerEngine, STAGING_DIR};
 
 /// The checks for an engine used as `role`.
@@ -34,7 +34,21 @@ pub(super) async fn checks(engine: &DockerEngine, role: Role) -> Vec<Check> {
         ),
     ));
     checks.push(litter::check());
-    if role == Role::Target {
+    if let (Role::Target, CheckpointRoute::Ssh(access)) = (role, &engine.route) {
+        // Checkpoints stream into `<data root>/containers/<id>/checkpoints` there.
+        let store = info.data_root.join("containers");
+        let probed = crate::ssh::probe_dir(access, &store).await;
+        checks.push(Check::required(
+            "checkpoint store over SSH",
+            probed.is_ok(),
+            match &probed {
+                Ok(()) => format!("'{}' on {}", store.display(), access.destination),
+                Err(e) => e.to_string(),
+            },
+            "set [target] ssh to the target engine's machine, with a login that may write \
+             into its data root (root), whose key this machine holds",
+        ));
+    } else if role == Role::Target {
         let visible = info.data_root.is_dir();
         checks.push(Check::required(
             "engine data root",

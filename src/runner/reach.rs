@@ -1,0 +1,77 @@
+//! How a run reaches its engines: the access of an `ssh://` endpoint (an
+//! emulated host's own key and known hosts when it is one's, else the
+//! scenario's `ssh_identity` or the user's ssh config), and the target's
+//! checkpoint route (`transfer.mode = "ssh"`: over SSH into its store).
+
+use super::RunError;
+use crate::engine::{CheckpointRoute, Engine, EngineError, EngineKind, Reach};
+use crate::host::{self, HostState};
+use crate::scenario::{Scenario, TransferMode};
+use crate::ssh::{Access, SshEndpoint};
+use std::path::PathBuf;
+use std::sync::Arc;
+use std::time::Duration;
+
+/// The access for `endpoint` when it is an `ssh://` one.
+fn endpoint_access(endpoint: &str, identity: Option<PathBuf>) -> Option<Access> {
+    let parsed = SshEndpoint::parse(endpoint).ok().flatten()?;
+    Some(host::ssh_access_to(&parsed.destination, identity))
+}
+
+/// How the source engine is reached.
+pub fn source(scenario: &Scenario) -> Reach {
+    Reach {
+        ssh: endpoint_access(
+            &scenario.source_endpoint,
+            scenario.ssh.source_identity.clone(),
+        ),
+        ..Reach::default()
+    }
+}
+
+/// How the target engine at `endpoint` (an emulated `host`'s, if given) is
+/// reached, and how checkpoints reach its store.
+pub fn target(
+    scenario: &Scenario,
+    endpoint: &str,
+    host: Option<&HostState>,
+) -> Result<Reach, RunError> {
+    let identity = scenario.ssh.target_identity.clone();
+    let route = match (scenario.transfer_mode, host) {
+        (TransferMode::Ssh, Some(host)) => {
+            CheckpointRoute::Ssh(host::ssh_access(host).ok_or_else(|| {
+                RunError::Environment(format!(
+                    "the emulated target '{}' runs no sshd: transfer.mode = \"ssh\" needs one",
+                    host.spec.name
+                ))
+            })?)
+        }
+        (TransferMode::Ssh, None) => {
+            let destination = scenario.ssh.target.as_ref().ok_or_else(|| {
+                RunError::Environment("transfer.mode = \"ssh\" needs [target] ssh".into())
+            })?;
+            CheckpointRoute::Ssh(host::ssh_access_to(destination, identity.clone()))
+        }
+        _ => CheckpointRoute::Local,
+    };
+    Ok(Reach {
+        cgroup: host.map(|h| h.cgroup.clone()),
+        ssh: endpoint_access(endpoint, identity),
+        route,
+    })
+}
+
+/// Opens the engine of `kind` at an endpoint given on the command line
+/// (doctor, clean, image build); an `ssh://` one to an emulated host is
+/// reached with that host's own key, any other the user's way.
+pub async fn open_engine(
+    kind: EngineKind,
+    endpoint: &str,
+    api_timeout: Duration,
+) -> Result<Arc<dyn Engine>, EngineError> {
+    let reach = Reach {
+        ssh: endpoint_access(endpoint, None),
+        ..Reach::default()
+    };
+    crate::engine::open(kind, endpoint, api_timeout, &reach).await
+}
