@@ -6,12 +6,12 @@
 mod kmsg;
 mod procfs;
 
-pub use procfs::{read_psi, CgroupReading, Footprint, Psi};
+pub use crate::cgroup::{CgroupReading, Footprint, Psi};
+pub use procfs::read_psi;
 
 use crate::engine::Engine;
 use crate::event::{round_us, Event, LiveState, Step};
 use crate::record::SampleRow;
-use std::path::PathBuf;
 use std::sync::Arc;
 use std::time::{Duration, Instant};
 use sysinfo::System;
@@ -21,7 +21,7 @@ use tokio_util::sync::CancellationToken;
 /// What the sampler watches.
 pub struct SamplerConfig {
     pub interval: Duration,
-    /// The emulated target's cgroup name (under each v1 hierarchy), if any.
+    /// The emulated target's cgroup name (read through `crate::cgroup`), if any.
     pub target_cgroup: Option<String>,
     /// Asked for its running-container count when there is no cgroup to read.
     pub target_engine: Arc<dyn Engine>,
@@ -175,6 +175,7 @@ async fn measure_target(config: &SamplerConfig, row: &mut SampleRow) {
         row.target_footprint_bytes = footprint.total_bytes();
         row.target_anon_lru_bytes = footprint.anon_lru_bytes;
         row.target_swapcached_bytes = footprint.swapcached_bytes;
+        row.target_psi_memory_full_avg10 = reading.memory_pressure.map(|p| p.full_avg10);
         return;
     }
     // No cgroup of ours: ask the engine, but never let it hold up the tick.
@@ -182,9 +183,4 @@ async fn measure_target(config: &SamplerConfig, row: &mut SampleRow) {
     if let Ok(Ok(info)) = tokio::time::timeout(budget, config.target_engine.info()).await {
         row.target_running = Some(info.running_containers);
     }
-}
-
-/// Directory of a cgroup in one v1 hierarchy.
-pub fn cgroup_dir(hierarchy: &str, cgroup: &str) -> PathBuf {
-    PathBuf::from("/sys/fs/cgroup").join(hierarchy).join(cgroup)
 }

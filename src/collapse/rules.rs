@@ -146,11 +146,13 @@ impl Detector {
             return fired;
         }
         let psi_limit = self.rules.psi_memory_full_pct.get();
-        if sample.psi_memory_full_avg10 > psi_limit {
-            let detail = format!(
-                "full avg10 {:.1}% > {psi_limit}%",
-                sample.psi_memory_full_avg10
-            );
+        // The target's own pressure where its cgroup has one (v2), else the machine's.
+        let (psi, whose) = match sample.target_psi_memory_full_avg10 {
+            Some(psi) => (psi, "the target's cgroup"),
+            None => (sample.psi_memory_full_avg10, "the machine"),
+        };
+        if psi > psi_limit {
+            let detail = format!("full avg10 {psi:.1}% > {psi_limit}% ({whose})");
             self.fire(Rule::PsiMemory, t, at, detail, &mut fired);
         }
         if let Some(detail) = self.swap_over_share(sample) {

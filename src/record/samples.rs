@@ -88,4 +88,10 @@ pub struct SampleRow {
     /// recorded before this column existed.
     #[serde(default)]
     pub seq: u64,
+    /// The emulated target's own memory pressure, "full avg10" of its cgroup
+    /// v2 `memory.pressure`; empty on cgroup v1 (no per-cgroup pressure:
+    /// the PSI rule then reads the machine's `psi_memory_full_avg10`), for
+    /// targets that are not emulated, and in runs recorded before it existed.
+    #[serde(default)]
+    pub target_psi_memory_full_avg10: Option<f64>,
 }
