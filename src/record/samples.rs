@@ -51,6 +51,8 @@ pub struct SampleRow {
     /// checkpoint images a restore reads are charged, then given back), so it
     /// says nothing about where the budget runs out. Empty in runs recorded
     /// before these columns existed, and when the target is not emulated.
+    /// The names below are v1's; on cgroup v2 each field keeps its meaning
+    /// from the v2 files (see `cgroup::Footprint`).
     ///
     /// `total_rss`: mapped anonymous memory (transparent huge pages included).
     #[serde(default)]
