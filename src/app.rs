@@ -329,6 +329,10 @@ async fn host_command(command: HostCommand) -> Result<u8, AppError> {
         }
         HostCommand::Ls => {
             let hosts = host::list().map_err(internal)?;
+            match crate::cgroup::system() {
+                Ok(backend) => println!("cgroup backend: {}", backend.mode()),
+                Err(e) => println!("cgroup backend: none ({e})"),
+            }
             if hosts.is_empty() {
                 println!("no emulated hosts");
             }

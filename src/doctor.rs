@@ -109,18 +109,7 @@ pub async fn check(kind: EngineKind, endpoint: &str) -> DoctorReport {
         detail: criu_detail,
         fix: "run `criu check` to see what the kernel lacks; scripts/provision.sh installs a working CRIU".into(),
     });
-    let memsw = Path::new("/sys/fs/cgroup/memory/memory.memsw.limit_in_bytes").exists();
-    checks.push(Check {
-        name: "cgroup v1 memory + swap".into(),
-        ok: memsw,
-        required: false,
-        detail: if memsw {
-            "memory.memsw.* present".into()
-        } else {
-            "missing".into()
-        },
-        fix: "emulated hosts need cgroup v1 with swap accounting (boot with swapaccount=1)".into(),
-    });
+    checks.extend(cgroup_checks());
     let psi = Path::new("/proc/pressure/memory").exists();
     checks.push(Check {
         name: "PSI (/proc/pressure)".into(),
@@ -212,6 +201,43 @@ fn ssh_checks(over_ssh: bool) -> [Check; 2] {
                 .into(),
     };
     [client_check, server_check]
+}
+
+/// Which cgroup backend emulated hosts use on this machine, and whether it
+/// has what they need (they are optional: only emulated targets need them).
+fn cgroup_checks() -> Vec<Check> {
+    use crate::cgroup::Mode;
+    let backend = match crate::cgroup::system() {
+        Ok(backend) => backend,
+        Err(e) => {
+            return vec![Check::optional(
+                "cgroup backend",
+                false,
+                e.to_string(),
+                "emulated hosts need cgroup v1 (memory, cpu, cpuacct, swap accounting) \
+                 or v2 (memory and cpu controllers, memory.swap.max)",
+            )]
+        }
+    };
+    let mode = match backend.mode() {
+        Mode::V1 => "v1",
+        Mode::Hybrid => "hybrid (v1 memory controller beside a cgroup2 tree): driven as v1",
+        Mode::V2 => "v2 (unified): the PSI rule reads each host's own memory.pressure",
+    };
+    let mut checks = vec![Check::optional(
+        "cgroup backend",
+        true,
+        format!("{mode}, at '{}'", backend.root().display()),
+        "",
+    )];
+    checks.extend(backend.requirements().into_iter().map(|need| Check {
+        name: need.name,
+        ok: need.ok,
+        required: false,
+        detail: need.detail,
+        fix: need.fix,
+    }));
+    checks
 }
 
 /// Removes every migbench container on `endpoint`, every emulated host (and

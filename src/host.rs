@@ -53,7 +53,9 @@ pub enum HostError {
     },
     #[error("`{command}` failed: {detail}")]
     Command { command: String, detail: String },
-    #[error("cgroup v1 controller '{0}' is not mounted at /sys/fs/cgroup/{0}: emulated hosts need cgroup v1 with memory and swap accounting (`migbench doctor`)")]
+    /// The cgroup backend (v1, hybrid or v2) lacks what a budget needs; the
+    /// text names the controller or file and what to do.
+    #[error("{0}: emulated hosts need it (`migbench doctor` says what this machine has)")]
     NoController(String),
     #[error("{0}")]
     Budget(String),

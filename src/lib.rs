@@ -4,6 +4,7 @@
 //! samples -> collapse detector -> report.
 
 pub mod app;
+pub mod cgroup;
 pub mod cli;
 pub mod collapse;
 pub mod doctor;

@@ -57,12 +57,18 @@ fn boot_id() -> Option<String> {
 
 /// Whether `pid` lives in cgroup `name` (or below it) in any hierarchy.
 pub fn in_cgroup(pid: u32, name: &str) -> bool {
+    std::fs::read_to_string(format!("/proc/{pid}/cgroup"))
+        .is_ok_and(|text| lists_cgroup(&text, name))
+}
+
+/// Whether /proc/PID/cgroup `text` places the process in `name` or below
+/// it: `ID:controllers:/path` lines, one per v1 hierarchy, or the single
+/// `0::/path` line of v2 (where a host's processes sit in leaves below it).
+fn lists_cgroup(text: &str, name: &str) -> bool {
     let own = format!("/{name}");
-    std::fs::read_to_string(format!("/proc/{pid}/cgroup")).is_ok_and(|text| {
-        text.lines().any(|line| {
-            line.splitn(3, ':').nth(2).is_some_and(|path| {
-                path == own || path.strip_prefix(&own).is_some_and(|r| r.starts_with('/'))
-            })
+    text.lines().any(|line| {
+        line.splitn(3, ':').nth(2).is_some_and(|path| {
+            path == own || path.strip_prefix(&own).is_some_and(|r| r.starts_with('/'))
         })
     })
 }
@@ -148,6 +154,15 @@ mod tests {
         assert!(signal_if(child.id(), libc::SIGKILL, |_| stamp.is_current()));
         child.wait().expect("wait");
         assert!(!stamp.is_current(), "a dead process is not current");
+    }
+
+    #[test]
+    fn membership_is_read_from_v1_and_v2_listings() {
+        let v1 = "12:pids:/migbench-h1/abc\n4:memory:/migbench-h1\n1:name=systemd:/\n";
+        assert!(lists_cgroup(v1, "migbench-h1"));
+        assert!(lists_cgroup("0::/migbench-h1/engine\n", "migbench-h1"));
+        assert!(!lists_cgroup("0::/migbench-h10/engine\n", "migbench-h1"));
+        assert!(!lists_cgroup("0::/user.slice\n4:memory:/\n", "migbench-h1"));
     }
 
     #[test]

@@ -9,13 +9,13 @@ pub mod node_exporter;
 mod procfs;
 mod running;
 
-pub use procfs::{read_psi, CgroupReading, Footprint, Psi};
+pub use crate::cgroup::{CgroupReading, Footprint, Psi};
+pub use procfs::read_psi;
 
 use crate::engine::Engine;
 use crate::event::{round_us, Event, LiveState, Step};
 use crate::record::SampleRow;
 use crate::scenario::MetricsSource;
-use std::path::PathBuf;
 use std::sync::Arc;
 use std::time::{Duration, Instant};
 use sysinfo::System;
@@ -25,7 +25,7 @@ use tokio_util::sync::CancellationToken;
 /// What the sampler watches.
 pub struct SamplerConfig {
     pub interval: Duration,
-    /// The emulated target's cgroup name (under each v1 hierarchy), if any.
+    /// The emulated target's cgroup name (read through `crate::cgroup`), if any.
     pub target_cgroup: Option<String>,
     /// Asked for its running-container count when there is no cgroup to read.
     pub target_engine: Arc<dyn Engine>,
@@ -204,12 +204,8 @@ fn measure_target(
         row.target_footprint_bytes = footprint.total_bytes();
         row.target_anon_lru_bytes = footprint.anon_lru_bytes;
         row.target_swapcached_bytes = footprint.swapcached_bytes;
+        row.target_psi_memory_full_avg10 = reading.memory_pressure.map(|p| p.full_avg10);
         return;
     }
     row.target_running = running.and_then(running::RunningCount::get);
-}
-
-/// Directory of a cgroup in one v1 hierarchy.
-pub fn cgroup_dir(hierarchy: &str, cgroup: &str) -> PathBuf {
-    PathBuf::from("/sys/fs/cgroup").join(hierarchy).join(cgroup)
 }

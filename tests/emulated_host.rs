@@ -43,7 +43,8 @@ fn host_up_holds_the_budget_charges_containers_and_down_leaves_nothing() {
         .args(["host", "ls"])
         .assert()
         .success()
-        .stdout(predicates::str::contains(name));
+        .stdout(predicates::str::contains(name))
+        .stdout(predicates::str::contains("cgroup backend: "));
 
     // The daemon itself is charged to the budget...
     let procs = read(&format!("{cg}/cgroup.procs"));
@@ -199,6 +200,16 @@ mode = "{mode}"
         summary["environment"]["target_budget"]["memory_bytes"],
         512u64 << 20
     );
+    // The backend in use is recorded, and which pressure the PSI rule read:
+    // the machine's on v1 and hybrid, the host's own memory.pressure on v2.
+    let backend = migbench::cgroup::system().expect("a cgroup backend");
+    let env = &summary["environment"];
+    assert_eq!(env["cgroup_backend"], backend.mode().to_string());
+    let source = env["psi_rule_source"].as_str().expect("psi_rule_source");
+    match backend.mode() {
+        migbench::cgroup::Mode::V2 => assert!(source.ends_with("/memory.pressure"), "{source}"),
+        _ => assert_eq!(source, "/proc/pressure/memory"),
+    }
     let samples = std::fs::read_to_string(run.join("samples.csv")).expect("samples");
     let header = samples.lines().next().expect("a header");
     assert!(header.contains("target_memory_bytes"));

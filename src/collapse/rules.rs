@@ -182,12 +182,21 @@ impl Detector {
     /// (none until a scrape succeeded); any other on this machine's.
     fn psi_over_limit(&self, sample: &SampleRow) -> Option<String> {
         let limit = self.rules.psi_memory_full_pct.get();
-        let (full_pct, what) = if scraped(sample) {
-            (sample.target_psi_memory_full_pct?, "target full (10 s)")
+        // A remote target's scraped pressure; else the target's own cgroup's
+        // where it has one (v2); else the machine's.
+        let (full_pct, what, whose) = if scraped(sample) {
+            (
+                sample.target_psi_memory_full_pct?,
+                "full (10 s)",
+                "the target",
+            )
         } else {
-            (sample.psi_memory_full_avg10, "full avg10")
+            match sample.target_psi_memory_full_avg10 {
+                Some(psi) => (psi, "full avg10", "the target's cgroup"),
+                None => (sample.psi_memory_full_avg10, "full avg10", "the machine"),
+            }
         };
-        (full_pct > limit).then(|| format!("{what} {full_pct:.1}% > {limit}%"))
+        (full_pct > limit).then(|| format!("{what} {full_pct:.1}% > {limit}% ({whose})"))
     }
 
     fn swap_over_share(&self, sample: &SampleRow) -> Option<String> {

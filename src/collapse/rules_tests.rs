@@ -92,6 +92,29 @@ fn psi_fires_above_threshold_only_during_restore() {
     let fired = d.on_sample(&s);
     assert_eq!(fired[0].rule, Rule::PsiMemory);
     assert!(fired[0].detail.contains("20.5%"));
+    assert!(fired[0].detail.contains("(the machine)"));
+}
+
+#[test]
+fn psi_reads_the_targets_own_pressure_where_its_cgroup_has_one() {
+    let mut d = detector();
+    let mut s = sample(10.0);
+    // cgroup v2: the machine is under pressure, the target is not.
+    s.psi_memory_full_avg10 = 90.0;
+    s.target_psi_memory_full_avg10 = Some(5.0);
+    assert!(
+        d.on_sample(&s).is_empty(),
+        "the target's own pressure rules"
+    );
+    s.psi_memory_full_avg10 = 0.0;
+    s.target_psi_memory_full_avg10 = Some(30.0);
+    let fired = d.on_sample(&s);
+    assert_eq!(fired[0].rule, Rule::PsiMemory);
+    assert!(
+        fired[0].detail.contains("30.0%") && fired[0].detail.contains("target's cgroup"),
+        "{}",
+        fired[0].detail
+    );
 }
 
 #[test]
@@ -149,7 +172,7 @@ fn a_scraped_target_is_judged_on_its_own_pressure() {
     let fired = d.on_sample(&s);
     assert_eq!(fired[0].rule, Rule::PsiMemory);
     assert!(
-        fired[0].detail.contains("target full (10 s) 25.0%"),
+        fired[0].detail.contains("full (10 s) 25.0% > 20% (the target)"),
         "{}",
         fired[0].detail
     );

@@ -2,7 +2,6 @@
 //! every host engine shares: the start inside the budget, the stop, and the
 //! mounts it leaves behind.
 
-use super::cgroup::JOINED;
 use super::{io_error, HostError, HostState};
 use std::path::PathBuf;
 use std::process::{Command, Stdio};
@@ -72,7 +71,7 @@ pub fn start(host: &HostState) -> Result<u32, HostError> {
         "bridge": host.bridge,
         "iptables": false,
         "ip-masq": false,
-        "cgroup-parent": format!("/{}", host.cgroup),
+        "cgroup-parent": crate::cgroup::container_parent(&host.cgroup),
         "experimental": true,
     });
     let config_path = host.base_dir().join("daemon.json");
@@ -93,15 +92,7 @@ pub fn spawn_in_budget(
     exec_line: &str,
     env: &[(&str, String)],
 ) -> Result<u32, HostError> {
-    let join: String = JOINED
-        .iter()
-        .map(|h| {
-            format!(
-                "echo $$ > /sys/fs/cgroup/{h}/{}/cgroup.procs && ",
-                host.cgroup
-            )
-        })
-        .collect();
+    let join = super::cgroup::join_script(&host.cgroup, crate::cgroup::Member::Engine)?;
     let script = format!("{join}{exec_line}");
     let log_path = host.log_file();
     // Appended to: a restarted engine's log follows its first life's.

@@ -11,7 +11,6 @@
 //! some sandboxes) the reserve may be the OOM killer's pick: that kill is the
 //! hard failure like any other.
 
-use super::cgroup::JOINED;
 use super::{io_error, HostError, HostState};
 use crate::engine::image::WORKLOAD_BINARY;
 use std::os::unix::fs::PermissionsExt;
@@ -43,15 +42,7 @@ pub fn start(host: &HostState) -> Result<u32, HostError> {
         .map_err(io_error("cannot write the OS reserve program", &path))?;
     std::fs::set_permissions(&path, std::fs::Permissions::from_mode(0o755))
         .map_err(io_error("cannot make executable", &path))?;
-    let join: String = JOINED
-        .iter()
-        .map(|h| {
-            format!(
-                "echo $$ > /sys/fs/cgroup/{h}/{}/cgroup.procs && ",
-                host.cgroup
-            )
-        })
-        .collect();
+    let join = super::cgroup::join_script(&host.cgroup, crate::cgroup::Member::Reserve)?;
     let script = format!(
         "{join}{{ echo -1000 > /proc/self/oom_score_adj; }} 2>/dev/null; exec '{}' --memory-mib {} --interval-ms {TOUCH_INTERVAL_MS} --tick-ms {TOUCH_INTERVAL_MS}",
         path.display(),

@@ -51,6 +51,8 @@ pub struct SampleRow {
     /// checkpoint images a restore reads are charged, then given back), so it
     /// says nothing about where the budget runs out. Empty in runs recorded
     /// before these columns existed, and when the target is not emulated.
+    /// The names below are v1's; on cgroup v2 each field keeps its meaning
+    /// from the v2 files (see `cgroup::Footprint`).
     ///
     /// `total_rss`: mapped anonymous memory (transparent huge pages included).
     #[serde(default)]
@@ -124,4 +126,10 @@ pub struct SampleRow {
     /// recorded before this column existed.
     #[serde(default)]
     pub seq: u64,
+    /// The emulated target's own memory pressure, "full avg10" of its cgroup
+    /// v2 `memory.pressure`; empty on cgroup v1 (no per-cgroup pressure:
+    /// the PSI rule then reads the machine's `psi_memory_full_avg10`), for
+    /// targets that are not emulated, and in runs recorded before it existed.
+    #[serde(default)]
+    pub target_psi_memory_full_avg10: Option<f64>,
 }

@@ -22,14 +22,26 @@ pub struct Environment {
     pub target_budget: Option<HostSpec>,
     /// Where a remote target's resources were scraped (`[target] metrics`).
     pub target_metrics: Option<String>,
+    /// The machine's cgroup backend (`v1`, `hybrid`, `v2`; null: none found).
+    pub cgroup_backend: Option<crate::cgroup::Mode>,
+    /// The file the PSI collapse rule read: an emulated target's own
+    /// `memory.pressure` on cgroup v2, else the machine's /proc/pressure/memory.
+    pub psi_rule_source: String,
 }
 
 impl Environment {
+    /// `target_cgroup`: the emulated target's cgroup, if any.
     pub fn collect(
         source: EngineInfo,
         target: EngineInfo,
         target_budget: Option<HostSpec>,
+        target_cgroup: Option<&str>,
     ) -> Self {
+        let backend = crate::cgroup::system().ok();
+        let psi_rule_source = match (backend, target_cgroup) {
+            (Some(backend), Some(cgroup)) => backend.memory_pressure_source(cgroup),
+            _ => crate::cgroup::MACHINE_MEMORY_PRESSURE.into(),
+        };
         let mut system = System::new();
         system.refresh_memory();
         Environment {
@@ -47,6 +59,8 @@ impl Environment {
             target,
             target_budget,
             target_metrics: None,
+            cgroup_backend: backend.map(|b| b.mode()),
+            psi_rule_source: psi_rule_source.display().to_string(),
         }
     }
 }

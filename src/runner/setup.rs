@@ -230,8 +230,12 @@ async fn prepare_target(
             .map_err(|e| RunError::Environment(format!("target {e}")))?,
         _ => None,
     };
-    let mut environment =
-        Environment::collect(source_info.clone(), target_info.clone(), budget.clone());
+    let mut environment = Environment::collect(
+        source_info.clone(),
+        target_info.clone(),
+        budget.clone(),
+        host.as_ref().map(|h| h.cgroup.as_str()),
+    );
     environment.target_metrics = scenario.target_metrics.as_ref().map(|m| m.url.clone());
     let environment = serde_json::to_value(&environment).unwrap_or_default();
     let environment_path = run_dir.join(record::ENVIRONMENT_JSON);

@@ -93,11 +93,14 @@ pub fn assert_nothing_left_behind() {
         .map(|d| d.flatten().map(|e| e.path()).collect())
         .unwrap_or_default();
     assert!(hosts.is_empty(), "host state left behind: {hosts:?}");
-    for hierarchy in std::fs::read_dir("/sys/fs/cgroup")
+    // v1: one hierarchy per directory; v2: the root is the one hierarchy.
+    let root = std::path::PathBuf::from("/sys/fs/cgroup");
+    let hierarchies = std::fs::read_dir(&root)
         .expect("cgroup fs")
         .flatten()
-    {
-        let leftovers: Vec<_> = std::fs::read_dir(hierarchy.path())
+        .map(|e| e.path());
+    for hierarchy in std::iter::once(root.clone()).chain(hierarchies) {
+        let leftovers: Vec<_> = std::fs::read_dir(&hierarchy)
             .map(|d| {
                 d.flatten()
                     .filter(|e| e.file_name().to_string_lossy().starts_with("migbench-"))

@@ -76,7 +76,7 @@ pub struct ImportBody {
 }
 
 /// Streams the archive at `path` with its container config's cgroup parent
-/// set to `/<cgroup>`: libpod restores an imported container into the cgroup
+/// set to the host's (see `cgroup::container_parent`): libpod restores an imported container into the cgroup
 /// parent the archive names (the source's), not the service's.
 pub fn with_cgroup_parent(path: PathBuf, cgroup: String) -> ImportBody {
     let (writer, reader) = tokio::io::duplex(PIPE_BYTES);
@@ -88,7 +88,7 @@ pub fn with_cgroup_parent(path: PathBuf, cgroup: String) -> ImportBody {
         };
         let file = std::fs::File::open(&path).map_err(io)?;
         let writer = SyncIoBridge::new(writer);
-        rewrite(file, writer, &format!("/{cgroup}")).map_err(io)
+        rewrite(file, writer, &crate::cgroup::container_parent(&cgroup)).map_err(io)
     });
     ImportBody { reader, rewriter }
 }

@@ -41,7 +41,10 @@ pub fn create_body(spec: &ContainerSpec, cgroup_parent: Option<&str>) -> serde_j
         ],
     });
     if let (Some(cgroup), Some(object)) = (cgroup_parent, body.as_object_mut()) {
-        object.insert("cgroup_parent".into(), format!("/{cgroup}").into());
+        object.insert(
+            "cgroup_parent".into(),
+            crate::cgroup::container_parent(cgroup).into(),
+        );
     }
     body
 }
