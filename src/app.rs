@@ -273,6 +273,7 @@ async fn host_command(command: HostCommand) -> Result<u8, AppError> {
             cpus,
             engine,
             os_reserve,
+            bandwidth,
         } => {
             let spec = HostSpec {
                 name,
@@ -280,6 +281,7 @@ async fn host_command(command: HostCommand) -> Result<u8, AppError> {
                 swap_bytes: swap.as_u64(),
                 cpus,
                 os_reserve_bytes: os_reserve.as_u64(),
+                bandwidth_bits_per_s: bandwidth.map(crate::scenario::Bandwidth::bits_per_s),
             };
             crate::preflight::check_host(&spec).map_err(|e| AppError::new(exit::BAD_INPUT, e))?;
             let state = host::up(spec, engine).await.map_err(|e| match e {
@@ -289,6 +291,16 @@ async fn host_command(command: HostCommand) -> Result<u8, AppError> {
                 e => AppError::new(exit::NOT_READY, e),
             })?;
             println!("{} is up: endpoint {}", state.spec.name, state.endpoint());
+            if let Some(net) = &state.network {
+                println!(
+                    "  network namespace {} (nsenter --net={}), link {} <-> {} at {}",
+                    net.netns,
+                    net.netns_path().display(),
+                    net.peer_address,
+                    net.address,
+                    crate::scenario::format_bits_per_s(net.bandwidth_bits_per_s)
+                );
+            }
             Ok(exit::SUCCESS)
         }
         HostCommand::Restart { name } => {
@@ -314,8 +326,18 @@ async fn host_command(command: HostCommand) -> Result<u8, AppError> {
                 println!("no emulated hosts");
             }
             for h in hosts {
+                let network = h.network.as_ref().map_or_else(
+                    || "-".to_string(),
+                    |n| {
+                        format!(
+                            "{} {}",
+                            n.address,
+                            crate::scenario::format_bits_per_s(n.bandwidth_bits_per_s)
+                        )
+                    },
+                );
                 println!(
-                    "{:<12} memory {:>9} swap {:>9} cpus {:<5} {} {:<5} {}",
+                    "{:<12} memory {:>9} swap {:>9} cpus {:<5} net {:<22} {} {:<5} {}",
                     h.spec.name,
                     bytesize::ByteSize(h.spec.memory_bytes).to_string(),
                     bytesize::ByteSize(h.spec.swap_bytes).to_string(),
@@ -323,6 +345,7 @@ async fn host_command(command: HostCommand) -> Result<u8, AppError> {
                         .cpus
                         .map(|c| c.to_string())
                         .unwrap_or_else(|| "-".into()),
+                    network,
                     h.engine,
                     if h.engine_alive() { "up" } else { "dead" },
                     h.endpoint()

@@ -95,6 +95,10 @@ pub enum HostCommand {
         /// Memory held inside --memory for a guest OS, e.g. 512MiB (default: none).
         #[arg(long, default_value = "0")]
         os_reserve: bytesize::ByteSize,
+        /// A network of the host's own behind a link of this bandwidth, in
+        /// tc's units, e.g. 100mbit (default: none, the machine's network).
+        #[arg(long)]
+        bandwidth: Option<crate::scenario::Bandwidth>,
     },
     /// Restart an emulated host's engine (its containers stop, as on a real host).
     Restart { name: String },

@@ -140,6 +140,21 @@ pub struct Restored {
     pub id: String,
     /// CRIU's and the runtime's own timings, when the engine gives them.
     pub stats: CriuStats,
+    /// How the checkpoint reached the engine inside the restore itself
+    /// (sent as the restore request's body), when it did and was measured:
+    /// a share of the restore's own time, not time before it.
+    pub transfer: Option<Transferred>,
+}
+
+/// A checkpoint's way to the target engine, measured inside its restore.
+#[derive(Debug, Clone, Copy)]
+pub struct Transferred {
+    pub bytes: u64,
+    /// The first byte handed to the connection.
+    pub started: std::time::Instant,
+    /// The last byte acknowledged by the target's machine (or, where there
+    /// is no acknowledgement to wait for, handed to the connection).
+    pub ended: std::time::Instant,
 }
 
 /// The operations migbench drives on an engine.

@@ -245,6 +245,8 @@ impl Engine for DockerEngine {
         Ok(Restored {
             id,
             stats: CriuStats::default(),
+            // The checkpoint came by the transfer phase, before the restore.
+            transfer: None,
         })
     }
 

@@ -109,6 +109,7 @@ fn host_up_budgets_name_their_flags() {
         swap_bytes: 0,
         cpus,
         os_reserve_bytes: 0,
+        bandwidth_bits_per_s: None,
     };
     let e = check_host(&spec(1 << 40, None))
         .expect_err("1 TiB")

@@ -12,6 +12,7 @@ pub fn rows(summaries: &[(PathBuf, Summary)]) -> (Vec<String>, Vec<Vec<String>>)
     let header = [
         "run",
         "mode",
+        "bandwidth",
         "containers",
         "ckpt conc",
         "restore conc",
@@ -23,6 +24,9 @@ pub fn rows(summaries: &[(PathBuf, Summary)]) -> (Vec<String>, Vec<Vec<String>>)
         "downtime p50 ms",
         "downtime p99 ms",
         "migrations/s",
+        "transfer p50 ms",
+        "transfer MB/s p50",
+        "transfer share %",
         "wall s",
         "verified",
         "collapse at",
@@ -52,6 +56,7 @@ pub fn rows(summaries: &[(PathBuf, Summary)]) -> (Vec<String>, Vec<Vec<String>>)
                 } else {
                     s.mode.clone()
                 },
+                bandwidth(s),
                 s.containers.to_string(),
                 checkpoint_conc,
                 restore_conc,
@@ -68,6 +73,11 @@ pub fn rows(summaries: &[(PathBuf, Summary)]) -> (Vec<String>, Vec<Vec<String>>)
                     .as_ref()
                     .map_or("-".into(), |d| format!("{:.0}", d.downtime.p99_ms)),
                 format!("{:.2}", s.migrations.per_s),
+                lat(Phase::Transfer, |l| l.p50_ms),
+                s.transfer
+                    .map_or("-".into(), |t| format!("{:.2}", t.rate.p50_mb_per_s)),
+                s.transfer
+                    .map_or("-".into(), |t| format!("{:.1}", t.share_of_migration_pct)),
                 format!("{:.1}", s.run_wall_s),
                 format!("{}/{}", s.verification.continued, s.containers),
                 s.collapse.point.as_ref().map_or("none".into(), |p| {
@@ -77,6 +87,16 @@ pub fn rows(summaries: &[(PathBuf, Summary)]) -> (Vec<String>, Vec<Vec<String>>)
         })
         .collect();
     (header, rows)
+}
+
+/// The emulated target's link bandwidth (`100mbit`), `-` when it had none.
+pub fn bandwidth(s: &Summary) -> String {
+    bandwidth_bits_per_s(s).map_or("-".into(), crate::scenario::format_bits_per_s)
+}
+
+/// The emulated target's link bandwidth, bits/s, as the run recorded it.
+pub fn bandwidth_bits_per_s(s: &Summary) -> Option<u64> {
+    s.environment["target_budget"]["bandwidth_bits_per_s"].as_u64()
 }
 
 /// Compares runs; writes `<out>/compare.md` and the chart; returns the console table.

@@ -25,6 +25,10 @@ pub struct RunContext {
     pub checkpoint_root: PathBuf,
     /// Where `copy` transfers put checkpoints on the target's side, if any.
     pub staging_root: Option<PathBuf>,
+    /// The checkpoint crosses to the target inside its restore (the target
+    /// engine takes it as the request's body): no transfer phase, and each
+    /// restore records its transfer row (see `upload`).
+    pub transfer_in_restore: bool,
     pub events: mpsc::UnboundedSender<Event>,
     pub started: Instant,
     /// The wall clock at `started`, Unix ms: turns the workload's wall-clock

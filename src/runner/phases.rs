@@ -109,6 +109,7 @@ pub async fn transfer(ctx: &RunContext, mut slot: Slot) -> Slot {
     slot.timings.transfer_ms = Some(timed.end_ms - timed.start_ms);
     let (mut row, bytes) = ctx.timed_row(ctx.row(Phase::Transfer, &slot), timed);
     row.bytes = bytes;
+    row.set_rate();
     if bytes.is_some() {
         slot.checkpoint = Some(to);
     } else {
@@ -123,6 +124,9 @@ pub async fn transfer(ctx: &RunContext, mut slot: Slot) -> Slot {
 /// Timed as a whole, as the lab did.
 pub async fn restore(ctx: &RunContext, mut slot: Slot) -> Slot {
     let (Some(checkpoint), None) = (slot.checkpoint.clone(), slot.stopped_at) else {
+        if ctx.transfer_in_restore {
+            ctx.skip(Phase::Transfer, &mut slot, "no checkpoint to transfer");
+        }
         ctx.skip(Phase::Restore, &mut slot, "no checkpoint to restore");
         return slot;
     };
@@ -137,6 +141,9 @@ pub async fn restore(ctx: &RunContext, mut slot: Slot) -> Slot {
     slot.timings.restore_end_ms = Some(timed.end_ms);
     let target_silent = matches!(&timed.end, OpEnd::Failed(e) if e.is_engine_down());
     let (mut row, restored) = ctx.timed_row(ctx.row(Phase::Restore, &slot), timed);
+    if ctx.transfer_in_restore {
+        super::upload::record(ctx, &mut slot, restored.as_ref());
+    }
     if target_silent {
         await_silent_target(ctx, &mut row).await;
     }

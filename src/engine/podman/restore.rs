@@ -36,6 +36,7 @@ impl PodmanEngine {
                 Ok(Restored {
                     stats: report.stats(),
                     id: report.id,
+                    transfer: None,
                 })
             }
             Err(e) => {
