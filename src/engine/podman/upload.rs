@@ -5,7 +5,9 @@
 //! The last byte handed to hyper still sits in this machine's socket
 //! buffer (up to a few MiB with TCP's autotuning): on a slow link, the
 //! upload ends when the peer's kernel acknowledged it, which the socket's
-//! unsent-and-unacknowledged count (`TIOCOUTQ`) says. libpod writes the
+//! unsent-and-unacknowledged count (`TIOCOUTQ`) says (8 MB over a 20 Mbit/s
+//! tbf link here: handed over after 2.86 s, 2.79 MB/s, faster than the link;
+//! acknowledged after 3.32 s, 2.41 MB/s). libpod writes the
 //! whole body to a temporary file before CRIU starts, so this is the
 //! transfer's share of a restore request.
 
