@@ -12,7 +12,6 @@ pub fn rows(summaries: &[(PathBuf, Summary)]) -> (Vec<String>, Vec<Vec<String>>)
     let header = [
         "run",
         "mode",
-        "bandwidth",
         "containers",
         "ckpt conc",
         "restore conc",
@@ -24,12 +23,14 @@ pub fn rows(summaries: &[(PathBuf, Summary)]) -> (Vec<String>, Vec<Vec<String>>)
         "downtime p50 ms",
         "downtime p99 ms",
         "migrations/s",
-        "transfer p50 ms",
-        "transfer MB/s p50",
-        "transfer share %",
         "wall s",
         "verified",
         "collapse at",
+        // A bandwidth sweep's columns: the target's link and what crossed it.
+        "bandwidth",
+        "transfer p50 ms",
+        "transfer MB/s p50",
+        "transfer share %",
     ]
     .map(String::from)
     .to_vec();
@@ -56,7 +57,6 @@ pub fn rows(summaries: &[(PathBuf, Summary)]) -> (Vec<String>, Vec<Vec<String>>)
                 } else {
                     s.mode.clone()
                 },
-                bandwidth(s),
                 s.containers.to_string(),
                 checkpoint_conc,
                 restore_conc,
@@ -73,16 +73,17 @@ pub fn rows(summaries: &[(PathBuf, Summary)]) -> (Vec<String>, Vec<Vec<String>>)
                     .as_ref()
                     .map_or("-".into(), |d| format!("{:.0}", d.downtime.p99_ms)),
                 format!("{:.2}", s.migrations.per_s),
-                lat(Phase::Transfer, |l| l.p50_ms),
-                s.transfer
-                    .map_or("-".into(), |t| format!("{:.2}", t.rate.p50_mb_per_s)),
-                s.transfer
-                    .map_or("-".into(), |t| format!("{:.1}", t.share_of_migration_pct)),
                 format!("{:.1}", s.run_wall_s),
                 format!("{}/{}", s.verification.continued, s.containers),
                 s.collapse.point.as_ref().map_or("none".into(), |p| {
                     format!("{} ({})", p.at_restore, p.rule.as_str())
                 }),
+                bandwidth(s),
+                lat(Phase::Transfer, |l| l.p50_ms),
+                s.transfer
+                    .map_or("-".into(), |t| format!("{:.2}", t.rate.p50_mb_per_s)),
+                s.transfer
+                    .map_or("-".into(), |t| format!("{:.1}", t.share_of_migration_pct)),
             ]
         })
         .collect();
