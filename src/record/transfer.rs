@@ -22,9 +22,10 @@ pub struct TransferSummary {
     pub count: usize,
     pub bytes_total: u64,
     pub rate: RateStats,
-    /// Their time over the time of their migrations (each from its
-    /// checkpoint's start to its restore's end), in %: what share of moving
-    /// a container the transfer was.
+    /// Their time over the time of their migrations' own operations
+    /// (checkpoint, transfer, restore; a transfer inside its restore counted
+    /// once, and a batch's waiting between them not at all), in %: what
+    /// share of moving a container the transfer was.
     pub share_of_migration_pct: f64,
 }
 
@@ -62,8 +63,10 @@ pub fn summary(ops: &[OpRecord]) -> Option<TransferSummary> {
     })
 }
 
-/// Transfer time over migration time, summed over the containers whose
-/// checkpoint, transfer and restore all succeeded, in %.
+/// Transfer time over the time of each migration's own operations, summed
+/// over the containers whose checkpoint, transfer and restore all
+/// succeeded, in %. A transfer that lies inside its restore (the engine
+/// took the checkpoint as its request's body) is already in the restore's time.
 fn share_of_migration_pct(ops: &[OpRecord], transfers: &[&OpRecord]) -> f64 {
     let ok_row = |phase: Phase| -> HashMap<usize, &OpRecord> {
         ops.iter()
@@ -76,8 +79,13 @@ fn share_of_migration_pct(ops: &[OpRecord], transfers: &[&OpRecord]) -> f64 {
     for transfer in transfers {
         let index = transfer.index;
         if let (Some(checkpoint), Some(restore)) = (checkpoints.get(&index), restores.get(&index)) {
+            let inside_restore =
+                transfer.start_ms >= restore.start_ms && transfer.end_ms <= restore.end_ms;
             transfer_ms += transfer.latency_ms;
-            migration_ms += restore.end_ms - checkpoint.start_ms;
+            migration_ms += checkpoint.latency_ms + restore.latency_ms;
+            if !inside_restore {
+                migration_ms += transfer.latency_ms;
+            }
         }
     }
     if migration_ms > 0.0 {
@@ -112,14 +120,15 @@ mod tests {
     #[test]
     fn rates_and_the_share_of_migration_time() {
         let ops = vec![
-            // Container 0: migration 0..1000 ms, its transfer 200..700 (50 %).
+            // Container 0: a transfer phase of its own: 500 of 1000 ms.
             row(Phase::Checkpoint, 0, 0.0, 200.0),
             transfer(0, 200.0, 700.0, 5_000_000),
-            row(Phase::Restore, 0, 200.0, 1000.0),
-            // Container 1: migration 1000..2000, transfer 1200..1450 (25 %).
+            row(Phase::Restore, 0, 700.0, 1000.0),
+            // Container 1, after a batch's wait: its transfer inside its
+            // restore, 250 of 200 + 800 ms; the wait is not counted.
             row(Phase::Checkpoint, 1, 1000.0, 1200.0),
-            transfer(1, 1200.0, 1450.0, 5_000_000),
-            row(Phase::Restore, 1, 1200.0, 2000.0),
+            transfer(1, 5200.0, 5450.0, 5_000_000),
+            row(Phase::Restore, 1, 5200.0, 6000.0),
         ];
         let summary = summary(&ops).expect("transfers");
         assert_eq!(summary.count, 2);
