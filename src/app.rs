@@ -282,6 +282,7 @@ async fn host_command(command: HostCommand) -> Result<u8, AppError> {
             engine,
             os_reserve,
             ssh,
+            bandwidth,
         } => {
             let spec = HostSpec {
                 name,
@@ -290,6 +291,7 @@ async fn host_command(command: HostCommand) -> Result<u8, AppError> {
                 cpus,
                 os_reserve_bytes: os_reserve.as_u64(),
                 ssh,
+                bandwidth_bits_per_s: bandwidth.map(crate::scenario::Bandwidth::bits_per_s),
             };
             crate::preflight::check_host(&spec).map_err(|e| AppError::new(exit::BAD_INPUT, e))?;
             let state = host::up(spec, engine).await.map_err(|e| match e {
@@ -299,13 +301,30 @@ async fn host_command(command: HostCommand) -> Result<u8, AppError> {
                 e => AppError::new(exit::NOT_READY, e),
             })?;
             println!("{} is up: endpoint {}", state.spec.name, state.endpoint());
-            if let Some(access) = host::ssh_access(&state) {
+            if let Some(net) = &state.network {
                 println!(
-                    "ssh: {} (key {}); its engine over SSH: ssh://{}{}",
+                    "  network namespace {} (nsenter --net={}), link {} <-> {} at {}",
+                    net.netns,
+                    net.netns_path().display(),
+                    net.peer_address,
+                    net.address,
+                    crate::scenario::format_bits_per_s(net.bandwidth_bits_per_s)
+                );
+            }
+            if let Some(access) = host::ssh_access(&state) {
+                // A host with a network of its own serves its engine on TCP only.
+                let over_ssh = match &state.network {
+                    Some(_) => String::new(),
+                    None => format!(
+                        "; its engine over SSH: ssh://{}{}",
+                        access.destination,
+                        state.socket().display()
+                    ),
+                };
+                println!(
+                    "ssh: {} (key {}){over_ssh}",
                     access.destination,
                     access.identity.unwrap_or_default().display(),
-                    access.destination,
-                    state.socket().display()
                 );
             }
             Ok(exit::SUCCESS)
@@ -337,8 +356,18 @@ async fn host_command(command: HostCommand) -> Result<u8, AppError> {
                 println!("no emulated hosts");
             }
             for h in hosts {
+                let network = h.network.as_ref().map_or_else(
+                    || "-".to_string(),
+                    |n| {
+                        format!(
+                            "{} {}",
+                            n.address,
+                            crate::scenario::format_bits_per_s(n.bandwidth_bits_per_s)
+                        )
+                    },
+                );
                 println!(
-                    "{:<12} memory {:>9} swap {:>9} cpus {:<5} {} {:<5} {}",
+                    "{:<12} memory {:>9} swap {:>9} cpus {:<5} net {:<22} {} {:<5} {}",
                     h.spec.name,
                     bytesize::ByteSize(h.spec.memory_bytes).to_string(),
                     bytesize::ByteSize(h.spec.swap_bytes).to_string(),
@@ -346,6 +375,7 @@ async fn host_command(command: HostCommand) -> Result<u8, AppError> {
                         .cpus
                         .map(|c| c.to_string())
                         .unwrap_or_else(|| "-".into()),
+                    network,
                     h.engine,
                     if h.engine_alive() { "up" } else { "dead" },
                     h.endpoint()

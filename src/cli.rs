@@ -103,6 +103,10 @@ pub enum HostCommand {
         /// reached at ssh://root@ADDRESS:PORT/<its socket>.
         #[arg(long)]
         ssh: bool,
+        /// A network of the host's own behind a link of this bandwidth, in
+        /// tc's units, e.g. 100mbit (default: none, the machine's network).
+        #[arg(long)]
+        bandwidth: Option<crate::scenario::Bandwidth>,
     },
     /// Restart an emulated host's engine (its containers stop, as on a real host).
     Restart { name: String },

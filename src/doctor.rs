@@ -263,6 +263,10 @@ pub async fn clean(engines: &[(EngineKind, String)]) -> Vec<String> {
     lines.extend(crate::host::remove_orphan_swap_files(|name| {
         live_host_owner(name).is_some()
     }));
+    // Namespaces and links no host state names any more.
+    lines.extend(crate::host::remove_orphan_networks(|name| {
+        live_host_owner(name).is_some()
+    }));
     for (kind, endpoint) in engines {
         lines.extend(clean_engine(*kind, endpoint).await);
     }

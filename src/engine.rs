@@ -144,20 +144,22 @@ pub struct Restored {
     pub id: String,
     /// CRIU's and the runtime's own timings, when the engine gives them.
     pub stats: CriuStats,
-    /// The checkpoint's trip into the engine's store, when the restore made it
-    /// (a [`CheckpointRoute::Ssh`]): the migration's transfer.
-    pub upload: Option<Upload>,
+    /// How the checkpoint reached the engine's machine inside the restore
+    /// itself (sent as the restore request's body, or streamed over SSH into
+    /// the clone's store), when it did and was measured: a share of the
+    /// restore's own time, not time before it.
+    pub transfer: Option<Transferred>,
 }
 
-/// A checkpoint sent to the engine's machine during a restore.
+/// A checkpoint's way to the target engine, measured inside its restore.
 #[derive(Debug, Clone, Copy)]
-pub struct Upload {
-    /// Bytes sent (the stream, as it went over the wire).
+pub struct Transferred {
     pub bytes: u64,
-    /// When the sending began.
+    /// The first byte handed to the connection.
     pub started: std::time::Instant,
-    /// How long it took, ms.
-    pub ms: f64,
+    /// The last byte acknowledged by the target's machine (or, where there
+    /// is no acknowledgement to wait for, handed to the connection).
+    pub ended: std::time::Instant,
 }
 
 /// The operations migbench drives on an engine.

@@ -9,6 +9,7 @@
 
 mod cgroup;
 mod dockerd;
+pub mod network;
 mod podman;
 mod reserve;
 mod sshd;
@@ -59,6 +60,8 @@ pub enum HostError {
     NoController(String),
     #[error("{0}")]
     Budget(String),
+    #[error("{0}")]
+    Network(String),
     #[error("the engine of host '{name}' did not come up within {seconds} s; its log: {log}")]
     EngineStart {
         name: String,
@@ -95,6 +98,14 @@ pub async fn up(spec: HostSpec, engine: EngineKind) -> Result<HostState, HostErr
 
 async fn bring_up(host: &mut HostState) -> Result<(), HostError> {
     cgroup::create(&host.cgroup, &host.spec)?;
+    if let Some(bits_per_s) = host.spec.bandwidth_bits_per_s {
+        // Recorded before anything of it exists, as the swap file is.
+        host.network = Some(network::plan(&host.spec.name, bits_per_s)?);
+        host.save()?;
+        if let Some(net) = &host.network {
+            network::create(net)?;
+        }
+    }
     if let Some(file) = swap::plan(&host.spec) {
         // Recorded before it exists, so `down` and `clean` find it even when
         // this process dies while `fallocate` runs.
@@ -113,7 +124,15 @@ async fn bring_up(host: &mut HostState) -> Result<(), HostError> {
         reserve::wait_filled(host, pid).await?;
     }
     if host.spec.ssh {
-        sshd::start(host, sshd::Listen::loopback())?;
+        // A host with a network of its own serves SSH on its own address.
+        let listen = match &host.network {
+            Some(network) => sshd::Listen {
+                address: std::net::IpAddr::V4(network.address),
+                netns: Some(network.netns_path()),
+            },
+            None => sshd::Listen::loopback(),
+        };
+        sshd::start(host, listen)?;
     }
     Ok(())
 }
@@ -122,7 +141,11 @@ async fn bring_up(host: &mut HostState) -> Result<(), HostError> {
 fn start_engine(host: &HostState) -> Result<u32, HostError> {
     match host.engine {
         EngineKind::Docker => {
-            dockerd::create_bridge(&host.bridge, &host.spec.name)?;
+            // In a namespace of its own, the engine cannot touch this
+            // machine's docker0 and needs no bridge (see dockerd::start).
+            if host.network.is_none() {
+                dockerd::create_bridge(&host.bridge, &host.spec.name)?;
+            }
             dockerd::start(host)
         }
         EngineKind::Podman => podman::start(host),
@@ -133,7 +156,8 @@ fn start_engine(host: &HostState) -> Result<u32, HostError> {
 async fn wait_ready(host: &HostState) -> Result<(), HostError> {
     let started = Instant::now();
     while started.elapsed() < READY_TIMEOUT {
-        if host.socket().exists() {
+        // A networked host has no socket: its TCP address answers when ready.
+        if host.network.is_some() || host.socket().exists() {
             if let Ok(engine) =
                 crate::engine::connect(host.engine, &host.endpoint(), Duration::from_secs(5))
             {
@@ -173,8 +197,10 @@ pub async fn down(name: &str) -> Result<(), HostError> {
     down_state(&host).await
 }
 
-/// Tears a host down from its state: sshd (and its keys), daemon, OS reserve, every process in its cgroups,
-/// mounts, cgroups in every hierarchy, swap file, bridge, directories. A step
+/// Tears a host down from its state: sshd (and its keys), daemon, OS reserve,
+/// every process in its cgroups, mounts, cgroups in every hierarchy, swap
+/// file, bridge, network (link, qdiscs, namespace: once every process in it
+/// has ended), directories. A step
 /// that fails does not stop the others (a swap file left behind fills the
 /// disk); the first failure is returned.
 pub async fn down_state(host: &HostState) -> Result<(), HostError> {
@@ -190,6 +216,11 @@ pub async fn down_state(host: &HostState) -> Result<(), HostError> {
         }
     }
     dockerd::delete_bridge(&host.bridge);
+    if let Some(net) = &host.network {
+        if let Err(e) = network::remove(net) {
+            first_error.get_or_insert(e);
+        }
+    }
     if first_error.is_none() {
         // The state is kept while anything else is left, so `clean` retries.
         for dir in [host.run_dir(), host.base_dir()] {
@@ -212,6 +243,12 @@ pub fn remove_orphan_swap_files(run_still_going: impl Fn(&str) -> bool) -> Vec<S
                 .flatten()
                 .is_some_and(|host| host.engine_alive())
     })
+}
+
+/// Removes the namespaces and links of hosts whose state is gone (and that
+/// no live run named); returns one line per host.
+pub fn remove_orphan_networks(run_still_going: impl Fn(&str) -> bool) -> Vec<String> {
+    network::remove_orphans(run_still_going)
 }
 
 /// Every host with saved state.

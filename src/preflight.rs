@@ -44,6 +44,7 @@ const HOST_FLAGS: BudgetFields = BudgetFields {
     swap: "--swap",
     cpus: "--cpus",
     os_reserve: "--os-reserve",
+    bandwidth: "--bandwidth",
 };
 
 /// Checks `migbench host up`'s budget (names its flags).
@@ -75,6 +76,7 @@ pub fn check_scenario(path: &Path, scenario: &Scenario) -> Result<(), BudgetErro
                 cpus: budget.cpus,
                 os_reserve_bytes: budget.os_reserve.as_u64(),
                 ssh: false,
+                bandwidth_bits_per_s: budget.network.map(|n| n.bandwidth.bits_per_s()),
             };
             problems.extend(host_problems(&spec, &fields));
             disk.extend(swap_use(&spec, &fields));
@@ -148,6 +150,9 @@ fn host_problems(spec: &HostSpec, fields: &BudgetFields) -> Vec<String> {
             fields.memory
         ));
     }
+    if let Some(bits_per_s) = spec.bandwidth_bits_per_s {
+        problems.extend(network_problem(bits_per_s, fields));
+    }
     let cores = machine::cores();
     if let Some(cpus) = spec.cpus.filter(|&cpus| cpus > cores as f64) {
         problems.push(format!(
@@ -156,6 +161,28 @@ fn host_problems(spec: &HostSpec, fields: &BudgetFields) -> Vec<String> {
         ));
     }
     problems
+}
+
+/// What stops a host from getting a network of its own here: a tool
+/// missing, or no free subnet in migbench's range.
+fn network_problem(bits_per_s: u64, fields: &BudgetFields) -> Option<String> {
+    let asked = format!(
+        "{} = {}",
+        fields.bandwidth,
+        crate::scenario::format_bits_per_s(bits_per_s)
+    );
+    let missing = host::network::missing_tools();
+    if !missing.is_empty() {
+        return Some(format!(
+            "{asked}: a host with a network of its own needs `ip` and `tc` (iproute2) and              `nsenter` (util-linux), and {} not found: install them, or leave {} out",
+            missing.join(", "),
+            fields.bandwidth
+        ));
+    }
+    // The same choice `host up` makes, against this machine as it is now.
+    host::network::plan("preflight", bits_per_s)
+        .err()
+        .map(|e| format!("{asked}: {e}"))
 }
 
 /// The swap file the host would create, if any.

@@ -11,6 +11,7 @@ pub mod percentiles;
 pub mod samples;
 pub mod summary;
 pub mod thresholds;
+pub mod transfer;
 
 pub use appender::{read_rows, CsvAppender, ReadRows, SkippedRow, SYNC_EVERY};
 pub use criu_split::{criu_splits, CriuSplit};

@@ -21,6 +21,7 @@ mod recorder;
 mod selfcost;
 mod setup;
 mod shield;
+mod upload;
 mod verify;
 
 pub use cleanup::{remove_containers, Removal};
@@ -156,6 +157,7 @@ async fn execute(
         image: prepared.image.clone(),
         checkpoint_root: prepared.checkpoint_root.clone(),
         staging_root: prepared.staging_root.clone(),
+        transfer_in_restore: prepared.transfer_in_restore,
         events: events.clone(),
         started,
         started_unix_ms,
@@ -230,6 +232,7 @@ async fn execute(
         cleanup_errors,
     );
     summary.harness = Some(cost.finish());
+    summary.data_notes.extend(setup::link_note(&prepared));
     record::summary::write(&prepared.run_dir, &summary)?;
     Ok(summary)
 }

@@ -12,6 +12,7 @@
 //! file of at most 16 MiB with at most 20000 items, and errors quote at most a
 //! short excerpt of any value ([`quote`]).
 
+mod bandwidth;
 mod budget;
 mod checked;
 mod convert;
@@ -25,7 +26,10 @@ mod read;
 mod ssh_fields;
 mod sweep;
 
-pub use budget::{check_budget, BudgetFields, EmulateFile as EmulatedBudget, SCENARIO_FIELDS};
+pub use bandwidth::{format_bits_per_s, Bandwidth};
+pub use budget::{
+    check_budget, BudgetFields, EmulateFile as EmulatedBudget, NetworkFile, SCENARIO_FIELDS,
+};
 pub use excerpt::{quote, quote_path};
 pub use file::{
     CollapseFile as CollapseRules, GuardPolicy, Mode, ScenarioFile, ThresholdsFile as Thresholds,

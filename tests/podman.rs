@@ -160,8 +160,18 @@ fn smoke_to_an_emulated_podman_host_through_its_api() {
     let rows: Vec<OpRecord> = migbench::record::read_rows(&kept.join("ops.csv"))
         .expect("ops")
         .rows;
-    // No transfer phase: the archive went through the target's API.
-    assert!(rows.iter().all(|r| r.phase != Phase::Transfer));
+    // The archive went through the target's API, as the restore's body: one
+    // transfer row per restore, measured inside it.
+    for transfer in rows.iter().filter(|r| r.phase == Phase::Transfer) {
+        let restore = common::op(&rows, Phase::Restore, transfer.index);
+        assert_eq!(transfer.outcome, Outcome::Ok, "{transfer:?}");
+        assert!(transfer.bytes.is_some_and(|b| b > 0) && transfer.rate_mb_per_s.is_some());
+        assert!(transfer.start_ms >= restore.start_ms && transfer.end_ms <= restore.end_ms);
+    }
+    assert_eq!(
+        rows.iter().filter(|r| r.phase == Phase::Transfer).count(),
+        3
+    );
     assert!(rows
         .iter()
         .filter(|r| r.phase == Phase::Restore)

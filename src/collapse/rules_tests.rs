@@ -172,7 +172,9 @@ fn a_scraped_target_is_judged_on_its_own_pressure() {
     let fired = d.on_sample(&s);
     assert_eq!(fired[0].rule, Rule::PsiMemory);
     assert!(
-        fired[0].detail.contains("full (10 s) 25.0% > 20% (the target)"),
+        fired[0]
+            .detail
+            .contains("full (10 s) 25.0% > 20% (the target)"),
         "{}",
         fired[0].detail
     );

@@ -254,7 +254,9 @@ impl Engine for DockerEngine {
         Ok(Restored {
             id,
             stats: CriuStats::default(),
-            upload,
+            // Streamed over SSH inside this restore (`transfer.mode = "ssh"`);
+            // else it came by the transfer phase, before the restore.
+            transfer: upload,
         })
     }
 

@@ -14,6 +14,7 @@
 mod archive;
 mod http;
 mod restore;
+mod upload;
 mod wire;
 
 use super::{
@@ -275,13 +276,23 @@ impl Engine for PodmanEngine {
             }
         };
         let call = Self::call(Method::POST, path, &what);
+        // The archive crosses to the engine as this request's body: its
+        // upload is measured from inside the request (see `upload`).
+        let meter = std::sync::Arc::new(upload::UploadMeter::default());
+        let body = Body::Metered(Box::new(body), meter.clone());
         let answer = self.client.send(call, body, &[]).await;
         // A broken archive shows in the rewriter's error first.
         let rewrite_error = match rewriter {
             Some(rewriter) => rewriter.await.ok().and_then(Result::err),
             None => None,
         };
-        let restored = self.restored(spec, answer, rewrite_error).await;
+        let restored = self
+            .restored(spec, answer, rewrite_error)
+            .await
+            .map(|restored| Restored {
+                transfer: meter.measured(),
+                ..restored
+            });
         self.inherits(restored, inherited)
     }
 

@@ -63,12 +63,19 @@ pub fn start(host: &HostState) -> Result<u32, HostError> {
     for dir in [host.run_dir(), host.exec_root(), host.data_root()] {
         std::fs::create_dir_all(&dir).map_err(io_error("cannot create directory", &dir))?;
     }
+    // In a namespace of its own the daemon sees only that namespace's links:
+    // with no bridge it cannot delete this machine's docker0 (it does from
+    // this machine's namespace), and containers need none (network none).
+    let bridge = match host.network {
+        Some(_) => "none",
+        None => host.bridge.as_str(),
+    };
     let config = serde_json::json!({
         "data-root": host.data_root(),
         "exec-root": host.exec_root(),
         "pidfile": host.run_dir().join("docker.pid"),
         "hosts": [host.endpoint()],
-        "bridge": host.bridge,
+        "bridge": bridge,
         "iptables": false,
         "ip-masq": false,
         "cgroup-parent": crate::cgroup::container_parent(&host.cgroup),
@@ -79,20 +86,28 @@ pub fn start(host: &HostState) -> Result<u32, HostError> {
         .map_err(io_error("cannot write daemon config", &config_path))?;
     spawn_in_budget(
         host,
-        &format!("exec dockerd --config-file '{}'", config_path.display()),
+        &format!("dockerd --config-file '{}'", config_path.display()),
         &[],
     )
 }
 
-/// Starts `exec_line` from a shell that first moves itself into the host's
-/// budget (so the engine and everything it starts are charged to it), with
-/// its output appended to the host's engine log; returns the engine's pid.
+/// Execs `command` from a shell that first moves itself into the host's
+/// budget (so the engine and everything it starts are charged to it) and,
+/// for a host with a network of its own, through `nsenter --net` into its
+/// namespace (only the network namespace changes: `ip netns exec` would
+/// also give it a mount namespace of its own, hiding its mounts from the
+/// harness), with its output appended to the host's engine log; returns
+/// the engine's pid.
 pub fn spawn_in_budget(
     host: &HostState,
-    exec_line: &str,
+    command: &str,
     env: &[(&str, String)],
 ) -> Result<u32, HostError> {
     let join = super::cgroup::join_script(&host.cgroup, crate::cgroup::Member::Engine)?;
+    let enter = host.network.as_ref().map_or_else(String::new, |network| {
+        format!("nsenter --net='{}' ", network.netns_path().display())
+    });
+    let exec_line = format!("exec {enter}{command}");
     let script = format!("{join}{exec_line}");
     let log_path = host.log_file();
     // Appended to: a restarted engine's log follows its first life's.
@@ -116,7 +131,8 @@ pub fn spawn_in_budget(
             command: format!("setsid sh -c '{exec_line}'"),
             detail: e.to_string(),
         })?;
-    // The shell execs the engine, so the child's pid is the engine's.
+    // The shell execs the engine (nsenter execs it in turn), so the child's
+    // pid is the engine's.
     Ok(child.id())
 }
 

@@ -18,8 +18,8 @@ pub fn start(host: &HostState) -> Result<u32, HostError> {
     ] {
         std::fs::create_dir_all(&dir).map_err(io_error("cannot create directory", &dir))?;
     }
-    let exec_line = format!(
-        "exec podman --root '{}' --runroot '{}' --tmpdir '{}' --cgroup-manager cgroupfs \
+    let command = format!(
+        "podman --root '{}' --runroot '{}' --tmpdir '{}' --cgroup-manager cgroupfs \
          --runtime runc --events-backend file system service --time=0 '{}'",
         host.data_root().display(),
         host.exec_root().display(),
@@ -27,5 +27,5 @@ pub fn start(host: &HostState) -> Result<u32, HostError> {
         host.endpoint(),
     );
     // Archives on their way in and out are staged in TMPDIR: the host's own.
-    spawn_in_budget(host, &exec_line, &[("TMPDIR", tmp.display().to_string())])
+    spawn_in_budget(host, &command, &[("TMPDIR", tmp.display().to_string())])
 }

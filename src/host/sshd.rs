@@ -47,7 +47,7 @@ pub struct SshdState {
 #[derive(Debug, Clone, PartialEq)]
 pub struct Listen {
     pub address: IpAddr,
-    /// `/run/netns/NAME`: sshd runs as `nsenter --net=NETNS sshd ...`.
+    /// `/run/netns/NAME`: the host's own namespace, which sshd runs in.
     pub netns: Option<PathBuf>,
 }
 
@@ -171,18 +171,14 @@ fn free_port(address: IpAddr) -> Result<u16, HostError> {
         })
 }
 
-/// The shell line that starts sshd in the foreground (in `netns` if given).
-pub fn exec_line(files: &Files, netns: Option<&Path>) -> String {
+/// The command that runs sshd in the foreground (`spawn_in_budget` execs it,
+/// through `nsenter --net` into the host's namespace when it has one).
+pub fn command(files: &Files) -> String {
     let q = |p: &Path| {
         let text = p.display().to_string();
         shlex::try_quote(&text).map_or(text.clone(), |q| q.into_owned())
     };
-    let prefix = netns.map_or(String::new(), |ns| format!("nsenter --net={} ", q(ns)));
-    format!(
-        "exec {prefix}{SSHD} -D -f {} -E {}",
-        q(&files.config),
-        q(&files.log)
-    )
+    format!("{SSHD} -D -f {} -E {}", q(&files.config), q(&files.log))
 }
 
 /// Makes the keys and config of `host`'s sshd, starts it inside the host's
@@ -209,7 +205,7 @@ pub fn start(host: &mut HostState, listen: Listen) -> Result<(), HostError> {
         listen.address,
         port,
     )?;
-    let pid = spawn_in_budget(host, &exec_line(&files, listen.netns.as_deref()), &[])?;
+    let pid = spawn_in_budget(host, &command(&files), &[])?;
     host.sshd = Some(SshdState {
         process: ProcessStamp::of(pid),
         address: listen.address,

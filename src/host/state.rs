@@ -1,5 +1,6 @@
 //! The saved state of an emulated host, and the paths derived from its name.
 
+use super::network::HostNetwork;
 use super::{io_error, HostError, HOSTS_DIR, RUN_DIR};
 use crate::engine::EngineKind;
 use crate::process::{self, ProcessStamp};
@@ -20,6 +21,10 @@ pub struct HostSpec {
     /// The host runs an sshd of its own (see `sshd`).
     #[serde(default)]
     pub ssh: bool,
+    /// The bandwidth of the host's own network link, bits/s; `None`: the
+    /// host shares this machine's network (and its engine a unix socket).
+    #[serde(default)]
+    pub bandwidth_bits_per_s: Option<u64>,
 }
 
 /// A host as saved in `state.json`.
@@ -43,6 +48,10 @@ pub struct HostState {
     pub reserve: Option<ProcessStamp>,
     /// The swap file this host created (removed on `down`).
     pub swap_file: Option<PathBuf>,
+    /// The host's own network, when it has one (recorded before it is
+    /// created, so `down` and `clean` find it after any failure).
+    #[serde(default)]
+    pub network: Option<HostNetwork>,
     pub created_at: String,
     /// The host's sshd, when it runs one.
     #[serde(default, skip_serializing_if = "Option::is_none")]
@@ -60,6 +69,7 @@ impl HostState {
             reserve: None,
             swap_file: None,
             sshd: None,
+            network: None,
             created_at: chrono::Utc::now().to_rfc3339_opts(chrono::SecondsFormat::Secs, true),
             spec,
         }
@@ -86,8 +96,20 @@ impl HostState {
     pub fn socket(&self) -> PathBuf {
         self.run_dir().join(format!("{}.sock", self.engine))
     }
+    /// Where the harness reaches the host's engine: its unix socket, or
+    /// with a network of its own, plain TCP on the host's address only.
     pub fn endpoint(&self) -> String {
-        format!("unix://{}", self.socket().display())
+        match &self.network {
+            Some(network) => format!("tcp://{}:{}", network.address, self.api_port()),
+            None => format!("unix://{}", self.socket().display()),
+        }
+    }
+    /// The port a networked host's engine listens on: its engine's usual one.
+    fn api_port(&self) -> u16 {
+        match self.engine {
+            EngineKind::Docker => 2375,
+            EngineKind::Podman => 8888,
+        }
     }
     /// The engine's log (its name says which engine: `dockerd.log`, `podman.log`).
     pub fn log_file(&self) -> PathBuf {

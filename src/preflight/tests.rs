@@ -110,6 +110,7 @@ fn host_up_budgets_name_their_flags() {
         cpus,
         os_reserve_bytes: 0,
         ssh: false,
+        bandwidth_bits_per_s: None,
     };
     let e = check_host(&spec(1 << 40, None))
         .expect_err("1 TiB")

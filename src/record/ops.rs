@@ -156,6 +156,10 @@ pub struct OpRecord {
     /// The OCI runtime's own time for the operation (runc + CRIU), ms.
     #[serde(default)]
     pub runtime_ms: Option<f64>,
+    /// Transfer: the effective rate, `bytes` over `latency_ms`, in MB/s
+    /// (10^6 bytes per second, as link rates are decimal: 100 mbit/s is 12.5 MB/s).
+    #[serde(default)]
+    pub rate_mb_per_s: Option<f64>,
     /// The order in which the recorder received this row, counted from 1 over
     /// ops.csv and samples.csv together: the order the live collapse detector
     /// saw. 0 in runs recorded before this column existed.
@@ -199,9 +203,25 @@ impl OpRecord {
             criu_pages_written: None,
             criu_pages_restored: None,
             runtime_ms: None,
+            rate_mb_per_s: None,
             seq: 0,
         }
     }
+
+    /// Sets the effective rate from `bytes` and `latency_ms` (none when
+    /// either is missing or the time is zero).
+    pub fn set_rate(&mut self) {
+        self.rate_mb_per_s = self
+            .bytes
+            .filter(|_| self.latency_ms > 0.0)
+            .map(|bytes| rate_mb_per_s(bytes, self.latency_ms));
+    }
+}
+
+/// `bytes` over `ms`, in MB/s (10^6 bytes per second), to 4 decimals.
+pub fn rate_mb_per_s(bytes: u64, ms: f64) -> f64 {
+    let rate = bytes as f64 / 1e6 / (ms / 1000.0);
+    (rate * 10_000.0).round() / 10_000.0
 }
 
 #[cfg(test)]
@@ -243,6 +263,7 @@ mod tests {
             criu_pages_written: None,
             criu_pages_restored: None,
             runtime_ms: None,
+            rate_mb_per_s: None,
             seq: 57,
         };
         let mut writer = csv::Writer::from_writer(Vec::new());
@@ -250,8 +271,8 @@ mod tests {
         let text = String::from_utf8(writer.into_inner().expect("flush")).expect("utf8");
         assert_eq!(
             text,
-            "run_id,phase,index,container,container_id,source_host,target_host,started_at,start_ms,end_ms,latency_ms,bytes,outcome,error,seq_before,seq_after,downtime_ms,downtime_checkpoint_ms,downtime_transfer_ms,downtime_waiting_ms,downtime_restore_ms,downtime_resume_ms,criu_ms,criu_freezing_ms,criu_frozen_ms,criu_memdump_ms,criu_memwrite_ms,criu_pages_scanned,criu_pages_written,criu_pages_restored,runtime_ms,seq\n\
-             smoke-20260101T000000Z-1,verify,2,mb-x-0002,abc,unix:///var/run/docker.sock,emulated:r1,2026-01-01T00:00:01.000Z,1000.5,1002.25,1.75,,ok,\"a, \"\"quoted\"\" error\",6,7,912.0,180.5,,400.0,301.5,30.0,,,,,,,,,,57\n"
+            "run_id,phase,index,container,container_id,source_host,target_host,started_at,start_ms,end_ms,latency_ms,bytes,outcome,error,seq_before,seq_after,downtime_ms,downtime_checkpoint_ms,downtime_transfer_ms,downtime_waiting_ms,downtime_restore_ms,downtime_resume_ms,criu_ms,criu_freezing_ms,criu_frozen_ms,criu_memdump_ms,criu_memwrite_ms,criu_pages_scanned,criu_pages_written,criu_pages_restored,runtime_ms,rate_mb_per_s,seq\n\
+             smoke-20260101T000000Z-1,verify,2,mb-x-0002,abc,unix:///var/run/docker.sock,emulated:r1,2026-01-01T00:00:01.000Z,1000.5,1002.25,1.75,,ok,\"a, \"\"quoted\"\" error\",6,7,912.0,180.5,,400.0,301.5,30.0,,,,,,,,,,,57\n"
         );
         let back: OpRecord = csv::Reader::from_reader(text.as_bytes())
             .deserialize()
@@ -259,6 +280,21 @@ mod tests {
             .expect("a row")
             .expect("parses");
         assert_eq!(back, row);
+    }
+
+    #[test]
+    fn the_rate_is_bytes_over_time_in_decimal_mb_per_s() {
+        let mut row = OpRecord::new(Phase::Transfer, 0);
+        row.set_rate();
+        assert_eq!(row.rate_mb_per_s, None);
+        row.bytes = Some(17_000_000);
+        row.latency_ms = 6800.0;
+        row.set_rate();
+        assert_eq!(row.rate_mb_per_s, Some(2.5));
+        row.latency_ms = 0.0;
+        row.set_rate();
+        assert_eq!(row.rate_mb_per_s, None);
+        assert_eq!(rate_mb_per_s(1, 3.0), 0.0003);
     }
 
     /// Runs recorded before the `seq` and `downtime_*` columns still load

@@ -106,6 +106,9 @@ pub struct Summary {
     /// Verified migrations per second, end to end.
     #[serde(default)]
     pub migrations: Migrations,
+    /// The transfers: bytes, effective rate, share of the migrations' time.
+    #[serde(default)]
+    pub transfer: Option<super::transfer::TransferSummary>,
     /// From the run's start to its last row, seconds.
     #[serde(default)]
     pub run_wall_s: f64,
@@ -247,6 +250,7 @@ impl Summary {
             verification,
             downtime: migration::downtime(input.ops),
             migrations: migration::migrations(input.ops),
+            transfer: super::transfer::summary(input.ops),
             run_wall_s: migration::run_wall_s(input.ops, input.samples),
             thresholds: Vec::new(),
             collapse: input.collapse,

@@ -2,6 +2,7 @@
 //! `charts/`, behind the small [`Chart`] trait. The font is embedded, so
 //! charts render the same on a bare machine and in CI.
 
+mod bandwidth;
 mod compare;
 mod criu_split;
 mod distribution;
@@ -111,5 +112,14 @@ pub fn render_all(run_dir: &Path, summary: &Summary, series: &Series) -> Vec<(St
 pub fn render_compare(out: &Path, summaries: &[(PathBuf, Summary)]) -> Vec<(String, String)> {
     let mut drawn = Vec::new();
     keep(out, compare::Comparison(summaries), &mut drawn);
+    // A bandwidth sweep: its own chart, once two runs had a link.
+    let by_bandwidth = bandwidth::Bandwidth(summaries);
+    if by_bandwidth
+        .by_mode()
+        .iter()
+        .any(|(_, points)| points.len() > 1)
+    {
+        keep(out, by_bandwidth, &mut drawn);
+    }
     drawn
 }

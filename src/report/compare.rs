@@ -26,6 +26,11 @@ pub fn rows(summaries: &[(PathBuf, Summary)]) -> (Vec<String>, Vec<Vec<String>>)
         "wall s",
         "verified",
         "collapse at",
+        // A bandwidth sweep's columns: the target's link and what crossed it.
+        "bandwidth",
+        "transfer p50 ms",
+        "transfer MB/s p50",
+        "transfer share %",
     ]
     .map(String::from)
     .to_vec();
@@ -73,10 +78,26 @@ pub fn rows(summaries: &[(PathBuf, Summary)]) -> (Vec<String>, Vec<Vec<String>>)
                 s.collapse.point.as_ref().map_or("none".into(), |p| {
                     format!("{} ({})", p.at_restore, p.rule.as_str())
                 }),
+                bandwidth(s),
+                lat(Phase::Transfer, |l| l.p50_ms),
+                s.transfer
+                    .map_or("-".into(), |t| format!("{:.2}", t.rate.p50_mb_per_s)),
+                s.transfer
+                    .map_or("-".into(), |t| format!("{:.1}", t.share_of_migration_pct)),
             ]
         })
         .collect();
     (header, rows)
+}
+
+/// The emulated target's link bandwidth (`100mbit`), `-` when it had none.
+pub fn bandwidth(s: &Summary) -> String {
+    bandwidth_bits_per_s(s).map_or("-".into(), crate::scenario::format_bits_per_s)
+}
+
+/// The emulated target's link bandwidth, bits/s, as the run recorded it.
+pub fn bandwidth_bits_per_s(s: &Summary) -> Option<u64> {
+    s.environment["target_budget"]["bandwidth_bits_per_s"].as_u64()
 }
 
 /// Compares runs; writes `<out>/compare.md` and the chart; returns the console table.

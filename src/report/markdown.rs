@@ -114,8 +114,16 @@ fn environment(env: &serde_json::Value) -> String {
     let budget = if env["target_budget"].is_null() {
         "none (not emulated)".to_string()
     } else {
+        let link = env["target_budget"]["bandwidth_bits_per_s"]
+            .as_u64()
+            .map_or_else(String::new, |bits| {
+                format!(
+                    ", its own network behind a {} link",
+                    crate::scenario::format_bits_per_s(bits)
+                )
+            });
         format!(
-            "{} RAM + {} swap, cpus {}",
+            "{} RAM + {} swap, cpus {}{link}",
             gib(&["target_budget", "memory_bytes"]),
             gib(&["target_budget", "swap_bytes"]),
             get(&["target_budget", "cpus"])

@@ -61,6 +61,19 @@ pub fn findings(summary: &Summary) -> Vec<String> {
             p.checkpoint_ms, p.transfer_ms, p.waiting_ms, p.restore_ms, p.resume_ms
         ));
     }
+    if let Some(t) = &summary.transfer {
+        lines.push(format!(
+            "transfers: {} ok, {:.1} MB, effective rate p50 {:.2} MB/s (min {:.2}, max {:.2}, \
+             overall {:.2}), {:.1} % of the migrations' time",
+            t.count,
+            t.bytes_total as f64 / 1e6,
+            t.rate.p50_mb_per_s,
+            t.rate.min_mb_per_s,
+            t.rate.max_mb_per_s,
+            t.rate.overall_mb_per_s,
+            t.share_of_migration_pct
+        ));
+    }
     lines.push(format!(
         "migrations: {} verified in {:.1} s, {:.2}/s end to end; run wall time {:.1} s",
         summary.migrations.verified,

@@ -25,6 +25,10 @@ pub struct RunContext {
     pub checkpoint_root: PathBuf,
     /// Where `copy` transfers put checkpoints on the target's side, if any.
     pub staging_root: Option<PathBuf>,
+    /// The checkpoint crosses to the target inside its restore (the target
+    /// engine takes it as the request's body): no transfer phase, and each
+    /// restore records its transfer row (see `upload`).
+    pub transfer_in_restore: bool,
     pub events: mpsc::UnboundedSender<Event>,
     pub started: Instant,
     /// The wall clock at `started`, Unix ms: turns the workload's wall-clock
@@ -117,12 +121,6 @@ pub struct Timed<T> {
 }
 
 impl RunContext {
-    /// Whether the target engine sends each checkpoint to its machine itself,
-    /// as the first step of its restore (`transfer.mode = "ssh"`).
-    pub fn transfer_in_restore(&self) -> bool {
-        self.scenario.transfer_mode == crate::scenario::TransferMode::Ssh
-    }
-
     /// Milliseconds since the run started, to the microsecond.
     pub fn now_ms(&self) -> f64 {
         round_us(self.started.elapsed().as_secs_f64() * 1000.0)

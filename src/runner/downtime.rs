@@ -1,7 +1,9 @@
 //! A container's downtime, as its workload measured it, and the parts the
 //! harness's own timings explain: freeze to checkpoint end, transfer, restore,
 //! restore end to the first tick, and what is left: waiting between steps (in
-//! a batch, for the rest of the batch).
+//! a batch, for the rest of the batch). Where the checkpoint crosses to the
+//! target inside its restore request, the transfer part is that upload and
+//! the restore part starts at its end (see `upload`): nothing counts twice.
 
 use super::context::StepTimings;
 use super::lines::ResumedLine;

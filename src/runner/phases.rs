@@ -2,8 +2,8 @@
 //! exactly one row for it, and hands the slot on.
 
 use super::context::{OpEnd, RunContext, Slot, TargetWait};
-use crate::engine::{copy_dir, dir_bytes, image, ContainerSpec, EngineError, Upload, RUN_LABEL};
-use crate::event::{round_us, Step};
+use crate::engine::{copy_dir, dir_bytes, image, ContainerSpec, EngineError, RUN_LABEL};
+use crate::event::Step;
 use crate::record::{OpRecord, Outcome, Phase};
 use std::collections::HashMap;
 use std::path::PathBuf;
@@ -109,6 +109,7 @@ pub async fn transfer(ctx: &RunContext, mut slot: Slot) -> Slot {
     slot.timings.transfer_ms = Some(timed.end_ms - timed.start_ms);
     let (mut row, bytes) = ctx.timed_row(ctx.row(Phase::Transfer, &slot), timed);
     row.bytes = bytes;
+    row.set_rate();
     if bytes.is_some() {
         slot.checkpoint = Some(to);
     } else {
@@ -120,12 +121,12 @@ pub async fn transfer(ctx: &RunContext, mut slot: Slot) -> Slot {
 
 /// Restore: the target engine creates the clone from the checkpoint and
 /// starts it (how the checkpoint reaches its store is the engine's business).
-/// Timed as a whole, as the lab did. When the engine sent the checkpoint to
-/// its machine itself (`transfer.mode = "ssh"`), that upload is the
-/// migration's transfer row, and left out of the restore's latency.
+/// Timed as a whole, as the lab did. When the checkpoint reaches the target
+/// inside the restore (a Podman import's body, an SSH stream), that upload is
+/// also the migration's transfer row: a part of the restore (see `upload`).
 pub async fn restore(ctx: &RunContext, mut slot: Slot) -> Slot {
     let (Some(checkpoint), None) = (slot.checkpoint.clone(), slot.stopped_at) else {
-        if ctx.transfer_in_restore() {
+        if ctx.transfer_in_restore {
             ctx.skip(Phase::Transfer, &mut slot, "no checkpoint to transfer");
         }
         ctx.skip(Phase::Restore, &mut slot, "no checkpoint to restore");
@@ -142,6 +143,9 @@ pub async fn restore(ctx: &RunContext, mut slot: Slot) -> Slot {
     slot.timings.restore_end_ms = Some(timed.end_ms);
     let target_silent = matches!(&timed.end, OpEnd::Failed(e) if e.is_engine_down());
     let (mut row, restored) = ctx.timed_row(ctx.row(Phase::Restore, &slot), timed);
+    if ctx.transfer_in_restore {
+        super::upload::record(ctx, &mut slot, restored.as_ref());
+    }
     if target_silent {
         await_silent_target(ctx, &mut row).await;
     }
@@ -150,23 +154,6 @@ pub async fn restore(ctx: &RunContext, mut slot: Slot) -> Slot {
     if let Some(restored) = &restored {
         row.set_criu_stats(&restored.stats);
         slot.clone_id = Some(restored.id.clone());
-    }
-    match restored.as_ref().and_then(|r| r.upload) {
-        Some(upload) => {
-            ctx.emit(upload_row(ctx, &slot, upload));
-            row.latency_ms = round_us((row.latency_ms - upload.ms).max(0.0));
-            slot.timings.transfer_ms = Some(upload.ms);
-            // The restore proper: what the restore took besides the upload.
-            slot.timings.restore_start_ms = Some(row.start_ms + upload.ms);
-        }
-        None if ctx.transfer_in_restore() => {
-            let mut skipped = ctx.row(Phase::Transfer, &slot);
-            skipped.error = "its restore failed (see the restore row): a transfer it may have \
-                             made is not counted"
-                .into();
-            ctx.emit(skipped);
-        }
-        None => {}
     }
     row.container_id = slot.clone_id.clone().unwrap_or_default();
     if let (Outcome::Timeout, Some(id)) = (row.outcome, &slot.clone_id) {
@@ -180,23 +167,6 @@ pub async fn restore(ctx: &RunContext, mut slot: Slot) -> Slot {
     }
     ctx.emit(row);
     slot
-}
-
-/// The transfer row of a checkpoint the target engine sent to its machine
-/// during a restore.
-fn upload_row(ctx: &RunContext, slot: &Slot, upload: Upload) -> OpRecord {
-    let mut row = ctx.row(Phase::Transfer, slot);
-    let since_start = upload.started.saturating_duration_since(ctx.started);
-    row.start_ms = round_us(since_start.as_secs_f64() * 1000.0);
-    row.end_ms = round_us(row.start_ms + upload.ms);
-    row.latency_ms = round_us(upload.ms);
-    let unix_ms = (ctx.started_unix_ms + row.start_ms) as i64;
-    if let Some(at) = chrono::DateTime::<chrono::Utc>::from_timestamp_millis(unix_ms) {
-        row.started_at = at.to_rfc3339_opts(chrono::SecondsFormat::Millis, true);
-    }
-    row.bytes = Some(upload.bytes);
-    row.outcome = Outcome::Ok;
-    row
 }
 
 /// A restore found the target silent. A restarting engine makes it a failed

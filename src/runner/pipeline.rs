@@ -102,7 +102,7 @@ fn not_migrated(ctx: &RunContext, slot: &mut Slot) {
     ctx.emit(row);
     slot.stopped_at = Some(Phase::Checkpoint);
     let why = "not migrated";
-    let later: &[Phase] = if ctx.staging_root.is_some() || ctx.transfer_in_restore() {
+    let later: &[Phase] = if ctx.staging_root.is_some() || ctx.transfer_in_restore {
         &[Phase::Transfer, Phase::Restore, Phase::Verify]
     } else {
         &[Phase::Restore, Phase::Verify]

@@ -27,6 +27,8 @@ pub struct Prepared {
     pub ship_image: bool,
     pub checkpoint_root: PathBuf,
     pub staging_root: Option<PathBuf>,
+    /// The checkpoint crosses to the target inside its restore (see `upload`).
+    pub transfer_in_restore: bool,
     /// ops.csv and samples.csv, created up front; taken by the recorder.
     pub record_files: Option<(CsvAppender<OpRecord>, CsvAppender<SampleRow>)>,
     pub host: Option<HostState>,
@@ -145,6 +147,7 @@ pub async fn prepare(scenario: Scenario, options: &RunOptions) -> Result<Prepare
                 os_reserve_bytes: emulated.os_reserve.as_u64(),
                 // Checkpoints stream into it over SSH.
                 ssh: scenario.transfer_mode == TransferMode::Ssh,
+                bandwidth_bits_per_s: emulated.network.map(|n| n.bandwidth.bits_per_s()),
             };
             let host = host::up(spec.clone(), scenario.target_engine)
                 .await
@@ -237,6 +240,15 @@ async fn prepare_target(
         host.as_ref().map(|h| h.cgroup.as_str()),
     );
     environment.target_metrics = scenario.target_metrics.as_ref().map(|m| m.url.clone());
+    // Another engine that stages nothing takes the checkpoint in its restore:
+    // as the restore request's body (copy), or streamed over SSH into the
+    // clone's store (ssh). A shared directory hands over only a path.
+    let transfer_in_restore = !same_engine
+        && staging_root.is_none()
+        && matches!(
+            scenario.transfer_mode,
+            TransferMode::Copy | TransferMode::Ssh
+        );
     let environment = serde_json::to_value(&environment).unwrap_or_default();
     let environment_path = run_dir.join(record::ENVIRONMENT_JSON);
     std::fs::write(
@@ -255,11 +267,29 @@ async fn prepare_target(
         image,
         ship_image: !same_engine,
         checkpoint_root,
+        transfer_in_restore,
         staging_root,
         record_files: Some(record_files),
         host,
         budget,
         environment,
+    })
+}
+
+/// The note for a run whose target has a network of its own that the
+/// checkpoints did not cross (an engine that restores only from its own
+/// store gets them copied into it on this machine): its link carried the
+/// engine's API alone, so the transfer rows are local copies.
+pub fn link_note(prepared: &Prepared) -> Option<String> {
+    let network = prepared.host.as_ref()?.network.as_ref()?;
+    (prepared.ship_image && !prepared.transfer_in_restore).then(|| {
+        format!(
+            "the target has a network of its own ({} at {}), but the checkpoints did not cross \
+             it: they were copied into the target engine's store on this machine (transfer \
+             rows are local copies); only the engine's API went over the link",
+            network.address,
+            crate::scenario::format_bits_per_s(network.bandwidth_bits_per_s)
+        )
     })
 }
 

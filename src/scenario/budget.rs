@@ -1,8 +1,9 @@
 //! An emulated host's budget (`[target] emulate = { memory, swap, cpus,
-//! os_reserve }`),
+//! os_reserve, network = { bandwidth } }`),
 //! checked while parsing for what no machine can give; whether this machine
 //! can give it is `preflight`'s question.
 
+use super::bandwidth::Bandwidth;
 use bytesize::ByteSize;
 use serde::{Deserialize, Serialize};
 
@@ -24,6 +25,17 @@ pub struct EmulateFile {
     /// Memory a guest OS would hold (kernel, userland, page cache), held
     /// inside `memory` by a process that keeps touching it; default none.
     pub os_reserve: ByteSize,
+    /// The host's own network (a namespace behind a shaped link); default:
+    /// none, the host shares this machine's.
+    pub network: Option<NetworkFile>,
+}
+
+/// `network = { bandwidth = "100mbit" }`: the link between this machine and the host.
+#[derive(Debug, Clone, Copy, PartialEq, Deserialize, Serialize)]
+#[serde(deny_unknown_fields)]
+pub struct NetworkFile {
+    /// Shaped on both ends of the link (tc units: kbit, mbit, gbit).
+    pub bandwidth: Bandwidth,
 }
 
 /// The table as written; sizes are written back exactly (`1536MiB`, not `1.5 GiB`).
@@ -38,6 +50,8 @@ struct EmulateRaw {
     cpus: Option<f64>,
     #[serde(default, serialize_with = "exact_size")]
     os_reserve: ByteSize,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    network: Option<NetworkFile>,
 }
 
 impl TryFrom<EmulateRaw> for EmulateFile {
@@ -55,6 +69,7 @@ impl TryFrom<EmulateRaw> for EmulateFile {
             swap: raw.swap,
             cpus: raw.cpus,
             os_reserve: raw.os_reserve,
+            network: raw.network,
         })
     }
 }
@@ -66,6 +81,7 @@ impl From<EmulateFile> for EmulateRaw {
             swap: value.swap,
             cpus: value.cpus,
             os_reserve: value.os_reserve,
+            network: value.network,
         }
     }
 }
@@ -94,6 +110,7 @@ pub struct BudgetFields {
     pub swap: &'static str,
     pub cpus: &'static str,
     pub os_reserve: &'static str,
+    pub bandwidth: &'static str,
 }
 
 /// A scenario's names.
@@ -102,6 +119,7 @@ pub const SCENARIO_FIELDS: BudgetFields = BudgetFields {
     swap: "target.emulate.swap",
     cpus: "target.emulate.cpus",
     os_reserve: "target.emulate.os_reserve",
+    bandwidth: "target.emulate.network.bandwidth",
 };
 
 /// Refuses budgets no machine can give: too little memory for an engine, a
@@ -175,6 +193,38 @@ mod tests {
         }
         let ok = parse("{ memory = \"2GiB\", swap = \"1536MiB\", cpus = 4 }").expect("valid");
         assert_eq!(ok.swap.as_u64(), 1536 << 20);
+        assert_eq!(ok.network, None);
+    }
+
+    #[test]
+    fn a_network_is_a_bandwidth_and_nothing_else() {
+        let ok =
+            parse("{ memory = \"1GiB\", network = { bandwidth = \"20mbit\" } }").expect("valid");
+        let network = ok.network.expect("a network");
+        assert_eq!(network.bandwidth.bits_per_s(), 20_000_000);
+        let text = toml::to_string(&ok).expect("serializes");
+        assert!(text.contains("bandwidth = \"20mbit\""), "{text}");
+        for (text, expected) in [
+            (
+                "{ memory = \"1GiB\", network = { bandwidth = \"20mbps\" } }",
+                "bytes per second",
+            ),
+            (
+                "{ memory = \"1GiB\", network = { bandwidth = \"20\" } }",
+                "kbit, mbit or gbit",
+            ),
+            (
+                "{ memory = \"1GiB\", network = { delay = \"5ms\" } }",
+                "unknown field `delay`",
+            ),
+            (
+                "{ memory = \"1GiB\", network = { bandwidth = 20 } }",
+                "invalid type",
+            ),
+        ] {
+            let e = parse(text).expect_err(text);
+            assert!(e.contains(expected), "{text}: {e}");
+        }
     }
 
     #[test]

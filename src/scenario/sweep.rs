@@ -16,6 +16,7 @@ pub const SWEEPABLE: &[(&str, &str)] = &[
     ("checkpoint.pause_ms", "cp"),
     ("restore.pause_ms", "rp"),
     ("workload.memory_mib", "mem"),
+    ("target.emulate.network.bandwidth", "bw"),
 ];
 
 /// The most points a grid may have (each is a whole run).
@@ -184,6 +185,27 @@ mod tests {
         assert_eq!(points[5].containers, 100);
         assert_eq!(points[5].restore.concurrency, 4);
         assert!(points[0].source_text.starts_with("# sweep point 1 of 6"));
+    }
+
+    #[test]
+    fn a_bandwidth_list_is_one_point_per_rate() {
+        let points = grid(
+            "name = \"b\"\ncontainers = 2\n[target]\nemulate = { memory = \"1GiB\", network = { bandwidth = [\"10mbit\", \"1gbit\"] } }\n",
+        )
+        .expect("grid");
+        let names: Vec<&str> = points.iter().map(|p| p.name.as_str()).collect();
+        assert_eq!(names, ["b-bw10mbit", "b-bw1gbit"]);
+        let rate = |p: &Scenario| match &p.target {
+            super::super::TargetSpec::Emulated(e) => e.network.map(|n| n.bandwidth.bits_per_s()),
+            super::super::TargetSpec::Endpoint(_) => None,
+        };
+        assert_eq!(rate(&points[1]), Some(1_000_000_000));
+        let e = grid(
+            "name = \"b\"\ncontainers = 2\n[target]\nemulate = { memory = \"1GiB\", network = { bandwidth = [\"10mbit\", \"10mbps\"] } }\n",
+        )
+        .expect_err("a bad rate in the list")
+        .to_string();
+        assert!(e.contains("bytes per second"), "{e}");
     }
 
     #[test]

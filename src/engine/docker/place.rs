@@ -4,7 +4,7 @@
 //! it while CRIU's restore log is watched.
 
 use super::super::fsutil::copy_dir;
-use super::super::{criu_log, litter, CheckpointRoute, EngineError, Upload};
+use super::super::{criu_log, litter, CheckpointRoute, EngineError, Transferred};
 use super::{DockerEngine, Placement};
 use crate::ssh::Access;
 use bollard::Docker;
@@ -22,7 +22,7 @@ impl DockerEngine {
         id: &str,
         checkpoint: &Path,
         placement: Placement,
-    ) -> Result<Option<Upload>, EngineError> {
+    ) -> Result<Option<Transferred>, EngineError> {
         let name = checkpoint
             .file_name()
             .map(|n| n.to_string_lossy().into_owned())
@@ -130,7 +130,7 @@ impl DockerEngine {
         checkpoint: &Path,
         store: &Path,
         name: &str,
-    ) -> Result<Upload, EngineError> {
+    ) -> Result<Transferred, EngineError> {
         let started = Instant::now();
         let marker = vec![(RESTORE_MARKER.to_string(), id.as_bytes().to_vec())];
         let bytes = crate::ssh::upload_dir(access, checkpoint, name, marker, store)
@@ -140,10 +140,11 @@ impl DockerEngine {
                 what: format!("stream the checkpoint of '{id}' over SSH"),
                 detail: e.to_string(),
             })?;
-        Ok(Upload {
+        // Ended when the remote tar has taken it all (its exit): nothing is in flight.
+        Ok(Transferred {
             bytes,
             started,
-            ms: started.elapsed().as_secs_f64() * 1000.0,
+            ended: Instant::now(),
         })
     }
 

@@ -9,6 +9,7 @@
 //! libpod's own message.
 
 use super::super::EngineError;
+use super::upload::{Metered, UploadMeter};
 use bytes::Bytes;
 use futures_util::TryStreamExt;
 use http::{Method, Request, StatusCode};
@@ -16,6 +17,7 @@ use http_body_util::{combinators::BoxBody, BodyExt, Empty, Full, StreamBody};
 use hyper::body::{Frame, Incoming};
 use hyper_util::rt::TokioIo;
 use std::path::{Path, PathBuf};
+use std::sync::Arc;
 use std::time::Duration;
 use tokio::io::AsyncWriteExt;
 
@@ -39,6 +41,8 @@ pub enum Body {
     TarFile(PathBuf),
     /// A tar streamed as it is written (a rewritten archive).
     TarStream(tokio::io::DuplexStream),
+    /// Another body, its upload measured (see `upload`).
+    Metered(Box<Body>, Arc<UploadMeter>),
 }
 
 /// A client of one libpod service.
@@ -181,6 +185,10 @@ impl Client {
         body: Body,
     ) -> Result<hyper::Response<Incoming>, EngineError> {
         let what = call.what;
+        let meter = match &body {
+            Body::Metered(_, meter) => Some(meter.clone()),
+            _ => None,
+        };
         let (content_type, body) = self.body(what, body).await?;
         let mut builder = Request::builder()
             .method(call.method.clone())
@@ -203,6 +211,11 @@ impl Client {
                 let stream = tokio::net::TcpStream::connect(host)
                     .await
                     .map_err(|e| self.unreachable(what, e))?;
+                // A duplicate: the meter may ask it after hyper closed its own.
+                let socket = std::os::fd::AsFd::as_fd(&stream).try_clone_to_owned();
+                if let (Some(meter), Ok(socket)) = (&meter, socket) {
+                    meter.watch(socket);
+                }
                 self.handshake(what, stream).await?
             }
         };
@@ -230,7 +243,16 @@ impl Client {
         Ok(sender)
     }
 
-    async fn body(
+    fn body<'a>(
+        &'a self,
+        what: &'a str,
+        body: Body,
+    ) -> futures_util::future::BoxFuture<'a, Result<(Option<&'static str>, ReqBody), EngineError>>
+    {
+        Box::pin(self.plain_body(what, body))
+    }
+
+    async fn plain_body(
         &self,
         what: &str,
         body: Body,
@@ -271,6 +293,10 @@ impl Client {
                     Some("application/x-tar"),
                     BodyExt::boxed(StreamBody::new(stream)),
                 )
+            }
+            Body::Metered(inner, meter) => {
+                let (content_type, inner) = self.body(what, *inner).await?;
+                (content_type, BodyExt::boxed(Metered::new(inner, meter)))
             }
         })
     }

@@ -36,7 +36,7 @@ impl PodmanEngine {
                 Ok(Restored {
                     stats: report.stats(),
                     id: report.id,
-                    ..Restored::default()
+                    transfer: None,
                 })
             }
             Err(e) => {

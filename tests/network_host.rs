@@ -1,0 +1,256 @@
+//! Emulated hosts with a network of their own, on the real machine: a
+//! namespace behind a tbf-shaped veth link, the engine reached only on the
+//! host's TCP address, Podman checkpoints crossing the link with their
+//! transfer rows, and nothing left behind (namespace, link, qdisc, cgroup,
+//! process).
+
+mod common;
+
+use common::{migbench, ops, run_dir, scenario};
+use migbench::record::{Outcome, Phase};
+use std::path::Path;
+
+/// Namespaces and links of migbench's still on the machine.
+fn network_leftovers() -> Vec<String> {
+    let named = |dir: &str, prefix: &str| -> Vec<String> {
+        std::fs::read_dir(dir)
+            .map(|d| {
+                d.flatten()
+                    .map(|e| e.file_name().to_string_lossy().to_string())
+                    .filter(|n| n.starts_with(prefix))
+                    .collect()
+            })
+            .unwrap_or_default()
+    };
+    let mut left = named("/run/netns", "migbench-");
+    left.extend(named("/sys/class/net", "mbv"));
+    left
+}
+
+/// Processes started for an emulated host still alive.
+fn host_processes() -> Vec<String> {
+    std::fs::read_dir("/proc")
+        .map(|d| {
+            d.flatten()
+                .filter_map(|e| std::fs::read(e.path().join("cmdline")).ok())
+                .map(|c| String::from_utf8_lossy(&c).replace('\0', " "))
+                .filter(|c| c.contains("/var/lib/migbench/hosts/") || c.contains("/run/migbench/"))
+                .collect()
+        })
+        .unwrap_or_default()
+}
+
+fn assert_nothing_left_behind() {
+    common::assert_nothing_left_behind();
+    assert_eq!(network_leftovers(), Vec::<String>::new(), "network left");
+    assert_eq!(
+        host_processes(),
+        Vec::<String>::new(),
+        "host processes left"
+    );
+}
+
+fn command(program: &str, args: &[&str]) -> std::process::Output {
+    std::process::Command::new(program)
+        .args(args)
+        .output()
+        .unwrap_or_else(|e| panic!("{program}: {e}"))
+}
+
+fn stdout(output: &std::process::Output) -> String {
+    String::from_utf8_lossy(&output.stdout).to_string()
+}
+
+#[test]
+fn podman_checkpoints_cross_a_20mbit_link_with_their_transfer_rows() {
+    let _engine = common::engine_lock();
+    let dir = tempfile::tempdir().expect("tempdir");
+    let file = scenario(
+        dir.path(),
+        "netpod",
+        "name = \"netpod\"\ncontainers = 3\nwarmup_s = 1\ntimeout_s = 120\n\
+         [source]\nengine = \"podman\"\n\
+         [workload]\nmemory_mib = 16\nlog_interval_ms = 200\n\
+         [target]\nemulate = { memory = \"1GiB\", network = { bandwidth = \"20mbit\" } }\n",
+    );
+    let results = dir.path().join("results");
+    let output = common::run_scenario(&file, &results);
+    assert_eq!(
+        output.status.code(),
+        Some(0),
+        "{}\n{}",
+        stdout(&output),
+        String::from_utf8_lossy(&output.stderr)
+    );
+    let run = run_dir(&results);
+    let rows = ops(&run);
+    assert_eq!(common::verified(&rows), 3, "every counter continues");
+    // 20 Mbit/s is 2.5 MB/s; tbf lets a 64 KiB burst through above it.
+    let link_mb_per_s = 20e6 / 8.0 / 1e6;
+    for index in 0..3 {
+        let transfer = common::op(&rows, Phase::Transfer, index);
+        assert_eq!(transfer.outcome, Outcome::Ok, "{transfer:?}");
+        let bytes = transfer.bytes.expect("bytes");
+        assert!(bytes > 16 << 20, "the archive holds the 16 MiB: {bytes}");
+        let rate = transfer.rate_mb_per_s.expect("rate");
+        assert!(
+            rate <= link_mb_per_s * 1.1,
+            "{rate} MB/s over a {link_mb_per_s} MB/s link: {transfer:?}"
+        );
+        assert!(rate > link_mb_per_s * 0.5, "the link was used: {rate} MB/s");
+        let expected = bytes as f64 / 1e6 / (transfer.latency_ms / 1000.0);
+        assert!((rate - expected).abs() < 0.001, "{rate} != {expected}");
+        // The upload is a part of its restore request.
+        let restore = common::op(&rows, Phase::Restore, index);
+        assert!(transfer.start_ms >= restore.start_ms && transfer.end_ms <= restore.end_ms);
+        let verify = common::op(&rows, Phase::Verify, index);
+        common::assert_downtime_within_its_operations(&rows, verify);
+        // The downtime's transfer part is the upload (up to the few ms two
+        // clocks disagree by), and its restore part what follows it.
+        let part = verify.downtime_transfer_ms.expect("a transfer part");
+        assert!(
+            (part - transfer.latency_ms).abs() < 50.0,
+            "{part} vs {transfer:?}"
+        );
+    }
+    let environment: serde_json::Value = serde_json::from_str(
+        &std::fs::read_to_string(run.join("environment.json")).expect("environment.json"),
+    )
+    .expect("parses");
+    let endpoint = environment["target"]["endpoint"]
+        .as_str()
+        .expect("endpoint");
+    assert!(
+        endpoint.starts_with("tcp://10.253.") && endpoint.ends_with(":8888"),
+        "the target is reached on its own address only: {endpoint}"
+    );
+    assert_eq!(
+        environment["target_budget"]["bandwidth_bits_per_s"],
+        20_000_000
+    );
+    let summary = common::summary(&run);
+    assert_eq!(summary["transfer"]["count"], 3);
+    let share = summary["transfer"]["share_of_migration_pct"]
+        .as_f64()
+        .expect("share");
+    assert!(
+        share > 50.0,
+        "at 20 Mbit/s the link bounds migration: {share} %"
+    );
+    assert_nothing_left_behind();
+}
+
+#[test]
+fn host_up_with_a_bandwidth_shapes_both_ends_and_down_removes_it_all() {
+    let _engine = common::engine_lock();
+    let name = "it-net";
+    let docker0_before = Path::new("/sys/class/net/docker0").exists();
+    migbench()
+        .args([
+            "host",
+            "up",
+            name,
+            "--memory",
+            "256MiB",
+            "--bandwidth",
+            "30mbit",
+        ])
+        .assert()
+        .success();
+    let state: serde_json::Value = serde_json::from_str(
+        &std::fs::read_to_string(format!("/var/lib/migbench/hosts/{name}/state.json"))
+            .expect("state"),
+    )
+    .expect("parses");
+    let address = state["network"]["address"]
+        .as_str()
+        .expect("address")
+        .to_string();
+    let netns = format!("migbench-{name}");
+    assert!(Path::new(&format!("/run/netns/{netns}")).exists());
+    let root_end = stdout(&command(
+        "tc",
+        &["qdisc", "show", "dev", &format!("mbv{name}")],
+    ));
+    let host_end = stdout(&command(
+        "tc",
+        &["-n", &netns, "qdisc", "show", "dev", &format!("mbn{name}")],
+    ));
+    for end in [&root_end, &host_end] {
+        assert!(end.contains("tbf") && end.contains("rate 30Mbit"), "{end}");
+    }
+    let listed = stdout(&command("ip", &["-n", &netns, "-4", "addr", "show"]));
+    assert!(listed.contains(&format!("{address}/24")), "{listed}");
+    // The engine answers on the host's address, and has no socket.
+    let info = command(
+        "docker",
+        &[
+            "-H",
+            &format!("tcp://{address}:2375"),
+            "info",
+            "--format",
+            "{{.DockerRootDir}}",
+        ],
+    );
+    assert!(
+        info.status.success() && stdout(&info).contains(&format!("/var/lib/migbench/hosts/{name}")),
+        "{}",
+        String::from_utf8_lossy(&info.stderr)
+    );
+    assert!(!Path::new(&format!("/run/migbench/{name}/docker.sock")).exists());
+    migbench()
+        .args(["host", "ls"])
+        .assert()
+        .success()
+        .stdout(predicates::str::contains(format!("{address} 30mbit")));
+    if docker0_before {
+        assert!(
+            Path::new("/sys/class/net/docker0").exists(),
+            "the machine's docker0 is untouched"
+        );
+    }
+
+    migbench().args(["host", "down", name]).assert().success();
+    assert!(!Path::new(&format!("/run/netns/{netns}")).exists());
+    assert!(!Path::new(&format!("/sys/class/net/mbv{name}")).exists());
+    let qdiscs = stdout(&command("tc", &["qdisc", "show"]));
+    assert!(!qdiscs.contains(&format!("mbv{name}")), "{qdiscs}");
+    assert_nothing_left_behind();
+}
+
+#[test]
+fn clean_removes_a_network_whose_host_state_is_gone() {
+    let _engine = common::engine_lock();
+    let name = "it-orphan";
+    let netns = format!("migbench-{name}");
+    let link = format!("mbv{name}");
+    // What a host killed between creating its network and saving it leaves.
+    assert!(command("ip", &["netns", "add", &netns]).status.success());
+    assert!(command(
+        "ip",
+        &[
+            "link",
+            "add",
+            &link,
+            "type",
+            "veth",
+            "peer",
+            "name",
+            &format!("mbn{name}"),
+            "netns",
+            &netns
+        ],
+    )
+    .status
+    .success());
+    migbench()
+        .args(["clean"])
+        .assert()
+        .success()
+        .stdout(predicates::str::contains(format!(
+            "network of host '{name}' (its state gone) removed"
+        )));
+    assert!(!Path::new(&format!("/run/netns/{netns}")).exists());
+    assert!(!Path::new(&format!("/sys/class/net/{link}")).exists());
+    assert_nothing_left_behind();
+}
