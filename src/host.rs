@@ -76,6 +76,28 @@ pub(crate) fn io_error(what: &str, path: &Path) -> impl FnOnce(std::io::Error) -
     move |source| HostError::Io { what, path, source }
 }
 
+/// Runs a system tool (`ip`, `tc`, `mkswap`...) to completion; its failure
+/// names the command and carries what it printed.
+pub(crate) fn run(program: &str, args: &[&str]) -> Result<(), HostError> {
+    let command = format!("{program} {}", args.join(" "));
+    let output = std::process::Command::new(program)
+        .args(args)
+        .env("PATH", dockerd::PATH)
+        .output()
+        .map_err(|e| HostError::Command {
+            command: command.clone(),
+            detail: e.to_string(),
+        })?;
+    if output.status.success() {
+        Ok(())
+    } else {
+        Err(HostError::Command {
+            command,
+            detail: String::from_utf8_lossy(&output.stderr).trim().to_string(),
+        })
+    }
+}
+
 /// Brings host `spec.name` up with an `engine` and returns its state (saved on disk).
 pub async fn up(spec: HostSpec, engine: EngineKind) -> Result<HostState, HostError> {
     state::check_name(&spec.name)?;

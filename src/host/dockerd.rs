@@ -11,21 +11,7 @@ use std::time::{Duration, Instant};
 pub const PATH: &str = "/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin";
 
 fn ip(args: &[&str]) -> Result<(), HostError> {
-    let output = Command::new("ip")
-        .args(args)
-        .output()
-        .map_err(|e| HostError::Command {
-            command: format!("ip {}", args.join(" ")),
-            detail: e.to_string(),
-        })?;
-    if output.status.success() {
-        Ok(())
-    } else {
-        Err(HostError::Command {
-            command: format!("ip {}", args.join(" ")),
-            detail: String::from_utf8_lossy(&output.stderr).trim().to_string(),
-        })
-    }
+    super::run("ip", args)
 }
 
 /// A bridge of the host's own: with `"bridge": "none"` a second dockerd

@@ -13,7 +13,7 @@ mod subnet;
 pub use subnet::{choose as choose_subnet, Prefix, RANGE as SUBNET_RANGE};
 
 use super::dockerd::PATH;
-use super::HostError;
+use super::{run, HostError};
 use serde::{Deserialize, Serialize};
 use std::net::Ipv4Addr;
 use std::path::PathBuf;
@@ -93,26 +93,6 @@ pub fn plan(name: &str, bits_per_s: u64) -> Result<HostNetwork, HostError> {
         bandwidth_bits_per_s: bits_per_s,
         burst_bytes: burst_bytes(bits_per_s),
     })
-}
-
-fn run(program: &str, args: &[&str]) -> Result<(), HostError> {
-    let command = format!("{program} {}", args.join(" "));
-    let output = Command::new(program)
-        .args(args)
-        .env("PATH", PATH)
-        .output()
-        .map_err(|e| HostError::Command {
-            command: command.clone(),
-            detail: e.to_string(),
-        })?;
-    if output.status.success() {
-        Ok(())
-    } else {
-        Err(HostError::Command {
-            command,
-            detail: String::from_utf8_lossy(&output.stderr).trim().to_string(),
-        })
-    }
 }
 
 /// Creates the namespace, the link with its addresses, and the shaping on

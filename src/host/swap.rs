@@ -4,32 +4,12 @@
 //! started (a failed `fallocate` may already have filled the disk); on
 //! `down` only if this host created it; by `clean` once its host is gone.
 
-use super::{io_error, HostError, HostSpec};
+use super::{io_error, run, HostError, HostSpec};
 use crate::machine::{self, FsSpace};
 use std::path::{Path, PathBuf};
-use std::process::Command;
 
 /// Where swap files live, one per host: `<host name>.swap`.
 pub const SWAP_DIR: &str = "/var/lib/migbench/swap";
-
-fn run(program: &str, args: &[&str]) -> Result<(), HostError> {
-    let command = format!("{program} {}", args.join(" "));
-    let output = Command::new(program)
-        .args(args)
-        .output()
-        .map_err(|e| HostError::Command {
-            command: command.clone(),
-            detail: e.to_string(),
-        })?;
-    if output.status.success() {
-        Ok(())
-    } else {
-        Err(HostError::Command {
-            command,
-            detail: String::from_utf8_lossy(&output.stderr).trim().to_string(),
-        })
-    }
-}
 
 /// The size of the swap file a host with `swap_bytes` of swap would create:
 /// none when the machine's free swap already covers it.
