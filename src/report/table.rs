@@ -97,11 +97,14 @@ pub fn findings(summary: &Summary) -> Vec<String> {
         lines.extend(p.describe());
     }
     if let Some(r) = summary.footprint_reached {
-        let at = |c: Option<u64>| c.map_or("not reached".to_string(), |c| format!("restore {c}"));
+        let reached = |what: &str, at: Option<u64>| match at {
+            Some(at) => format!("reached {what} at restore {at}"),
+            None => format!("did not reach {what}"),
+        };
         lines.push(format!(
-            "  measured: the footprint reached RAM at {}, RAM + swap at {}",
-            at(r.ram_at_restore),
-            at(r.ram_and_swap_at_restore)
+            "  measured: the footprint {} and {}",
+            reached("RAM", r.ram_at_restore),
+            reached("RAM + swap", r.ram_and_swap_at_restore)
         ));
     }
     if let Some(h) = summary.harness {
