@@ -191,7 +191,7 @@ fn migbench_run(n: usize, concurrency: usize, kind: EngineKind) -> Times {
         .find(|e| e.path().is_dir())
         .expect("a run directory")
         .path();
-    let summary = migbench::record::summary::read(&run).expect("summary");
+    let summary = migbench::summary::read(&run).expect("summary");
     let wall = |phase| summary.phase(phase).map_or(0.0, |p| p.wall_s);
     Times {
         checkpoint_s: wall(migbench::record::Phase::Checkpoint),

@@ -4,8 +4,8 @@
 use crate::cli::{Cli, Command, HostCommand, ImageCommand, RunArgs};
 use crate::engine::{self, image};
 use crate::host::{self, HostSpec};
-use crate::record::RunVerdict;
 use crate::runner::{self, RunError, RunOptions, RunReport};
+use crate::summary::RunVerdict;
 use anyhow::Context;
 use tokio_util::sync::CancellationToken;
 

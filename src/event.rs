@@ -3,6 +3,7 @@
 //! samples -> detector -> report, with no arrow back.
 
 use crate::collapse::{Firing, HardFailure};
+use crate::record::samples::PIPELINE_PHASE;
 use crate::record::{OpRecord, Phase, SampleRow};
 use std::sync::atomic::{AtomicU64, AtomicU8, Ordering};
 
@@ -57,9 +58,6 @@ impl Drop for InFlight<'_> {
         self.counter.fetch_sub(1, Ordering::Relaxed);
     }
 }
-
-/// The phase name samples carry while a pipeline runs.
-pub const PIPELINE_PHASE: &str = "migrate";
 
 impl LiveState {
     pub fn set_phase(&self, phase: Phase) {

@@ -38,7 +38,7 @@ pub const RUN_DIR: &str = "/run/migbench";
 /// Errors managing emulated hosts, each naming the resource.
 #[derive(Debug, thiserror::Error)]
 pub enum HostError {
-    #[error("host name {} is invalid: use 1 to 12 lowercase letters, digits or '-'", crate::scenario::quote(.0))]
+    #[error("host name {} is invalid: use 1 to 12 lowercase letters, digits or '-'", crate::quote::quote(.0))]
     BadName(String),
     #[error(
         "host '{0}' is already up (see `migbench host ls`; `migbench host down {0}` removes it)"

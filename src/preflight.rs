@@ -49,7 +49,7 @@ const HOST_FLAGS: BudgetFields = BudgetFields {
 
 /// Checks `migbench host up`'s budget (names its flags).
 pub fn check_host(spec: &HostSpec) -> Result<(), BudgetError> {
-    let subject = format!("host {}", crate::scenario::quote(&spec.name));
+    let subject = format!("host {}", crate::quote::quote(&spec.name));
     crate::scenario::check_budget(spec.memory_bytes, spec.swap_bytes, spec.cpus, &HOST_FLAGS)
         .map_err(|problem| BudgetError {
             subject: subject.clone(),
@@ -112,7 +112,7 @@ pub fn check_scenario(path: &Path, scenario: &Scenario) -> Result<(), BudgetErro
     }
     problems.extend(disk_problems(disk));
     result(
-        format!("scenario {}", crate::scenario::quote_path(path)),
+        format!("scenario {}", crate::quote::quote_path(path)),
         problems,
     )
 }
@@ -249,7 +249,7 @@ fn disk_problem(space: &FsSpace, group: &[&DiskUse], total: u64) -> String {
     let mut paths: Vec<String> = Vec::new();
     let mut fields: Vec<&str> = Vec::new();
     for disk_use in group {
-        let path = crate::scenario::quote_path(&disk_use.path);
+        let path = crate::quote::quote_path(&disk_use.path);
         if !paths.contains(&path) {
             paths.push(path);
         }

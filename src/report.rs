@@ -13,7 +13,7 @@ pub use compare::compare;
 pub use rebuild::{rebuild, rebuild_summary};
 pub use table::console_table;
 
-use crate::record::Summary;
+use crate::summary::Summary;
 use std::path::Path;
 
 pub const REPORT_MD: &str = "report.md";

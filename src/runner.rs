@@ -32,8 +32,9 @@ pub use reach::open_engine;
 
 use crate::collapse::{Budget, Detector, Rule, TargetBudget};
 use crate::event::LiveState;
-use crate::record::{self, Phase, Summary};
+use crate::record::{self, Phase};
 use crate::scenario::{Mode, Pacing, Scenario};
+use crate::summary::{self, Summary};
 use context::{RunContext, Slot};
 use recorder::{Recorded, Recorder};
 use setup::Prepared;
@@ -233,7 +234,7 @@ async fn execute(
     );
     summary.harness = Some(cost.finish());
     summary.data_notes.extend(setup::link_note(&prepared));
-    record::summary::write(&prepared.run_dir, &summary)?;
+    summary::write(&prepared.run_dir, &summary)?;
     Ok(summary)
 }
 
@@ -300,7 +301,7 @@ fn finish(
     let mut data_notes = recorded.write_errors;
     data_notes.extend(cleanup_errors.into_iter().map(|e| format!("cleanup: {e}")));
     let (collapse, hard_failure) = recorded.detector.into_parts();
-    Summary::build(record::summary::SummaryInput {
+    Summary::build(summary::SummaryInput {
         run_id,
         scenario: &scenario.name,
         mode: scenario.mode,

@@ -10,7 +10,7 @@
 //!
 //! Hostile input is bounded: a file is read only if it is a regular UTF-8
 //! file of at most 16 MiB with at most 20000 items, and errors quote at most a
-//! short excerpt of any value ([`quote`]).
+//! short excerpt of any value ([`quote`](crate::quote::quote)).
 
 mod bandwidth;
 mod budget;
@@ -30,7 +30,6 @@ pub use bandwidth::{format_bits_per_s, Bandwidth};
 pub use budget::{
     check_budget, BudgetFields, EmulateFile as EmulatedBudget, NetworkFile, SCENARIO_FIELDS,
 };
-pub use excerpt::{quote, quote_path};
 pub use file::{
     CollapseFile as CollapseRules, GuardPolicy, Mode, ScenarioFile, ThresholdsFile as Thresholds,
     TransferMode,
@@ -39,6 +38,7 @@ pub use metrics_url::{check_metrics_url, MetricsSource};
 pub use ssh_fields::SshSettings;
 pub use sweep::{load_grid, MAX_POINTS, SWEEPABLE};
 
+use crate::quote::{quote, quote_path};
 use std::path::{Path, PathBuf};
 use std::time::Duration;
 
@@ -48,7 +48,7 @@ const OLD_OVERRIDES_MARKER: &str = "\n# overrides given on the command line:\n";
 const OLD_OVERRIDE_PREFIX: &str = "# --set ";
 
 /// Everything that can be wrong with a scenario, each naming the file; every
-/// user value in them is quoted in part only ([`quote`]).
+/// user value in them is quoted in part only ([`quote`](crate::quote::quote)).
 #[derive(Debug, thiserror::Error)]
 pub enum ScenarioError {
     #[error("cannot read scenario file {}: {}", quote_path(.path), .error)]

@@ -246,7 +246,7 @@ fn scraped(sample: &SampleRow) -> bool {
 fn target_receiving(sample: &SampleRow) -> bool {
     sample.phase == Phase::Restore.as_str()
         || sample.restoring > 0
-        || (sample.phase == crate::event::PIPELINE_PHASE && sample.migrated > 0)
+        || (sample.phase == crate::record::samples::PIPELINE_PHASE && sample.migrated > 0)
 }
 
 fn median(values: &mut [f64]) -> f64 {

@@ -298,7 +298,7 @@ fn first_firing_defines_the_point_and_all_are_kept_in_order() {
 fn in_a_pipeline_the_rules_judge_once_restores_are_in_flight() {
     let mut d = detector();
     let mut s = sample(100.0);
-    s.phase = crate::event::PIPELINE_PHASE.into();
+    s.phase = crate::record::samples::PIPELINE_PHASE.into();
     s.psi_memory_full_avg10 = 50.0;
     // Only checkpoints in flight, nothing restored yet: the target is idle.
     s.checkpointing = 4;
@@ -314,7 +314,7 @@ fn in_a_pipeline_the_rules_judge_once_restores_are_in_flight() {
 fn in_a_pipeline_the_rules_keep_judging_between_restores() {
     let mut d = detector();
     let mut s = sample(100.0);
-    s.phase = crate::event::PIPELINE_PHASE.into();
+    s.phase = crate::record::samples::PIPELINE_PHASE.into();
     s.migrated = 3;
     s.checkpointing = 2;
     s.lag_ms = 10_000.0;

@@ -20,7 +20,7 @@ pub enum EngineKind {
 
 /// An engine name that is neither `docker` nor `podman`.
 #[derive(Debug, thiserror::Error)]
-#[error("unknown engine {}: use 'docker' or 'podman'", crate::scenario::quote(.0))]
+#[error("unknown engine {}: use 'docker' or 'podman'", crate::quote::quote(.0))]
 pub struct KindError(String);
 
 impl EngineKind {

@@ -9,7 +9,7 @@
 //! finds the last sync that old, and by [`CsvAppender::sync_pending`], which
 //! the recorder calls at that cadence while the run is quiet.
 
-use super::RecordError;
+use super::run_files::RecordError;
 use serde::de::DeserializeOwned;
 use serde::Serialize;
 use std::fs::File;

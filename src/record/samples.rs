@@ -2,6 +2,9 @@
 
 use serde::{Deserialize, Serialize};
 
+/// The phase name samples carry while a pipeline runs.
+pub const PIPELINE_PHASE: &str = "migrate";
+
 /// A row of samples.csv. Target fields are empty when the target is not an
 /// emulated host (its cgroup is then not ours to read).
 #[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]

@@ -12,7 +12,8 @@ mod style;
 mod timeline;
 
 use super::rebuild::Series;
-use crate::record::{OpRecord, Phase, Summary};
+use crate::record::{OpRecord, Phase};
+use crate::summary::Summary;
 use plotters::coord::Shift;
 use plotters::prelude::*;
 use std::path::{Path, PathBuf};

@@ -1,9 +1,9 @@
 //! `migbench compare`: one row per run, as a console table, compare.md and a chart.
 
 use super::table::markdown_table;
-use crate::record::summary::{self, Summary};
 use crate::record::Phase;
 use crate::scenario::Scenario;
+use crate::summary::{self, Summary};
 use anyhow::Context;
 use std::path::{Path, PathBuf};
 

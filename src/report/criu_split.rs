@@ -2,7 +2,7 @@
 //! own time and the engine's overhead, for engines that give CRIU's statistics.
 
 use super::table::markdown_table;
-use crate::record::CriuSplit;
+use crate::summary::CriuSplit;
 
 /// The section, or nothing when no operation carried CRIU's statistics.
 pub fn section(splits: &[CriuSplit]) -> String {

@@ -2,7 +2,8 @@
 //! failures and the charts.
 
 use super::table::{findings, markdown_table, phase_rows};
-use crate::record::{self, OpRecord, Summary};
+use crate::record::{self, OpRecord};
+use crate::summary::Summary;
 use anyhow::Context;
 use std::fmt::Write as _;
 use std::path::Path;

@@ -3,9 +3,9 @@
 
 use crate::collapse::{project, Budget, Detector, HardFailure, TargetBudget, Verdict};
 use crate::event::Event;
-use crate::record::summary::{self, SummaryInput};
-use crate::record::{self, read_rows, OpRecord, ReadRows, SampleRow, Summary};
+use crate::record::{self, read_rows, OpRecord, ReadRows, SampleRow};
 use crate::scenario::{Scenario, TargetSpec};
+use crate::summary::{self, Summary, SummaryInput};
 use anyhow::Context;
 use std::path::Path;
 

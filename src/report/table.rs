@@ -1,7 +1,6 @@
 //! The summary as a table: aligned for the console, pipes for Markdown.
 
-use crate::record::summary::Percentiles;
-use crate::record::{RunVerdict, Summary};
+use crate::summary::{Percentiles, RunVerdict, Summary};
 
 /// Header and rows of the per-phase table.
 pub fn phase_rows(summary: &Summary) -> (Vec<String>, Vec<Vec<String>>) {
@@ -201,8 +200,7 @@ pub fn markdown_table(header: &[String], rows: &[Vec<String>]) -> String {
 mod tests {
     use super::findings;
     use crate::collapse::{Fit, Projection, Verdict};
-    use crate::record::summary::SummaryInput;
-    use crate::record::Summary;
+    use crate::summary::{Summary, SummaryInput};
 
     fn summary_with(projected_count: Option<u64>, bytes_per_container: f64) -> Summary {
         Summary::build(SummaryInput {

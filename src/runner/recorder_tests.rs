@@ -1,8 +1,9 @@
 //! The recorder's rows, replayed by `migbench report`, give the live verdict.
 use super::*;
 use crate::collapse::{Detector, Rule};
-use crate::record::{self, Outcome, Phase, RunVerdict};
+use crate::record::{self, Outcome, Phase};
 use crate::scenario::Scenario;
+use crate::summary::{self, RunVerdict};
 use std::path::Path;
 
 const SCENARIO: &str = "name = \"order\"\ncontainers = 3\n";
@@ -82,7 +83,7 @@ async fn report_rebuilds_the_live_collapse_point_verdict_and_notes() {
         None,
         vec!["container 'c0': removal failed".into()],
     );
-    record::summary::write(run_dir, &live).expect("summary.json");
+    summary::write(run_dir, &live).expect("summary.json");
     // Live: the timeout fired first, and the failed restore ended before it.
     let point = live.collapse.point.clone().expect("a collapse");
     assert_eq!((point.rule, point.at_restore), (Rule::OpTimeout, 3));

@@ -1,6 +1,6 @@
 //! The harness's own cost, read from /proc/self: CPU time and peak RSS.
 
-use crate::record::summary::HarnessCost;
+use crate::summary::HarnessCost;
 use std::time::Instant;
 
 /// CPU seconds (user + system) this process has used so far.

@@ -153,7 +153,7 @@ async fn check_clone(
             Ok(false) => Check::Lost(format!(
                 "the clone continued at seq {} {}",
                 first.map_or(0, |f| f.seq),
-                crate::record::summary::DIED_AFTER_CONTINUING
+                crate::summary::DIED_AFTER_CONTINUING
             )),
             Err(e) => Check::Unchecked(format!(
                 "not verified: whether the clone still runs could not be asked: {e}"

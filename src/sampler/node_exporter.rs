@@ -12,8 +12,9 @@ mod reading;
 
 pub use reading::{History, Reading, TargetValues, PSI_WINDOW};
 
+use crate::quote::quote;
 use crate::record::SampleRow;
-use crate::scenario::{check_metrics_url, quote, MetricsSource};
+use crate::scenario::{check_metrics_url, MetricsSource};
 use bytes::Bytes;
 use http_body_util::{BodyExt, Empty, Limited};
 use hyper_util::rt::TokioIo;

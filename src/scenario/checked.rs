@@ -2,7 +2,7 @@
 //! numbers), so a bad one is reported with its line, column and field, and
 //! quoted only in part.
 
-use super::excerpt::quote;
+use crate::quote::quote;
 use serde::{Deserialize, Serialize};
 use std::path::{Path, PathBuf};
 

@@ -2,7 +2,7 @@
 //! exporter, checked while the TOML is parsed (like [`super::checked`]), and
 //! what the sampler is handed once the scenario is validated.
 
-use super::excerpt::quote;
+use crate::quote::quote;
 use serde::{Deserialize, Serialize};
 use std::time::Duration;
 

@@ -10,9 +10,10 @@
 //! Overrides apply in order, so a later one wins over an earlier one.
 //! Each assignment is checked as soon as it is applied, so an error names it.
 
-use super::excerpt::{self, quote};
+use super::excerpt;
 use super::sweep;
 use super::{ScenarioError, ScenarioFile};
+use crate::quote::quote;
 use serde::Deserialize;
 use std::path::Path;
 

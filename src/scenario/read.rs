@@ -2,8 +2,9 @@
 //! UTF-8 file), its text parsed (errors located and quoted in part), a table
 //! turned into a [`Scenario`] with the header its record starts with.
 
-use super::excerpt::{self, quote, quote_path};
+use super::excerpt;
 use super::{Scenario, ScenarioError, ScenarioFile};
+use crate::quote::{quote, quote_path};
 use serde::Deserialize;
 use std::io::Read as _;
 use std::path::Path;

@@ -4,8 +4,8 @@
 //! strings, and the cross-field rules of SSH use, with what to do.
 
 use super::checked::Endpoint;
-use super::excerpt::quote;
 use super::file::{ScenarioFile, TransferMode};
+use crate::quote::quote;
 use crate::ssh::Destination;
 use serde::{Deserialize, Serialize};
 use std::path::PathBuf;

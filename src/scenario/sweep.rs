@@ -2,8 +2,8 @@
 //! `containers = [10, 100, 300, 400]`, `[restore] concurrency = [1, 2, 4, 8]`);
 //! it then stands for the grid of every combination, one run per point.
 
-use super::excerpt::quote;
 use super::{overrides, read, Scenario, ScenarioError};
+use crate::quote::quote;
 use std::path::Path;
 
 /// Fields that may be lists, and the short tag each adds to a point's name.

@@ -5,8 +5,8 @@
 
 use super::style::{self, err};
 use super::Chart;
-use crate::record::Summary;
 use crate::report::compare::bandwidth_bits_per_s;
+use crate::summary::Summary;
 use plotters::coord::Shift;
 use plotters::prelude::*;
 use std::path::PathBuf;
@@ -118,8 +118,8 @@ impl Chart for Bandwidth<'_> {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::record::summary::SummaryInput;
     use crate::record::{OpRecord, Outcome, Phase};
+    use crate::summary::SummaryInput;
 
     fn run(bits_per_s: Option<u64>, transfer_ms: f64) -> (PathBuf, Summary) {
         let mut transfer = OpRecord {

@@ -3,7 +3,8 @@
 
 use super::style::{self, err};
 use super::Chart;
-use crate::record::{Phase, Summary};
+use crate::record::Phase;
+use crate::summary::Summary;
 use plotters::coord::Shift;
 use plotters::prelude::*;
 use std::path::PathBuf;

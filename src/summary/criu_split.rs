@@ -3,9 +3,9 @@
 //! archive, bookkeeping), per phase. Only rows that carry CRIU's statistics
 //! count, so an engine that drops them (Docker) gives no split.
 
-use super::summary::Percentiles;
-use super::{OpRecord, Phase};
+use super::percentiles::Percentiles;
 use crate::engine::CriuStats;
+use crate::record::{OpRecord, Phase};
 use serde::{Deserialize, Serialize};
 
 /// The split of one phase's successful operations.

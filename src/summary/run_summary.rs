@@ -3,15 +3,17 @@
 //! and the environment. Built from the records alone, so `migbench report`
 //! can rebuild it from the CSVs of any run, even one cut short.
 
+use super::criu_split::{criu_splits, CriuSplit};
 use super::migration::{self, DowntimeSummary, Migrations};
-use super::thresholds::{self, ThresholdCheck};
-use super::{OpRecord, Outcome, Phase, SampleRow};
+use super::thresholds::{self, Measured, ThresholdCheck};
+use super::transfer::{self, TransferSummary};
 use crate::collapse::{Budget, HardFailure, Projection, Reached, Verdict};
+use crate::record::{OpRecord, Outcome, Phase, RecordError, SampleRow, SUMMARY_JSON};
 use crate::scenario::{Mode, Thresholds};
 use serde::{Deserialize, Serialize};
 use std::collections::HashMap;
 
-pub use super::percentiles::Percentiles;
+use super::percentiles::Percentiles;
 
 /// One phase of the run.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
@@ -108,7 +110,7 @@ pub struct Summary {
     pub migrations: Migrations,
     /// The transfers: bytes, effective rate, share of the migrations' time.
     #[serde(default)]
-    pub transfer: Option<super::transfer::TransferSummary>,
+    pub transfer: Option<TransferSummary>,
     /// From the run's start to its last row, seconds.
     #[serde(default)]
     pub run_wall_s: f64,
@@ -149,7 +151,7 @@ pub struct Summary {
     /// Checkpoint and restore split into CRIU's time and the engine's
     /// overhead (only for engines that give CRIU's statistics).
     #[serde(default)]
-    pub criu_split: Vec<super::CriuSplit>,
+    pub criu_split: Vec<CriuSplit>,
 }
 
 /// The harness's own CPU and memory over a run, from /proc/self.
@@ -250,7 +252,7 @@ impl Summary {
             verification,
             downtime: migration::downtime(input.ops),
             migrations: migration::migrations(input.ops),
-            transfer: super::transfer::summary(input.ops),
+            transfer: transfer::summary(input.ops),
             run_wall_s: migration::run_wall_s(input.ops, input.samples),
             thresholds: Vec::new(),
             collapse: input.collapse,
@@ -269,9 +271,9 @@ impl Summary {
             data_notes: input.data_notes,
             environment: input.environment,
             harness: None,
-            criu_split: super::criu_splits(input.ops),
+            criu_split: criu_splits(input.ops),
         };
-        summary.thresholds = thresholds::evaluate(input.thresholds, &summary);
+        summary.thresholds = thresholds::evaluate(input.thresholds, &Measured::of(&summary));
         summary.verdict = RunVerdict::of(failures_before_collapse, &summary.thresholds);
         summary
     }
@@ -366,32 +368,51 @@ fn peaks(samples: &[SampleRow]) -> Option<Peaks> {
 }
 
 /// Writes `summary.json` into `run_dir`.
-pub fn write(run_dir: &std::path::Path, summary: &Summary) -> Result<(), super::RecordError> {
-    let path = run_dir.join(super::SUMMARY_JSON);
-    let text = serde_json::to_string_pretty(summary).map_err(|e| super::RecordError::Write {
+pub fn write(run_dir: &std::path::Path, summary: &Summary) -> Result<(), RecordError> {
+    let path = run_dir.join(SUMMARY_JSON);
+    let text = serde_json::to_string_pretty(summary).map_err(|e| RecordError::Write {
         path: path.clone(),
         source: std::io::Error::other(e),
     })?;
-    std::fs::write(&path, text).map_err(|source| super::RecordError::Write { path, source })
+    std::fs::write(&path, text).map_err(|source| RecordError::Write { path, source })
 }
 
 /// Reads `summary.json` from `run_dir`.
-pub fn read(run_dir: &std::path::Path) -> Result<Summary, super::RecordError> {
-    let path = run_dir.join(super::SUMMARY_JSON);
-    let text = std::fs::read_to_string(&path).map_err(|e| super::RecordError::Read {
+pub fn read(run_dir: &std::path::Path) -> Result<Summary, RecordError> {
+    let path = run_dir.join(SUMMARY_JSON);
+    let text = std::fs::read_to_string(&path).map_err(|e| RecordError::Read {
         path: path.clone(),
         detail: e.to_string(),
     })?;
-    let mut summary: Summary =
-        serde_json::from_str(&text).map_err(|e| super::RecordError::Read {
-            path,
-            detail: e.to_string(),
-        })?;
+    let mut summary: Summary = serde_json::from_str(&text).map_err(|e| RecordError::Read {
+        path,
+        detail: e.to_string(),
+    })?;
     // Written before the field existed: derived the same way.
     summary.verdict = RunVerdict::of(summary.failures_before_collapse, &summary.thresholds);
     Ok(summary)
 }
 
 #[cfg(test)]
-#[path = "summary_tests.rs"]
+#[path = "run_summary_tests.rs"]
 mod tests;
+
+impl Measured {
+    /// What the thresholds judge, read off a summary.
+    fn of(summary: &Summary) -> Measured {
+        let p99 = |phase: Phase| {
+            summary
+                .phase(phase)
+                .and_then(|p| p.latency)
+                .map(|l| l.p99_ms)
+        };
+        Measured {
+            downtime_p99_ms: summary.downtime.as_ref().map(|d| d.downtime.p99_ms),
+            restore_p99_ms: p99(Phase::Restore),
+            checkpoint_p99_ms: p99(Phase::Checkpoint),
+            failures_before_collapse: summary.failures_before_collapse,
+            migrations_per_s: summary.migrations.per_s,
+            collapse_at: summary.collapse.point.as_ref().map(|p| p.at_restore),
+        }
+    }
+}

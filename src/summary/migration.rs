@@ -2,8 +2,8 @@
 //! downtime as its workload measured it (and the parts the harness timed),
 //! verified migrations per second end to end, and the run's wall time.
 
-use super::summary::Percentiles;
-use super::{OpRecord, Phase, SampleRow};
+use super::percentiles::Percentiles;
+use crate::record::{OpRecord, Phase, SampleRow};
 use serde::{Deserialize, Serialize};
 
 /// The parts of a downtime, each in ms (see `OpRecord::downtime_*`).

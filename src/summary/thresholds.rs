@@ -2,8 +2,6 @@
 //! k6's: each limit the scenario sets, the value the run reached, and whether
 //! it was breached. A breach makes the run exit 5 (after everything is written).
 
-use super::summary::Summary;
-use super::Phase;
 use crate::scenario::Thresholds;
 use serde::{Deserialize, Serialize};
 
@@ -42,16 +40,22 @@ fn at_most(name: &str, limit: Option<u64>, actual: Option<f64>) -> Option<Thresh
     })
 }
 
-/// Checks every threshold `thresholds` sets against `summary`.
-pub fn evaluate(thresholds: &Thresholds, summary: &Summary) -> Vec<ThresholdCheck> {
-    let p99 = |phase: Phase| {
-        summary
-            .phase(phase)
-            .and_then(|p| p.latency)
-            .map(|l| l.p99_ms)
-    };
-    let downtime_p99 = summary.downtime.as_ref().map(|d| d.downtime.p99_ms);
-    let collapse_at = summary.collapse.point.as_ref().map(|p| p.at_restore as f64);
+/// What a run reached, as far as the thresholds judge it.
+#[derive(Debug, Clone, Copy, Default)]
+pub struct Measured {
+    pub downtime_p99_ms: Option<f64>,
+    pub restore_p99_ms: Option<f64>,
+    pub checkpoint_p99_ms: Option<f64>,
+    pub failures_before_collapse: usize,
+    pub migrations_per_s: f64,
+    /// The restore the collapse was found at, if it was.
+    pub collapse_at: Option<usize>,
+}
+
+/// Checks every threshold `thresholds` sets against what the run reached.
+pub fn evaluate(thresholds: &Thresholds, measured: &Measured) -> Vec<ThresholdCheck> {
+    let downtime_p99 = measured.downtime_p99_ms;
+    let collapse_at = measured.collapse_at.map(|at| at as f64);
     let mut checks: Vec<ThresholdCheck> = [
         at_most(
             "downtime_p99_ms",
@@ -61,24 +65,24 @@ pub fn evaluate(thresholds: &Thresholds, summary: &Summary) -> Vec<ThresholdChec
         at_most(
             "restore_p99_ms",
             thresholds.restore_p99_ms.map(|v| v.get()),
-            p99(Phase::Restore),
+            measured.restore_p99_ms,
         ),
         at_most(
             "checkpoint_p99_ms",
             thresholds.checkpoint_p99_ms.map(|v| v.get()),
-            p99(Phase::Checkpoint),
+            measured.checkpoint_p99_ms,
         ),
         at_most(
             "max_failed",
             thresholds.max_failed.map(|v| v.get()),
-            Some(summary.failures_before_collapse as f64),
+            Some(measured.failures_before_collapse as f64),
         ),
     ]
     .into_iter()
     .flatten()
     .collect();
     if let Some(limit) = thresholds.min_migrations_per_s {
-        let actual = summary.migrations.per_s;
+        let actual = measured.migrations_per_s;
         checks.push(ThresholdCheck {
             name: "min_migrations_per_s".into(),
             limit: limit.get(),

@@ -1,7 +1,8 @@
 //! The transfers of a run, from its rows: how much crossed, at what
 //! effective rate, and what share of the migrations' time they took.
 
-use super::{OpRecord, Phase};
+use crate::record::ops::rate_mb_per_s;
+use crate::record::{OpRecord, Phase};
 use serde::{Deserialize, Serialize};
 use std::collections::HashMap;
 
@@ -43,7 +44,7 @@ pub fn summary(ops: &[OpRecord]) -> Option<TransferSummary> {
         .iter()
         .map(|op| {
             op.rate_mb_per_s
-                .unwrap_or_else(|| super::ops::rate_mb_per_s(op.bytes.unwrap_or(0), op.latency_ms))
+                .unwrap_or_else(|| rate_mb_per_s(op.bytes.unwrap_or(0), op.latency_ms))
         })
         .collect();
     rates.sort_by(f64::total_cmp);
@@ -57,7 +58,7 @@ pub fn summary(ops: &[OpRecord]) -> Option<TransferSummary> {
             p50_mb_per_s: rates[(rates.len() - 1) / 2],
             min_mb_per_s: rates[0],
             max_mb_per_s: rates[rates.len() - 1],
-            overall_mb_per_s: super::ops::rate_mb_per_s(bytes_total, ms_total),
+            overall_mb_per_s: rate_mb_per_s(bytes_total, ms_total),
         },
         share_of_migration_pct: share_of_migration_pct(ops, &transfers),
     })

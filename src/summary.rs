@@ -1,0 +1,22 @@
+//! The run summed up: per-phase latency percentiles (HdrHistogram), the
+//! verification counts, each migration's downtime and its decomposition,
+//! the transfer, CRIU's share, the thresholds and the run's verdict, written
+//! to `summary.json`. It sits above collapse detection: it takes the
+//! detector's verdict, hard failure and projection as given, and is built
+//! from the records alone, so `migbench report` rebuilds the same from the
+//! CSVs of any run, even one cut short.
+
+pub mod criu_split;
+pub mod migration;
+pub mod percentiles;
+mod run_summary;
+pub mod thresholds;
+pub mod transfer;
+
+pub use criu_split::{criu_splits, CriuSplit};
+pub use percentiles::Percentiles;
+pub use run_summary::{
+    read, write, HarnessCost, Peaks, PhaseSummary, RunVerdict, Summary, SummaryInput, Verification,
+    DIED_AFTER_CONTINUING,
+};
+pub use thresholds::ThresholdCheck;
