@@ -7,6 +7,7 @@ mod cleanup;
 mod context;
 mod downtime;
 mod drive;
+mod engine_options;
 mod environment;
 #[cfg(test)]
 mod guard_tests;
@@ -16,7 +17,6 @@ mod phases;
 mod pipeline;
 mod pool;
 mod progress;
-mod reach;
 mod recorder;
 mod selfcost;
 mod setup;
@@ -25,10 +25,10 @@ mod upload;
 mod verify;
 
 pub use cleanup::{remove_containers, Removal};
+pub use engine_options::open_engine;
 pub use environment::criu_version;
 pub use lines::{CounterLine, ResumedLine};
 pub use owner::{live_host_owner, live_run_owner};
-pub use reach::open_engine;
 
 use crate::collapse::{Budget, Detector, Rule, TargetBudget};
 use crate::event::LiveState;

@@ -8,60 +8,26 @@
 //! (by the harness on this machine, or streamed over SSH into the engine's
 //! machine with a [`CheckpointRoute::Ssh`]).
 
-use super::{criu_log, litter};
-use super::{
-    Check, CheckpointRoute, Checkpointed, ContainerSpec, CriuStats, Engine, EngineError,
-    EngineInfo, EngineKind, LabelledContainer, Restored, Role,
+use super::contract::{
+    Checkpointed, ContainerSpec, Engine, EngineError, EngineInfo, LabelledContainer, Restored,
 };
+use super::criu_stats::CriuStats;
+use super::kind::EngineKind;
+use super::options::CheckpointRoute;
+use super::readiness::{Check, Role};
+use super::{criu_log, litter};
 use async_trait::async_trait;
+use bollard::body_full;
 use bollard::container::CreateCheckpointOptions;
 use bollard::models::{ContainerCreateBody, HostConfig};
 use bollard::query_parameters::{
     CreateContainerOptions, CreateImageOptions, ImportImageOptions, ListContainersOptions,
     LogsOptions, RemoveContainerOptions,
 };
-use bollard::{body_full, Docker};
 use futures_util::{StreamExt, TryStreamExt};
 use std::collections::HashMap;
 use std::path::{Path, PathBuf};
 use std::sync::OnceLock;
-use tokio::sync::OnceCell;
-
-/// Where, under the data root, transferred checkpoints wait for their restore
-/// (next to the clones' stores, so that placing one is a rename).
-const STAGING_DIR: &str = "migbench-incoming";
-
-/// How a restore gets the checkpoint into the clone's own checkpoint store.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-enum Placement {
-    /// Copy the files (the source stays, e.g. a shared directory).
-    Copy,
-    /// Rename the directory (it was already transferred next to the store).
-    Move,
-}
-
-/// A Docker engine reached at one endpoint.
-pub struct DockerEngine {
-    endpoint: String,
-    docker: Docker,
-    data_root: OnceCell<PathBuf>,
-    /// How restores get their checkpoints into the clones' stores.
-    route: CheckpointRoute,
-}
-
-impl DockerEngine {
-    /// Maps a bollard error by what happened (see [`classify`]).
-    fn fail(&self, what: impl Into<String>) -> impl Fn(bollard::errors::Error) -> EngineError + '_ {
-        let what = what.into();
-        move |e| classify(&self.endpoint, &what, self.docker.timeout(), e)
-    }
-
-    async fn data_root(&self) -> Result<&PathBuf, EngineError> {
-        self.data_root
-            .get_or_try_init(|| async { Ok(self.info().await?.data_root) })
-            .await
-    }
-}
 
 #[async_trait]
 impl Engine for DockerEngine {
@@ -360,11 +326,12 @@ impl Engine for DockerEngine {
 }
 
 mod classify;
-mod connect;
+mod handle;
 mod place;
 mod ready;
 
-use classify::classify;
+pub use handle::DockerEngine;
+use handle::{Placement, STAGING_DIR};
 
 #[cfg(test)]
 #[path = "docker_tests.rs"]

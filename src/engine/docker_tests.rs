@@ -2,6 +2,7 @@
 //! the way a broken, hung or dead engine does.
 
 use super::*;
+use crate::engine::endpoint::EngineEndpoint;
 use std::time::Duration;
 use tokio::io::{AsyncReadExt, AsyncWriteExt};
 use tokio::net::UnixListener;
@@ -31,7 +32,7 @@ fn serve(answer: Option<&'static str>) -> (tempfile::TempDir, String) {
 }
 
 async fn info_error(endpoint: &str, api_timeout: Duration) -> EngineError {
-    let engine = DockerEngine::connect(endpoint)
+    let engine = DockerEngine::connect(EngineEndpoint::direct(endpoint))
         .expect("connect is lazy")
         .with_api_timeout(api_timeout);
     engine
@@ -45,8 +46,11 @@ async fn a_socket_gone_after_connecting_is_unreachable() {
     let dir = tempfile::tempdir().expect("tempdir");
     let socket = dir.path().join("engine.sock");
     let listener = UnixListener::bind(&socket).expect("bind");
-    let engine =
-        DockerEngine::connect(&format!("unix://{}", socket.display())).expect("the socket exists");
+    let engine = DockerEngine::connect(EngineEndpoint::direct(&format!(
+        "unix://{}",
+        socket.display()
+    )))
+    .expect("the socket exists");
     // The engine dies: its socket closes and disappears.
     drop(listener);
     std::fs::remove_file(&socket).expect("remove socket");

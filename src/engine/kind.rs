@@ -1,11 +1,6 @@
-//! Which engine: the one place that turns a kind and an endpoint into an
-//! [`Engine`](super::Engine). Everything else holds an `Arc<dyn Engine>`.
+//! Which engine: the kinds migbench drives, by name.
 
-use super::reach::{build, Reach};
-use super::{Engine, EngineError};
 use serde::{Deserialize, Serialize};
-use std::sync::Arc;
-use std::time::Duration;
 
 /// The engines migbench drives.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Default, Serialize, Deserialize)]
@@ -69,18 +64,6 @@ impl std::str::FromStr for EngineKind {
             .find(|k| k.as_str() == s)
             .ok_or_else(|| KindError(s.to_string()))
     }
-}
-
-/// Connects to the engine of `kind` at `endpoint` (lazily: nothing is sent
-/// until the first call); `ssh://` endpoints need [`open`](super::open). The
-/// client waits `api_timeout` for any one answer: a hung request is then
-/// [`EngineError::Timeout`].
-pub fn connect(
-    kind: EngineKind,
-    endpoint: &str,
-    api_timeout: Duration,
-) -> Result<Arc<dyn Engine>, EngineError> {
-    build(kind, endpoint, api_timeout, &Reach::default())
 }
 
 #[cfg(test)]

@@ -17,10 +17,13 @@ mod restore;
 mod upload;
 mod wire;
 
-use super::{
-    criu_log, Check, Checkpointed, ContainerSpec, Engine, EngineError, EngineInfo, EngineKind,
-    LabelledContainer, Restored, Role,
+use super::contract::{
+    Checkpointed, ContainerSpec, Engine, EngineError, EngineInfo, LabelledContainer, Restored,
 };
+use super::criu_log;
+use super::endpoint::EngineEndpoint;
+use super::kind::EngineKind;
+use super::readiness::{Check, Role};
 use archive::ImportBody;
 use async_trait::async_trait;
 use http::{encode, Body, Call, Client};
@@ -45,9 +48,12 @@ pub struct PodmanEngine {
 impl PodmanEngine {
     /// Connects (lazily: nothing is sent until the first call); the client
     /// waits `api_timeout` for any one answer.
-    pub fn connect(endpoint: &str, api_timeout: Duration) -> Result<PodmanEngine, EngineError> {
+    pub fn connect(
+        reached: &EngineEndpoint,
+        api_timeout: Duration,
+    ) -> Result<PodmanEngine, EngineError> {
         Ok(PodmanEngine {
-            client: Client::new(endpoint, api_timeout)?,
+            client: Client::new(reached, api_timeout)?,
             cgroup_parent: None,
             graph_root: tokio::sync::OnceCell::new(),
             inherited_lines: std::sync::Mutex::new(HashMap::new()),

@@ -5,7 +5,7 @@
 use super::context::{RunContext, Slot};
 use super::environment::{criu_version, Environment};
 use super::{cleanup, RunError, RunOptions};
-use crate::engine::{self, image, Check, Engine, EngineInfo, EngineKind, Reach, Role};
+use crate::engine::{self, image, Check, ConnectOptions, Engine, EngineInfo, EngineKind, Role};
 use crate::host::{self, HostSpec, HostState};
 use crate::record::{self, CsvAppender, OpRecord, Phase, SampleRow};
 use crate::scenario::{Scenario, TargetSpec, TransferMode};
@@ -47,14 +47,14 @@ const API_TIMEOUT_MARGIN: Duration = Duration::from_secs(10);
 
 /// Connects to an engine and checks it is ready for its `role` (its own
 /// readiness checks: mode, runtime, data root); the client waits for any one
-/// answer a little longer than the scenario's operation timeout. `reach`:
+/// answer a little longer than the scenario's operation timeout. `options`:
 /// the budget an emulated host's containers belong to, SSH access, and how
 /// checkpoints reach the engine's store.
 pub async fn connect_checked(
     kind: EngineKind,
     endpoint: &str,
     role: Role,
-    reach: &Reach,
+    options: &ConnectOptions,
     op_timeout: Duration,
 ) -> Result<(Arc<dyn Engine>, EngineInfo), RunError> {
     let name = match role {
@@ -62,7 +62,7 @@ pub async fn connect_checked(
         Role::Target => "target",
     };
     let not_ready = |e: crate::engine::EngineError| RunError::Environment(format!("{name} {e}"));
-    let engine = engine::open(kind, endpoint, op_timeout + API_TIMEOUT_MARGIN, reach)
+    let engine = engine::open(kind, endpoint, op_timeout + API_TIMEOUT_MARGIN, options)
         .await
         .map_err(not_ready)?;
     let info = engine.info().await.map_err(not_ready)?;
@@ -101,7 +101,7 @@ pub async fn prepare(scenario: Scenario, options: &RunOptions) -> Result<Prepare
         scenario.source_engine,
         &scenario.source_endpoint,
         Role::Source,
-        &super::reach::source(&scenario),
+        &super::engine_options::source(&scenario),
         scenario.op_timeout,
     )
     .await?;
@@ -109,7 +109,7 @@ pub async fn prepare(scenario: Scenario, options: &RunOptions) -> Result<Prepare
         // Checked before anything is created, so a dead target leaves nothing.
         if endpoint != scenario.source_endpoint {
             let kind = scenario.target_engine;
-            let reach = super::reach::target(&scenario, endpoint, None)?;
+            let reach = super::engine_options::target(&scenario, endpoint, None)?;
             connect_checked(kind, endpoint, Role::Target, &reach, scenario.op_timeout).await?;
         }
     }
@@ -211,7 +211,7 @@ async fn prepare_target(
     let (target, target_info) = if same_engine {
         (source.clone(), source_info.clone())
     } else {
-        let reach = super::reach::target(&scenario, &target_endpoint, host.as_ref())?;
+        let reach = super::engine_options::target(&scenario, &target_endpoint, host.as_ref())?;
         let kind = scenario.target_engine;
         connect_checked(
             kind,

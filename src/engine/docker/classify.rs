@@ -1,6 +1,6 @@
 //! What a bollard error means for the run.
 
-use super::super::EngineError;
+use super::super::contract::EngineError;
 use std::time::Duration;
 
 /// What a bollard error means: the engine said no (an operation failure with

@@ -3,9 +3,11 @@
 //! streamed over SSH into the engine's machine, then the clone started from
 //! it while CRIU's restore log is watched.
 
+use super::super::contract::{EngineError, Transferred};
 use super::super::fsutil::copy_dir;
-use super::super::{criu_log, litter, CheckpointRoute, EngineError, Transferred};
-use super::{DockerEngine, Placement};
+use super::super::options::CheckpointRoute;
+use super::super::{criu_log, litter};
+use super::handle::{DockerEngine, Placement};
 use crate::ssh::Access;
 use bollard::Docker;
 use std::path::{Path, PathBuf};

@@ -2,7 +2,7 @@
 //! run's start), and what runs no longer going left in its store.
 
 use super::super::{litter, Check, CheckpointRoute, Engine, Role, RUN_LABEL};
-use super::{DockerEngine, STAGING_DIR};
+use super::handle::{DockerEngine, STAGING_DIR};
 
 /// The checks for an engine used as `role`.
 pub(super) async fn checks(engine: &DockerEngine, role: Role) -> Vec<Check> {

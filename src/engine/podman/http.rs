@@ -8,7 +8,8 @@
 //! timeout is `Timeout`, and an answer that says no is `Operation` with
 //! libpod's own message.
 
-use super::super::EngineError;
+use super::super::contract::EngineError;
+use super::super::endpoint::EngineEndpoint;
 use super::upload::{Metered, UploadMeter};
 use bytes::Bytes;
 use futures_util::TryStreamExt;
@@ -48,6 +49,8 @@ pub enum Body {
 /// A client of one libpod service.
 #[derive(Debug, Clone)]
 pub struct Client {
+    /// The endpoint it is called by, and the tunnel it goes through, if any.
+    reached: EngineEndpoint,
     endpoint: String,
     address: Address,
     timeout: Duration,
@@ -65,19 +68,21 @@ type ReqBody = BoxBody<Bytes, std::io::Error>;
 
 impl Client {
     /// A client of the service at `unix:///path` or `tcp://host:port`.
-    pub fn new(endpoint: &str, timeout: Duration) -> Result<Client, EngineError> {
+    pub fn new(reached: &EngineEndpoint, timeout: Duration) -> Result<Client, EngineError> {
+        let endpoint = reached.dial.as_str();
         let address = if let Some(path) = endpoint.strip_prefix("unix://") {
             Address::Unix(PathBuf::from(path))
         } else if let Some(host) = endpoint.strip_prefix("tcp://") {
             Address::Tcp(host.trim_end_matches('/').to_string())
         } else {
             return Err(EngineError::Unreachable {
-                endpoint: endpoint.to_string(),
+                endpoint: reached.name.clone(),
                 detail: "a Podman endpoint is unix:///path or tcp://host:port".into(),
             });
         };
         Ok(Client {
-            endpoint: endpoint.to_string(),
+            reached: reached.clone(),
+            endpoint: reached.name.clone(),
             address,
             timeout,
         })
@@ -90,7 +95,9 @@ impl Client {
     fn unreachable(&self, what: &str, detail: impl std::fmt::Display) -> EngineError {
         EngineError::Unreachable {
             endpoint: self.endpoint.clone(),
-            detail: format!("{what}: {detail}"),
+            detail: self
+                .reached
+                .unreachable_detail(&format!("{what}: {detail}")),
         }
     }
 

@@ -1,6 +1,7 @@
 //! The libpod client against fake services: classification and streaming.
 
 use super::*;
+use crate::engine::endpoint::EngineEndpoint;
 
 #[test]
 fn libpod_refusals_keep_its_message() {
@@ -25,8 +26,11 @@ fn query_values_are_encoded() {
 
 #[tokio::test]
 async fn a_missing_socket_is_unreachable() {
-    let client =
-        Client::new("unix:///nonexistent/podman.sock", Duration::from_secs(1)).expect("client");
+    let client = Client::new(
+        &EngineEndpoint::direct("unix:///nonexistent/podman.sock"),
+        Duration::from_secs(1),
+    )
+    .expect("client");
     let call = Call {
         method: Method::GET,
         path: "/_ping".into(),
@@ -46,7 +50,7 @@ async fn a_service_that_never_answers_is_a_timeout() {
     let listener = tokio::net::UnixListener::bind(&path).expect("bind");
     let accepted = tokio::spawn(async move { listener.accept().await.map(|(s, _)| s) });
     let client = Client::new(
-        &format!("unix://{}", path.display()),
+        &EngineEndpoint::direct(&format!("unix://{}", path.display())),
         Duration::from_millis(300),
     )
     .expect("client");
@@ -75,7 +79,7 @@ async fn a_service_that_hangs_up_is_unreachable() {
         }
     });
     let client = Client::new(
-        &format!("unix://{}", path.display()),
+        &EngineEndpoint::direct(&format!("unix://{}", path.display())),
         Duration::from_secs(5),
     )
     .expect("client");
@@ -137,7 +141,7 @@ async fn a_file_body_is_streamed_whole_and_an_answer_downloaded_to_a_file() {
         "HTTP/1.1 200 OK\r\nContent-Type: application/json\r\nContent-Length: 10\r\n\r\n{\"Id\":\"x\"}",
     );
     let client = Client::new(
-        &format!("unix://{}", socket.display()),
+        &EngineEndpoint::direct(&format!("unix://{}", socket.display())),
         Duration::from_secs(10),
     )
     .expect("client");
@@ -158,7 +162,7 @@ async fn a_file_body_is_streamed_whole_and_an_answer_downloaded_to_a_file() {
     let socket = dir.path().join("d.sock");
     let _server = one_shot(&socket, "HTTP/1.1 200 OK\r\nContent-Length: 5\r\n\r\nhello");
     let client = Client::new(
-        &format!("unix://{}", socket.display()),
+        &EngineEndpoint::direct(&format!("unix://{}", socket.display())),
         Duration::from_secs(10),
     )
     .expect("client");

@@ -4,7 +4,7 @@
 //! checkpoint route (`transfer.mode = "ssh"`: over SSH into its store).
 
 use super::RunError;
-use crate::engine::{CheckpointRoute, Engine, EngineError, EngineKind, Reach};
+use crate::engine::{CheckpointRoute, ConnectOptions, Engine, EngineError, EngineKind};
 use crate::host::{self, HostState};
 use crate::scenario::{Scenario, TransferMode};
 use crate::ssh::{Access, SshEndpoint};
@@ -19,13 +19,13 @@ fn endpoint_access(endpoint: &str, identity: Option<PathBuf>) -> Option<Access> 
 }
 
 /// How the source engine is reached.
-pub fn source(scenario: &Scenario) -> Reach {
-    Reach {
+pub fn source(scenario: &Scenario) -> ConnectOptions {
+    ConnectOptions {
         ssh: endpoint_access(
             &scenario.source_endpoint,
             scenario.ssh.source_identity.clone(),
         ),
-        ..Reach::default()
+        ..ConnectOptions::default()
     }
 }
 
@@ -35,7 +35,7 @@ pub fn target(
     scenario: &Scenario,
     endpoint: &str,
     host: Option<&HostState>,
-) -> Result<Reach, RunError> {
+) -> Result<ConnectOptions, RunError> {
     let identity = scenario.ssh.target_identity.clone();
     let route = match (scenario.transfer_mode, host) {
         (TransferMode::Ssh, Some(host)) => {
@@ -54,7 +54,7 @@ pub fn target(
         }
         _ => CheckpointRoute::Local,
     };
-    Ok(Reach {
+    Ok(ConnectOptions {
         cgroup: host.map(|h| h.cgroup.clone()),
         ssh: endpoint_access(endpoint, identity),
         route,
@@ -69,9 +69,9 @@ pub async fn open_engine(
     endpoint: &str,
     api_timeout: Duration,
 ) -> Result<Arc<dyn Engine>, EngineError> {
-    let reach = Reach {
+    let options = ConnectOptions {
         ssh: endpoint_access(endpoint, None),
-        ..Reach::default()
+        ..ConnectOptions::default()
     };
-    crate::engine::open(kind, endpoint, api_timeout, &reach).await
+    crate::engine::open(kind, endpoint, api_timeout, &options).await
 }
