@@ -3,7 +3,7 @@
 //! file that is missing or unreadable reads as `None`: a sample is never lost
 //! because one source is unavailable.
 
-use super::Psi;
+use super::psi::Psi;
 use std::path::Path;
 
 /// What a target's cgroup says.
@@ -33,15 +33,6 @@ pub struct CgroupReading {
     /// The host's own memory pressure (v2 `memory.pressure`); `None` on v1,
     /// which has no per-cgroup pressure: the PSI rule then reads the machine's.
     pub memory_pressure: Option<Psi>,
-}
-
-impl CgroupReading {
-    /// Reads cgroup `name` through the machine's backend (nothing without one).
-    pub fn read(name: &str) -> CgroupReading {
-        super::system()
-            .map(|backend| backend.read(name))
-            .unwrap_or_default()
-    }
 }
 
 /// The target's non-reclaimable memory. Hierarchical fields of `memory.stat`

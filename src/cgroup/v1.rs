@@ -3,9 +3,10 @@
 //! its containers' cgroups under it in every hierarchy, so teardown sweeps
 //! them all (systemd and unified included).
 
+use super::budget::{Budget, Requirement};
+use super::error::{io_error, CgroupError};
 use super::reading::{count_containers, field, number, CgroupReading, Footprint};
 use super::tree::subtree;
-use super::{io_error, Budget, CgroupError, Requirement};
 use std::path::{Path, PathBuf};
 
 /// Hierarchies the engine itself is placed in.

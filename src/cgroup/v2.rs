@@ -12,8 +12,10 @@
 //! <root>/<name>/<id>         a Docker container; libpod-<id>, conmon for Podman
 //! ```
 
+use super::budget::{Budget, Member, Requirement};
+use super::error::{io_error, CgroupError};
+use super::psi::Psi;
 use super::reading::{count_containers, field, number, CgroupReading, Footprint};
-use super::{io_error, Budget, CgroupError, Member, Psi, Requirement};
 use std::path::{Path, PathBuf};
 
 /// Controllers the budget needs.

@@ -3,6 +3,7 @@
 //! fake stands for the kernel by holding the files it would create.
 
 use super::*;
+use std::path::{Path, PathBuf};
 
 const MIB: u64 = 1 << 20;
 

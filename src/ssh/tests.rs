@@ -1,4 +1,7 @@
+use super::error::{classify, tail};
 use super::*;
+use std::ffi::OsString;
+use std::path::{Path, PathBuf};
 
 fn strings(args: Vec<OsString>) -> Vec<String> {
     args.into_iter()

@@ -5,7 +5,8 @@
 //! provably that process, when the [`Tunnel`] is dropped; `migbench clean`
 //! stops the tunnels of migbench processes that are gone ([`clean_orphans`]).
 
-use super::{classify, Access, SshError};
+use super::access::Access;
+use super::error::{classify, tail, SshError};
 use crate::process::{self, ProcessStamp};
 use serde::{Deserialize, Serialize};
 use std::os::unix::fs::PermissionsExt;
@@ -124,7 +125,7 @@ impl Tunnel {
         if process::is_alive(self.child.id()) {
             return None;
         }
-        let said = super::tail(&self.log_text());
+        let said = tail(&self.log_text());
         Some(format!(
             "the SSH tunnel to '{}' exited{}",
             self.destination,
@@ -173,7 +174,7 @@ impl Tunnel {
                 Answer::Silent(why) => {
                     // ssh logs why the channel failed a moment after closing it.
                     tokio::time::sleep(Duration::from_millis(300)).await;
-                    let said = super::tail(&self.log_text());
+                    let said = tail(&self.log_text());
                     return Err(SshError::SocketSilent {
                         destination: self.destination.clone(),
                         socket: remote.to_path_buf(),

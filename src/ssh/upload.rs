@@ -3,7 +3,8 @@
 //! crate) into `ssh DEST 'mkdir -p DIR && tar -x -C DIR'`, bytes counted as
 //! they go. Nothing is staged on either side.
 
-use super::{classify, Access, SshError};
+use super::access::Access;
+use super::error::{classify, SshError};
 use std::io::Write;
 use std::path::{Path, PathBuf};
 use std::process::Stdio;
