@@ -9,94 +9,29 @@
 
 mod cgroup;
 mod dockerd;
+mod error;
 pub mod network;
 mod podman;
 mod reserve;
 mod sshd;
 mod state;
 mod swap;
+mod tools;
 
+pub use error::{io_error, HostError};
 pub use reserve::PROGRAM as RESERVE_PROGRAM;
 pub use sshd::{
     access as ssh_access, access_to as ssh_access_to, log_file as ssh_log, SshdState, SSHD,
 };
-pub use state::{HostSpec, HostState};
+pub use state::{list, HostSpec, HostState, HOSTS_DIR, RUN_DIR};
 pub use swap::{file_bytes as swap_file_bytes, SWAP_DIR};
+pub(crate) use tools::run;
 
 use crate::engine::EngineKind;
-use std::path::{Path, PathBuf};
 use std::time::{Duration, Instant};
 
 /// How long a host's engine may take to answer after its start.
 const READY_TIMEOUT: Duration = Duration::from_secs(60);
-
-/// Where host state and data roots live.
-pub const HOSTS_DIR: &str = "/var/lib/migbench/hosts";
-/// Where host sockets and exec roots live.
-pub const RUN_DIR: &str = "/run/migbench";
-
-/// Errors managing emulated hosts, each naming the resource.
-#[derive(Debug, thiserror::Error)]
-pub enum HostError {
-    #[error("host name {} is invalid: use 1 to 12 lowercase letters, digits or '-'", crate::quote::quote(.0))]
-    BadName(String),
-    #[error(
-        "host '{0}' is already up (see `migbench host ls`; `migbench host down {0}` removes it)"
-    )]
-    AlreadyUp(String),
-    #[error("no emulated host '{0}' (see `migbench host ls`)")]
-    Unknown(String),
-    #[error("{what} '{path}': {source}")]
-    Io {
-        what: String,
-        path: PathBuf,
-        source: std::io::Error,
-    },
-    #[error("`{command}` failed: {detail}")]
-    Command { command: String, detail: String },
-    /// The cgroup backend (v1, hybrid or v2) lacks what a budget needs; the
-    /// text names the controller or file and what to do.
-    #[error("{0}: emulated hosts need it (`migbench doctor` says what this machine has)")]
-    NoController(String),
-    #[error("{0}")]
-    Budget(String),
-    #[error("{0}")]
-    Network(String),
-    #[error("the engine of host '{name}' did not come up within {seconds} s; its log: {log}")]
-    EngineStart {
-        name: String,
-        seconds: u64,
-        log: PathBuf,
-    },
-}
-
-pub(crate) fn io_error(what: &str, path: &Path) -> impl FnOnce(std::io::Error) -> HostError {
-    let what = what.to_string();
-    let path = path.to_path_buf();
-    move |source| HostError::Io { what, path, source }
-}
-
-/// Runs a system tool (`ip`, `tc`, `mkswap`...) to completion; its failure
-/// names the command and carries what it printed.
-pub(crate) fn run(program: &str, args: &[&str]) -> Result<(), HostError> {
-    let command = format!("{program} {}", args.join(" "));
-    let output = std::process::Command::new(program)
-        .args(args)
-        .env("PATH", dockerd::PATH)
-        .output()
-        .map_err(|e| HostError::Command {
-            command: command.clone(),
-            detail: e.to_string(),
-        })?;
-    if output.status.success() {
-        Ok(())
-    } else {
-        Err(HostError::Command {
-            command,
-            detail: String::from_utf8_lossy(&output.stderr).trim().to_string(),
-        })
-    }
-}
 
 /// Brings host `spec.name` up with an `engine` and returns its state (saved on disk).
 pub async fn up(spec: HostSpec, engine: EngineKind) -> Result<HostState, HostError> {
@@ -271,9 +206,4 @@ pub fn remove_orphan_swap_files(run_still_going: impl Fn(&str) -> bool) -> Vec<S
 /// no live run named); returns one line per host.
 pub fn remove_orphan_networks(run_still_going: impl Fn(&str) -> bool) -> Vec<String> {
     network::remove_orphans(run_still_going)
-}
-
-/// Every host with saved state.
-pub fn list() -> Result<Vec<HostState>, HostError> {
-    state::list()
 }

@@ -2,13 +2,12 @@
 //! every host engine shares: the start inside the budget, the stop, and the
 //! mounts it leaves behind.
 
-use super::{io_error, HostError, HostState};
+use super::error::{io_error, HostError};
+use super::state::HostState;
+use super::tools::PATH;
 use std::path::PathBuf;
 use std::process::{Command, Stdio};
 use std::time::{Duration, Instant};
-
-/// CRIU 4.x is installed here by scripts/provision.sh; runc finds it on PATH.
-pub const PATH: &str = "/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin";
 
 fn ip(args: &[&str]) -> Result<(), HostError> {
     super::run("ip", args)

@@ -12,15 +12,13 @@ mod subnet;
 
 pub use subnet::{choose as choose_subnet, Prefix, RANGE as SUBNET_RANGE};
 
-use super::dockerd::PATH;
-use super::{run, HostError};
-use serde::{Deserialize, Serialize};
+use super::error::HostError;
+pub use super::state::HostNetwork;
+use super::state::NETNS_DIR;
+use super::tools::{run, PATH};
 use std::net::Ipv4Addr;
-use std::path::PathBuf;
 use std::process::Command;
 
-/// Where `ip netns` keeps named namespaces.
-pub const NETNS_DIR: &str = "/run/netns";
 /// Prefix of every namespace migbench creates (`migbench-<host>`).
 pub const NETNS_PREFIX: &str = "migbench-";
 /// Prefix of the machine's end of a host's link (`mbv<host>`: at most 15 bytes).
@@ -32,32 +30,6 @@ const TBF_LATENCY: &str = "50ms";
 const BURST_MS: u64 = 10;
 /// ...and never below this.
 const MIN_BURST_BYTES: u64 = 64 * 1024;
-
-/// A host's network, as saved in its state.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
-pub struct HostNetwork {
-    /// The namespace's name (`ip netns`): `/run/netns/<netns>`.
-    pub netns: String,
-    /// The host's address, inside its namespace: its engine listens here.
-    pub address: Ipv4Addr,
-    /// This machine's end of the link.
-    pub peer_address: Ipv4Addr,
-    pub prefix_len: u8,
-    /// The link's machine end (in this machine's namespace).
-    pub root_link: String,
-    /// The link's host end (in the host's namespace).
-    pub host_link: String,
-    /// Shaped on both ends.
-    pub bandwidth_bits_per_s: u64,
-    pub burst_bytes: u64,
-}
-
-impl HostNetwork {
-    /// `/run/netns/<netns>`: what `nsenter --net=` takes.
-    pub fn netns_path(&self) -> PathBuf {
-        PathBuf::from(NETNS_DIR).join(&self.netns)
-    }
-}
 
 /// tbf's burst for a link of `bits_per_s`: 10 ms of the rate, at least 64 KiB.
 /// tbf refills its bucket from a timer: a bucket smaller than what the rate
@@ -236,6 +208,7 @@ pub fn missing_tools() -> Vec<&'static str> {
 #[cfg(test)]
 mod tests {
     use super::*;
+    use std::path::PathBuf;
 
     #[test]
     fn the_burst_is_ten_ms_of_the_rate_and_never_below_64_kib() {

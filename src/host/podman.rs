@@ -5,7 +5,8 @@
 //! cgroup by the engine (their cgroup parent), not by the service.
 
 use super::dockerd::spawn_in_budget;
-use super::{io_error, HostError, HostState};
+use super::error::{io_error, HostError};
+use super::state::HostState;
 
 /// Starts the service; returns its pid.
 pub fn start(host: &HostState) -> Result<u32, HostError> {

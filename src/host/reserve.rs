@@ -11,7 +11,8 @@
 //! some sandboxes) the reserve may be the OOM killer's pick: that kill is the
 //! hard failure like any other.
 
-use super::{io_error, HostError, HostState};
+use super::error::{io_error, HostError};
+use super::state::HostState;
 use crate::engine::image::WORKLOAD_BINARY;
 use std::os::unix::fs::PermissionsExt;
 use std::path::PathBuf;

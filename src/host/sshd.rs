@@ -9,10 +9,11 @@
 //! removed, at teardown.
 
 use super::dockerd::spawn_in_budget;
-use super::{io_error, HostError, HostState};
+use super::error::{io_error, HostError};
+pub use super::state::SshdState;
+use super::state::{list, HostState};
 use crate::process::{self, ProcessStamp};
 use crate::ssh::{Access, Destination};
-use serde::{Deserialize, Serialize};
 use std::net::{IpAddr, Ipv4Addr, SocketAddr, TcpStream};
 use std::os::unix::fs::PermissionsExt;
 use std::path::{Path, PathBuf};
@@ -29,19 +30,6 @@ const LOGIN: &str = "root";
 const LISTEN_TIMEOUT: Duration = Duration::from_secs(10);
 /// How long a stopped sshd may take to exit before it is killed.
 const STOP_GRACE: Duration = Duration::from_secs(5);
-
-/// The host's sshd as saved in its state.
-#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
-pub struct SshdState {
-    /// The sshd process, as started.
-    pub process: Option<ProcessStamp>,
-    /// The address it listens on.
-    pub address: IpAddr,
-    pub port: u16,
-    /// The network namespace it runs in, if any.
-    #[serde(default)]
-    pub netns: Option<PathBuf>,
-}
 
 /// Where an sshd listens: an address, inside a network namespace or not.
 #[derive(Debug, Clone, PartialEq)]
@@ -346,7 +334,7 @@ pub fn access(host: &HostState) -> Option<Access> {
 /// and known hosts) when it is one's sshd, else the user's (ssh config and
 /// agent), offering `identity` alone when given.
 pub fn access_to(destination: &Destination, identity: Option<PathBuf>) -> Access {
-    let own = super::list().unwrap_or_default().iter().find_map(|host| {
+    let own = list().unwrap_or_default().iter().find_map(|host| {
         access(host).filter(|own| {
             own.destination.host == destination.host
                 && destination.port.unwrap_or(22) == own.destination.port.unwrap_or(22)

@@ -1,11 +1,18 @@
 //! The saved state of an emulated host, and the paths derived from its name.
 
-use super::network::HostNetwork;
-use super::{io_error, HostError, HOSTS_DIR, RUN_DIR};
+use super::error::{io_error, HostError};
 use crate::engine::EngineKind;
 use crate::process::{self, ProcessStamp};
 use serde::{Deserialize, Serialize};
+use std::net::{IpAddr, Ipv4Addr};
 use std::path::PathBuf;
+
+/// Where host state and data roots live.
+pub const HOSTS_DIR: &str = "/var/lib/migbench/hosts";
+/// Where host sockets and exec roots live.
+pub const RUN_DIR: &str = "/run/migbench";
+/// Where `ip netns` keeps named namespaces.
+pub const NETNS_DIR: &str = "/run/netns";
 
 /// A host's budget.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
@@ -199,4 +206,43 @@ pub fn list() -> Result<Vec<HostState>, HostError> {
     }
     hosts.sort_by(|a, b| a.spec.name.cmp(&b.spec.name));
     Ok(hosts)
+}
+
+/// A host's network, as saved in its state.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct HostNetwork {
+    /// The namespace's name (`ip netns`): `/run/netns/<netns>`.
+    pub netns: String,
+    /// The host's address, inside its namespace: its engine listens here.
+    pub address: Ipv4Addr,
+    /// This machine's end of the link.
+    pub peer_address: Ipv4Addr,
+    pub prefix_len: u8,
+    /// The link's machine end (in this machine's namespace).
+    pub root_link: String,
+    /// The link's host end (in the host's namespace).
+    pub host_link: String,
+    /// Shaped on both ends.
+    pub bandwidth_bits_per_s: u64,
+    pub burst_bytes: u64,
+}
+
+impl HostNetwork {
+    /// `/run/netns/<netns>`: what `nsenter --net=` takes.
+    pub fn netns_path(&self) -> PathBuf {
+        PathBuf::from(NETNS_DIR).join(&self.netns)
+    }
+}
+
+/// The host's sshd as saved in its state.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct SshdState {
+    /// The sshd process, as started.
+    pub process: Option<ProcessStamp>,
+    /// The address it listens on.
+    pub address: IpAddr,
+    pub port: u16,
+    /// The network namespace it runs in, if any.
+    #[serde(default)]
+    pub netns: Option<PathBuf>,
 }

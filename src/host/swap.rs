@@ -4,7 +4,9 @@
 //! started (a failed `fallocate` may already have filled the disk); on
 //! `down` only if this host created it; by `clean` once its host is gone.
 
-use super::{io_error, run, HostError, HostSpec};
+use super::error::{io_error, HostError};
+use super::state::HostSpec;
+use super::tools::run;
 use crate::machine::{self, FsSpace};
 use std::path::{Path, PathBuf};
 
