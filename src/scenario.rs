@@ -17,6 +17,7 @@ mod budget;
 mod checked;
 mod convert;
 mod defaults;
+mod error;
 mod excerpt;
 mod file;
 mod metrics_url;
@@ -24,104 +25,32 @@ mod overrides;
 mod ranged;
 mod read;
 mod ssh_fields;
+mod ssh_settings;
 mod sweep;
+mod table_keys;
+mod validated;
 
 pub use bandwidth::{format_bits_per_s, Bandwidth};
 pub use budget::{
     check_budget, BudgetFields, EmulateFile as EmulatedBudget, NetworkFile, SCENARIO_FIELDS,
 };
+pub use error::ScenarioError;
 pub use file::{
     CollapseFile as CollapseRules, GuardPolicy, Mode, ScenarioFile, ThresholdsFile as Thresholds,
     TransferMode,
 };
 pub use metrics_url::{check_metrics_url, MetricsSource};
-pub use ssh_fields::SshSettings;
-pub use sweep::{load_grid, MAX_POINTS, SWEEPABLE};
+pub use ssh_settings::SshSettings;
+pub use sweep::{load_grid, MAX_POINTS};
+pub use table_keys::SWEEPABLE;
+pub use validated::{Pacing, Scenario, TargetSpec};
 
-use crate::quote::{quote, quote_path};
-use std::path::{Path, PathBuf};
-use std::time::Duration;
+use std::path::Path;
 
 /// How run directories recorded before overrides were applied in place mark
 /// the overrides given with `--set` (re-applied when read back).
 const OLD_OVERRIDES_MARKER: &str = "\n# overrides given on the command line:\n";
 const OLD_OVERRIDE_PREFIX: &str = "# --set ";
-
-/// Everything that can be wrong with a scenario, each naming the file; every
-/// user value in them is quoted in part only ([`quote`](crate::quote::quote)).
-#[derive(Debug, thiserror::Error)]
-pub enum ScenarioError {
-    #[error("cannot read scenario file {}: {}", quote_path(.path), .error)]
-    Read {
-        path: PathBuf,
-        error: std::io::Error,
-    },
-    #[error("scenario file {} {}", quote_path(.path), .problem)]
-    Unreadable { path: PathBuf, problem: String },
-    #[error("invalid scenario file {}: {}", quote_path(.path), .message)]
-    Invalid { path: PathBuf, message: String },
-    #[error("invalid override --set {} for {}: {}", quote(.assignment), quote_path(.path), .message)]
-    Override {
-        path: PathBuf,
-        assignment: String,
-        message: String,
-    },
-}
-
-/// Where the target engine comes from.
-#[derive(Debug, Clone, PartialEq, serde::Serialize)]
-pub enum TargetSpec {
-    /// An engine that already runs at this endpoint.
-    Endpoint(String),
-    /// An emulated memory-bounded host that `run` brings up and tears down.
-    Emulated(EmulatedBudget),
-}
-
-/// One phase's pacing: how many operations at once, and the pause each worker
-/// takes after each of its operations (the lab paused 2 s / 1 s).
-#[derive(Debug, Clone, Copy, PartialEq, serde::Serialize)]
-pub struct Pacing {
-    pub concurrency: usize,
-    pub pause: Duration,
-}
-
-/// A validated scenario.
-#[derive(Debug, Clone, serde::Serialize)]
-pub struct Scenario {
-    pub name: String,
-    pub containers: usize,
-    pub mode: Mode,
-    /// Pipeline mode: migrations in flight at once (the top-level
-    /// `concurrency`, else the larger phase concurrency).
-    pub in_flight: usize,
-    /// The workload's internal tick.
-    pub tick: Duration,
-    pub thresholds: Thresholds,
-    pub warmup: Duration,
-    pub op_timeout: Duration,
-    pub checkpoint: Pacing,
-    pub restore: Pacing,
-    pub workload_memory_mib: u64,
-    pub log_interval: Duration,
-    /// Which engine runs the originals, and which the clones (the same kind).
-    pub source_engine: crate::engine::EngineKind,
-    pub source_endpoint: String,
-    pub target_engine: crate::engine::EngineKind,
-    pub target: TargetSpec,
-    pub transfer_mode: TransferMode,
-    /// The SSH destination and identities (`[target] ssh`, `ssh_identity`).
-    pub ssh: SshSettings,
-    pub checkpoint_dir: PathBuf,
-    pub sample_interval: Duration,
-    /// The remote target's node exporter, when `[target] metrics` is given.
-    pub target_metrics: Option<MetricsSource>,
-    pub collapse: CollapseRules,
-    pub guard_policy: GuardPolicy,
-    pub host_min_available_mib: u64,
-    /// The effective scenario as TOML (every default filled in, the
-    /// overrides applied, listed in a comment): the run's scenario.toml.
-    pub source_text: String,
-}
 
 impl Scenario {
     /// Reads, parses and validates `path`, applying `overrides` (`key=value`).
@@ -153,14 +82,6 @@ impl Scenario {
                 Self::parse(path, &text[..at], &overrides)
             }
             None => Self::parse(path, &text, &[]),
-        }
-    }
-
-    /// The target's endpoint when it is a running engine.
-    pub fn target_endpoint(&self) -> Option<&str> {
-        match &self.target {
-            TargetSpec::Endpoint(endpoint) => Some(endpoint),
-            TargetSpec::Emulated(_) => None,
         }
     }
 }

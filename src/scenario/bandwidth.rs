@@ -52,7 +52,7 @@ impl std::str::FromStr for Bandwidth {
 
     fn from_str(text: &str) -> Result<Bandwidth, String> {
         let bits = parse_bits_per_s(text)?;
-        Bandwidth::from_bits_per_s(bits).map_err(|e| format!("{}: {e}", super::quote(text)))
+        Bandwidth::from_bits_per_s(bits).map_err(|e| format!("{}: {e}", crate::quote::quote(text)))
     }
 }
 
@@ -89,7 +89,7 @@ pub fn format_bits_per_s(bits_per_s: u64) -> String {
 
 /// `100mbit`, `2.5gbit`, `800kbit` (case does not matter, as in tc) to bits per second.
 fn parse_bits_per_s(text: &str) -> Result<u64, String> {
-    let shown = super::quote(text);
+    let shown = crate::quote::quote(text);
     let lower = text.trim().to_ascii_lowercase();
     let split = lower
         .find(|c: char| !(c.is_ascii_digit() || c == '.'))

@@ -7,8 +7,8 @@ use super::defaults;
 use super::file::{PhaseFile, ScenarioFile};
 use super::metrics_url::{default_interval_ms, MetricsSource};
 use super::ranged::Ranged;
-use super::ssh_fields::{self, SshSettings};
-use super::{Pacing, Scenario, TargetSpec};
+use super::ssh_settings::{self, SshSettings};
+use super::validated::{Pacing, Scenario, TargetSpec};
 use crate::engine::EngineKind;
 use std::time::Duration;
 
@@ -126,7 +126,7 @@ impl ScenarioFile {
         if self.target.emulate.is_none() {
             self.target.endpoint.get_or_insert(source);
         }
-        ssh_fields::check(&self)?;
+        ssh_settings::check(&self)?;
         Ok(self)
     }
 }

@@ -2,6 +2,7 @@
 //! naming the file and the field, whatever the size of what it holds.
 
 use super::*;
+use std::path::Path;
 
 /// The longest error any scenario may produce.
 const MAX_ERROR_BYTES: usize = 2048;

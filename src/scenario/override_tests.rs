@@ -2,6 +2,8 @@
 //! the effective values: every field with a shorthand or an inherited default.
 
 use super::*;
+use std::path::Path;
+use std::time::Duration;
 
 fn with(text: &str, overrides: &[&str]) -> Scenario {
     let overrides: Vec<String> = overrides.iter().map(|o| o.to_string()).collect();

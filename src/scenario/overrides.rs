@@ -10,10 +10,10 @@
 //! Overrides apply in order, so a later one wins over an earlier one.
 //! Each assignment is checked as soon as it is applied, so an error names it.
 
+use super::error::ScenarioError;
 use super::excerpt;
-use super::sweep;
-use super::{ScenarioError, ScenarioFile};
-use crate::quote::quote;
+use super::file::ScenarioFile;
+use super::table_keys::{first_point, is_sweepable, remove, set};
 use serde::Deserialize;
 use std::path::Path;
 
@@ -62,7 +62,7 @@ pub fn apply(
 /// sets, against the first point of any other list.
 fn check(table: &toml::Table, key: &str, value: &toml::Value) -> Result<(), String> {
     let values = match value {
-        toml::Value::Array(values) if sweep::is_sweepable(key) => {
+        toml::Value::Array(values) if is_sweepable(key) => {
             if values.is_empty() {
                 return Err(format!("{key}: a sweep list needs at least one value"));
             }
@@ -71,7 +71,7 @@ fn check(table: &toml::Table, key: &str, value: &toml::Value) -> Result<(), Stri
         other => vec![other.clone()],
     };
     for value in values {
-        let mut point = sweep::first_point(table);
+        let mut point = first_point(table);
         // The key exists: `set` just put it there.
         let _ = set(&mut point, key, value);
         ScenarioFile::deserialize(toml::Value::Table(point))
@@ -89,45 +89,4 @@ fn parse_value(raw: &str) -> toml::Value {
             .unwrap_or_else(|| toml::Value::String(raw.to_string())),
         _ => toml::Value::String(raw.to_string()),
     }
-}
-
-/// Sets `key` (dotted) to `value`, creating the tables on the way.
-pub fn set(table: &mut toml::Table, key: &str, value: toml::Value) -> Result<(), String> {
-    let parts: Vec<&str> = key.split('.').collect();
-    if parts.iter().any(|p| p.is_empty()) {
-        return Err(format!(
-            "{} is not a key: use dotted names like checkpoint.pause_ms",
-            quote(key)
-        ));
-    }
-    let (last, parents) = parts.split_last().ok_or("empty key")?;
-    let mut current = table;
-    for part in parents {
-        let entry = current
-            .entry(part.to_string())
-            .or_insert_with(|| toml::Value::Table(toml::Table::new()));
-        current = entry.as_table_mut().ok_or_else(|| {
-            format!(
-                "{} is not a table, so {} cannot be set",
-                quote(part),
-                quote(key)
-            )
-        })?;
-    }
-    current.insert(last.to_string(), value);
-    Ok(())
-}
-
-/// Removes `key` (dotted) if it is there.
-fn remove(table: &mut toml::Table, key: &str) {
-    let mut parts: Vec<&str> = key.split('.').collect();
-    let Some(last) = parts.pop() else { return };
-    let mut current = table;
-    for part in parts {
-        let Some(next) = current.get_mut(part).and_then(toml::Value::as_table_mut) else {
-            return;
-        };
-        current = next;
-    }
-    current.remove(last);
 }

@@ -2,8 +2,10 @@
 //! UTF-8 file), its text parsed (errors located and quoted in part), a table
 //! turned into a [`Scenario`] with the header its record starts with.
 
+use super::error::ScenarioError;
 use super::excerpt;
-use super::{Scenario, ScenarioError, ScenarioFile};
+use super::file::ScenarioFile;
+use super::validated::Scenario;
 use crate::quote::{quote, quote_path};
 use serde::Deserialize;
 use std::io::Read as _;

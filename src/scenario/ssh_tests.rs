@@ -2,6 +2,7 @@
 //! `transfer.mode = "ssh"`, with every refusal naming what to do.
 
 use super::*;
+use std::path::{Path, PathBuf};
 
 fn parse(text: &str) -> Result<Scenario, ScenarioError> {
     Scenario::parse(Path::new("test.toml"), text, &[])

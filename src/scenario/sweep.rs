@@ -2,52 +2,15 @@
 //! `containers = [10, 100, 300, 400]`, `[restore] concurrency = [1, 2, 4, 8]`);
 //! it then stands for the grid of every combination, one run per point.
 
-use super::{overrides, read, Scenario, ScenarioError};
+use super::error::ScenarioError;
+use super::table_keys::{axes, first_point, set};
+use super::validated::Scenario;
+use super::{overrides, read};
 use crate::quote::quote;
 use std::path::Path;
 
-/// Fields that may be lists, and the short tag each adds to a point's name.
-pub const SWEEPABLE: &[(&str, &str)] = &[
-    ("mode", ""),
-    ("containers", "n"),
-    ("concurrency", "c"),
-    ("checkpoint.concurrency", "cc"),
-    ("restore.concurrency", "rc"),
-    ("checkpoint.pause_ms", "cp"),
-    ("restore.pause_ms", "rp"),
-    ("workload.memory_mib", "mem"),
-    ("target.emulate.network.bandwidth", "bw"),
-];
-
 /// The most points a grid may have (each is a whole run).
 pub const MAX_POINTS: usize = 1000;
-
-/// Whether `key` may be a list.
-pub fn is_sweepable(key: &str) -> bool {
-    SWEEPABLE.iter().any(|(k, _)| *k == key)
-}
-
-fn get<'a>(table: &'a toml::Table, key: &str) -> Option<&'a toml::Value> {
-    let mut parts = key.split('.');
-    let first = table.get(parts.next()?)?;
-    parts.try_fold(first, |value, part| value.as_table()?.get(part))
-}
-
-fn set(table: &mut toml::Table, key: &str, value: toml::Value) {
-    // Every key set here was read from the table: its parents are tables.
-    let _ = overrides::set(table, key, value);
-}
-
-/// The lists of a table: (key, tag, values).
-fn axes(table: &toml::Table) -> Vec<(&'static str, &'static str, &[toml::Value])> {
-    SWEEPABLE
-        .iter()
-        .filter_map(|(key, tag)| match get(table, key)? {
-            toml::Value::Array(values) => Some((*key, *tag, values.as_slice())),
-            _ => None,
-        })
-        .collect()
-}
 
 /// How many points the lists stand for, refused past [`MAX_POINTS`] or empty.
 fn grid_size(axes: &[(&str, &str, &[toml::Value])]) -> Result<usize, String> {
@@ -67,17 +30,6 @@ fn grid_size(axes: &[(&str, &str, &[toml::Value])]) -> Result<usize, String> {
                 sizes.join(", ")
             )
         })
-}
-
-/// The table with each list replaced by its first value.
-pub fn first_point(table: &toml::Table) -> toml::Table {
-    let mut point = table.clone();
-    for (key, _, values) in axes(table) {
-        if let Some(first) = values.first() {
-            set(&mut point, key, first.clone());
-        }
-    }
-    point
 }
 
 /// The grid a scenario file stands for, with `overrides` applied to every
@@ -118,7 +70,8 @@ pub fn load_grid(path: &Path, overrides: &[String]) -> Result<Vec<Scenario>, Sce
             .flat_map(|(point, name)| {
                 values.iter().map(move |value| {
                     let mut point = point.clone();
-                    set(&mut point, key, value.clone());
+                    // Every key set here was read from the table: its parents are tables.
+                    let _ = set(&mut point, key, value.clone());
                     // A string value (a mode) names the point as it is, unquoted.
                     let shown = value
                         .as_str()

@@ -2,6 +2,8 @@
 
 use super::*;
 use crate::engine::EngineKind;
+use std::path::{Path, PathBuf};
+use std::time::Duration;
 
 fn parse(text: &str) -> Result<Scenario, ScenarioError> {
     Scenario::parse(Path::new("test.toml"), text, &[])
