@@ -4,34 +4,15 @@
 
 mod charts;
 mod compare;
-mod criu_split;
+mod criu_table;
 mod markdown;
+mod outputs;
 mod rebuild;
+mod series;
 mod table;
 
 pub use compare::compare;
+pub use markdown::REPORT_MD;
+pub use outputs::write_all;
 pub use rebuild::{rebuild, rebuild_summary};
 pub use table::console_table;
-
-use crate::summary::Summary;
-use std::path::Path;
-
-pub const REPORT_MD: &str = "report.md";
-
-/// Writes charts and report.md for a run. A chart that fails is logged and
-/// skipped: measurements are never discarded because a picture failed.
-pub fn write_all(run_dir: &Path, summary: &Summary) {
-    let (ops, charts) = match rebuild::load_series(run_dir) {
-        Ok(series) => {
-            let charts = charts::render_all(run_dir, summary, &series);
-            (series.ops, charts)
-        }
-        Err(e) => {
-            tracing::error!("charts skipped: {e:#}");
-            (Vec::new(), Vec::new())
-        }
-    };
-    if let Err(e) = markdown::write(run_dir, summary, &ops, &charts) {
-        tracing::error!("report.md not written: {e:#}");
-    }
-}

@@ -18,6 +18,7 @@ mod pipeline;
 mod pool;
 mod progress;
 mod recorder;
+mod run_options;
 mod selfcost;
 mod setup;
 mod shield;
@@ -29,16 +30,16 @@ pub use engine_options::open_engine;
 pub use environment::criu_version;
 pub use lines::{CounterLine, ResumedLine};
 pub use owner::{live_host_owner, live_run_owner};
+pub use run_options::{CurrentRunDir, RunError, RunOptions, RunReport};
 
 use crate::collapse::{Budget, Detector, Rule, TargetBudget};
 use crate::event::LiveState;
-use crate::record::{self, Phase};
+use crate::record::Phase;
 use crate::scenario::{Mode, Pacing, Scenario};
 use crate::summary::{self, Summary};
 use context::{RunContext, Slot};
 use recorder::{Recorded, Recorder};
 use setup::Prepared;
-use std::path::PathBuf;
 use std::sync::Arc;
 use std::time::{Duration, Instant};
 use tokio::sync::{mpsc, watch};
@@ -46,42 +47,6 @@ use tokio_util::sync::CancellationToken;
 
 /// Containers launched at once (launch is set-up, not a measured phase).
 const LAUNCH_CONCURRENCY: usize = 4;
-/// Clones checked at once (batch mode).
-const VERIFY_CONCURRENCY: usize = 8;
-
-/// How to run.
-#[derive(Debug, Clone)]
-pub struct RunOptions {
-    /// Run directories are created under this directory.
-    pub results_dir: PathBuf,
-    /// Stop at the first failed operation (otherwise failures are data and the batch goes on).
-    pub fail_fast: bool,
-    /// Set to the run directory once it exists, for whoever must record in a hurry.
-    pub current_run_dir: CurrentRunDir,
-}
-
-/// The directory of the run in progress, shared with the signal handler.
-pub type CurrentRunDir = Arc<std::sync::Mutex<Option<PathBuf>>>;
-
-/// A finished run.
-#[derive(Debug)]
-pub struct RunReport {
-    pub run_dir: PathBuf,
-    pub summary: Summary,
-    pub interrupted: bool,
-}
-
-/// Why a run could not be carried out.
-#[derive(Debug, thiserror::Error)]
-pub enum RunError {
-    /// The machine is not ready (engine, CRIU, cgroups...): what to do is in the text.
-    #[error("{0}")]
-    Environment(String),
-    #[error(transparent)]
-    Record(#[from] record::RecordError),
-    #[error("{0}")]
-    Io(String),
-}
 
 /// Runs `scenario`; `interrupt` is cancelled on Ctrl-C / SIGTERM.
 pub async fn run(

@@ -7,6 +7,7 @@
 //! CSVs of any run, even one cut short.
 
 pub mod criu_split;
+mod host_budget;
 pub mod migration;
 pub mod percentiles;
 mod run_summary;
@@ -14,6 +15,7 @@ pub mod thresholds;
 pub mod transfer;
 
 pub use criu_split::{criu_splits, CriuSplit};
+pub use host_budget::HostBudget;
 pub use percentiles::Percentiles;
 pub use run_summary::{
     read, write, HarnessCost, Peaks, PhaseSummary, RunVerdict, Summary, SummaryInput, Verification,

@@ -516,7 +516,6 @@ fn layer(module: &str) -> Option<usize> {
 }
 
 #[test]
-#[ignore = "circles being removed on main (issue 19)"]
 fn no_two_files_depend_on_each_other() {
     let edges = load(&src_dir()).edges();
     let found = circles(&edges);

@@ -3,66 +3,21 @@
 //! charts render the same on a bare machine and in CI.
 
 mod bandwidth;
+mod chart;
 mod compare;
-mod criu_split;
+mod criu_time;
 mod distribution;
 mod downtime;
 mod latency;
 mod style;
 mod timeline;
 
-use super::rebuild::Series;
-use crate::record::{OpRecord, Phase};
+use super::series::Series;
 use crate::summary::Summary;
-use plotters::coord::Shift;
 use plotters::prelude::*;
+
+pub use chart::{Chart, RunData};
 use std::path::{Path, PathBuf};
-
-/// One chart: a title, a file stem and a drawing on any backend.
-pub trait Chart {
-    fn title(&self) -> String;
-    fn file_stem(&self) -> &'static str;
-    fn draw<DB: DrawingBackend>(&self, root: &DrawingArea<DB, Shift>) -> Result<(), String>
-    where
-        DB::ErrorType: 'static;
-}
-
-/// What every chart of a run is drawn from.
-#[derive(Clone, Copy)]
-pub struct RunData<'a> {
-    pub summary: &'a Summary,
-    pub series: &'a Series,
-}
-
-impl RunData<'_> {
-    /// Rows of `phase`, in container order.
-    pub fn ops(&self, phase: Phase) -> Vec<&OpRecord> {
-        let mut ops: Vec<&OpRecord> = self
-            .series
-            .ops
-            .iter()
-            .filter(|op| op.phase == phase)
-            .collect();
-        ops.sort_by_key(|op| op.index);
-        ops
-    }
-
-    /// The container index of the restore during which the collapse fired.
-    pub fn collapse_index(&self) -> Option<usize> {
-        let point = self.summary.collapse.point.as_ref()?;
-        let mut restores: Vec<&OpRecord> = self
-            .series
-            .ops
-            .iter()
-            .filter(|op| op.phase == Phase::Restore)
-            .collect();
-        restores.sort_by(|a, b| a.end_ms.total_cmp(&b.end_ms));
-        restores
-            .get(point.at_restore.saturating_sub(1))
-            .or(restores.last())
-            .map(|op| op.index)
-    }
-}
 
 /// Renders `chart` as `<dir>/<stem>.svg` and `.png`; returns (title, png path relative to the run).
 fn render<C: Chart>(dir: &Path, chart: &C) -> Result<(String, String), String> {
@@ -104,7 +59,7 @@ pub fn render_all(run_dir: &Path, summary: &Summary, series: &Series) -> Vec<(St
     keep(run_dir, distribution::Distribution(data), &mut drawn);
     keep(run_dir, downtime::Downtime(data), &mut drawn);
     if !summary.criu_split.is_empty() {
-        keep(run_dir, criu_split::TimeSplit(data), &mut drawn);
+        keep(run_dir, criu_time::TimeSplit(data), &mut drawn);
     }
     drawn
 }

@@ -97,7 +97,7 @@ pub fn bandwidth(s: &Summary) -> String {
 
 /// The emulated target's link bandwidth, bits/s, as the run recorded it.
 pub fn bandwidth_bits_per_s(s: &Summary) -> Option<u64> {
-    s.environment["target_budget"]["bandwidth_bits_per_s"].as_u64()
+    s.target_budget()?.bandwidth_bits_per_s
 }
 
 /// Compares runs; writes `<out>/compare.md` and the chart; returns the console table.

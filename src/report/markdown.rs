@@ -3,12 +3,15 @@
 
 use super::table::{findings, markdown_table, phase_rows};
 use crate::record::{self, OpRecord};
-use crate::summary::Summary;
+use crate::summary::{HostBudget, Summary};
 use anyhow::Context;
 use std::fmt::Write as _;
 use std::path::Path;
 
 /// Failures listed in full; the rest are counted.
+/// The report's file name inside a run directory.
+pub const REPORT_MD: &str = "report.md";
+
 const MAX_FAILURES_LISTED: usize = 50;
 
 pub fn write(
@@ -35,7 +38,7 @@ pub fn write(
     for line in findings(summary) {
         let _ = writeln!(md, "- {line}");
     }
-    md.push_str(&super::criu_split::section(&summary.criu_split));
+    md.push_str(&super::criu_table::section(&summary.criu_split));
     md.push_str("\n## Charts\n\n");
     for (title, file) in charts {
         let _ = writeln!(md, "### {title}\n\n![{title}]({file})\n");
@@ -47,7 +50,7 @@ pub fn write(
     md.push_str("\n## Scenario\n\n```toml\n");
     md.push_str(&std::fs::read_to_string(run_dir.join(record::SCENARIO_TOML)).unwrap_or_default());
     md.push_str("\n```\n");
-    let path = run_dir.join(super::REPORT_MD);
+    let path = run_dir.join(REPORT_MD);
     std::fs::write(&path, md).with_context(|| format!("cannot write '{}'", path.display()))
 }
 
@@ -112,23 +115,31 @@ fn environment(env: &serde_json::Value) -> String {
             format!("{:.1} GiB", b as f64 / 1073741824.0)
         })
     };
-    let budget = if env["target_budget"].is_null() {
-        "none (not emulated)".to_string()
-    } else {
-        let link = env["target_budget"]["bandwidth_bits_per_s"]
-            .as_u64()
-            .map_or_else(String::new, |bits| {
-                format!(
-                    ", its own network behind a {} link",
-                    crate::scenario::format_bits_per_s(bits)
-                )
-            });
-        format!(
-            "{} RAM + {} swap, cpus {}{link}",
-            gib(&["target_budget", "memory_bytes"]),
-            gib(&["target_budget", "swap_bytes"]),
-            get(&["target_budget", "cpus"])
-        )
+    let budget = match HostBudget::recorded(env) {
+        None => "none (not emulated)".to_string(),
+        Some(budget) => {
+            let link = budget
+                .bandwidth_bits_per_s
+                .map_or_else(String::new, |bits| {
+                    format!(
+                        ", its own network behind a {} link",
+                        crate::scenario::format_bits_per_s(bits)
+                    )
+                });
+            let gib_of = |bytes: Option<u64>| {
+                bytes.map_or("-".into(), |b| {
+                    format!("{:.1} GiB", b as f64 / 1073741824.0)
+                })
+            };
+            format!(
+                "{} RAM + {} swap, cpus {}{link}",
+                gib_of(budget.memory_bytes),
+                gib_of(budget.swap_bytes),
+                budget
+                    .cpus
+                    .map_or("-".into(), |c| serde_json::json!(c).to_string())
+            )
+        }
     };
     let rows = vec![
         vec!["kernel".into(), get(&["kernel"])],

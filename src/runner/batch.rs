@@ -5,12 +5,15 @@
 use super::context::{RunContext, Slot};
 use super::drive::drive;
 use super::progress::Progress;
-use super::{phases, verify, VERIFY_CONCURRENCY};
+use super::{phases, verify};
 use crate::record::Phase;
 use crate::scenario::Pacing;
 use std::sync::Arc;
 use std::time::Duration;
 use tokio_util::sync::CancellationToken;
+
+/// Clones checked at once (batch mode).
+const VERIFY_CONCURRENCY: usize = 8;
 
 /// Migrates the launched `slots` phase by phase; `stop` (guard, --fail-fast,
 /// interrupt) ends each phase's new operations.

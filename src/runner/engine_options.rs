@@ -3,7 +3,7 @@
 //! scenario's `ssh_identity` or the user's ssh config), and the target's
 //! checkpoint route (`transfer.mode = "ssh"`: over SSH into its store).
 
-use super::RunError;
+use super::run_options::RunError;
 use crate::engine::{CheckpointRoute, ConnectOptions, Engine, EngineError, EngineKind};
 use crate::host::{self, HostState};
 use crate::scenario::{Scenario, TransferMode};

@@ -2,9 +2,10 @@
 //! files created up front (a bad path fails before anything is measured),
 //! the target brought up, the image shipped; and at the end, cleanup.
 
+use super::cleanup;
 use super::context::{RunContext, Slot};
 use super::environment::{criu_version, Environment};
-use super::{cleanup, RunError, RunOptions};
+use super::run_options::{RunError, RunOptions};
 use crate::engine::{self, image, Check, ConnectOptions, Engine, EngineInfo, EngineKind, Role};
 use crate::host::{self, HostSpec, HostState};
 use crate::record::{self, CsvAppender, OpRecord, Phase, SampleRow};

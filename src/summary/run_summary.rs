@@ -4,6 +4,7 @@
 //! can rebuild it from the CSVs of any run, even one cut short.
 
 use super::criu_split::{criu_splits, CriuSplit};
+use super::host_budget::HostBudget;
 use super::migration::{self, DowntimeSummary, Migrations};
 use super::thresholds::{self, Measured, ThresholdCheck};
 use super::transfer::{self, TransferSummary};
@@ -280,6 +281,11 @@ impl Summary {
 
     pub fn phase(&self, phase: Phase) -> Option<&PhaseSummary> {
         self.phases.iter().find(|p| p.phase == phase)
+    }
+
+    /// The emulated target's budget, when the target was one.
+    pub fn target_budget(&self) -> Option<HostBudget> {
+        HostBudget::recorded(&self.environment)
     }
 
     /// Operations that failed or timed out, any phase.

@@ -5,7 +5,6 @@
 
 use super::style::{self, err};
 use super::Chart;
-use crate::report::compare::bandwidth_bits_per_s;
 use crate::summary::Summary;
 use plotters::coord::Shift;
 use plotters::prelude::*;
@@ -21,7 +20,10 @@ impl Bandwidth<'_> {
     pub fn by_mode(&self) -> Vec<(String, Points)> {
         let mut modes: Vec<(String, Points)> = Vec::new();
         for (_, s) in self.0 {
-            let (Some(bits), Some(transfer)) = (bandwidth_bits_per_s(s), s.transfer) else {
+            let (Some(bits), Some(transfer)) = (
+                s.target_budget().and_then(|b| b.bandwidth_bits_per_s),
+                s.transfer,
+            ) else {
                 continue;
             };
             let point = (

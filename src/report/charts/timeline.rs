@@ -95,10 +95,9 @@ impl Timeline<'_> {
     {
         let samples = &self.0.series.samples;
         let t_max = self.t_max();
-        let budget = &self.0.summary.environment["target_budget"];
-        let budget_gib = budget["memory_bytes"].as_f64().map(|b| b / GIB);
-        let with_swap_gib =
-            budget_gib.map(|ram| ram + budget["swap_bytes"].as_f64().unwrap_or(0.0) / GIB);
+        let budget = self.0.summary.target_budget().unwrap_or_default();
+        let budget_gib = budget.memory_bytes.map(|b| b as f64 / GIB);
+        let with_swap_gib = budget_gib.map(|ram| ram + budget.swap_bytes.unwrap_or(0) as f64 / GIB);
         let lines: [(&str, RGBColor, Pick); 5] = [
             ("machine memory used", style::MEMORY, |s| {
                 Some(s.mem_used_bytes as f64)
