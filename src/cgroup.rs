@@ -18,11 +18,11 @@
 //! is tested against a fake tree in a temporary directory on a v1 machine.
 
 mod backend;
-mod budget;
-mod error;
+mod cgroup_budget;
+mod cgroup_error;
+mod cgroup_reading;
 mod mode;
 mod psi;
-mod reading;
 mod tree;
 mod v1;
 mod v2;
@@ -31,8 +31,10 @@ mod v2;
 mod v2_tests;
 
 pub use backend::{system, Backend};
-pub use budget::{container_parent, Budget, Member, Requirement, MACHINE_MEMORY_PRESSURE, ROOT};
-pub use error::CgroupError;
+pub use cgroup_budget::{
+    container_parent, Budget, Member, Requirement, MACHINE_MEMORY_PRESSURE, ROOT,
+};
+pub use cgroup_error::CgroupError;
+pub use cgroup_reading::{CgroupReading, Footprint};
 pub use mode::Mode;
 pub use psi::Psi;
-pub use reading::{CgroupReading, Footprint};

@@ -5,10 +5,13 @@
 //! `podman.rs`, CRIU's own timings in `criu_stats.rs` and its logs in
 //! `criu_log.rs`, the workload image (built locally, no registry) in
 //! `image.rs`. Outside this module an engine is an `Arc<dyn Engine>` and a
-//! kind: hosts start the daemon of a kind, and nothing else knows one engine
-//! from another.
+//! kind, with two exceptions by design: hosts start the daemon of a kind
+//! (`host/`), and cgroup readings count containers by how the engines name
+//! their cgroups (`cgroup/reading.rs`), without asking an engine that may be
+//! the one collapsing.
 
 mod connect;
+mod containerd_copies;
 mod contract;
 mod criu_log;
 pub mod criu_stats;
@@ -17,7 +20,6 @@ mod endpoint;
 mod fsutil;
 pub mod image;
 mod kind;
-pub mod litter;
 mod options;
 mod podman;
 mod procs;

@@ -7,18 +7,18 @@
 //! State lives in `/var/lib/migbench/hosts/<name>/state.json`, so `ls` and
 //! `down` work from another shell and after a crash.
 
-mod cgroup;
 mod dockerd;
-mod error;
+mod host_cgroup;
+mod host_error;
 pub mod network;
-mod podman;
+mod podman_service;
 mod reserve;
 mod sshd;
 mod state;
 mod swap;
 mod tools;
 
-pub use error::{io_error, HostError};
+pub use host_error::{io_error, HostError};
 pub use reserve::PROGRAM as RESERVE_PROGRAM;
 pub use sshd::{
     access as ssh_access, access_to as ssh_access_to, log_file as ssh_log, SshdState, SSHD,
@@ -54,7 +54,7 @@ pub async fn up(spec: HostSpec, engine: EngineKind) -> Result<HostState, HostErr
 }
 
 async fn bring_up(host: &mut HostState) -> Result<(), HostError> {
-    cgroup::create(&host.cgroup, &host.spec)?;
+    host_cgroup::create(&host.cgroup, &host.spec)?;
     if let Some(bits_per_s) = host.spec.bandwidth_bits_per_s {
         // Recorded before anything of it exists, as the swap file is.
         host.network = Some(network::plan(&host.spec.name, bits_per_s)?);
@@ -105,7 +105,7 @@ fn start_engine(host: &HostState) -> Result<u32, HostError> {
             }
             dockerd::start(host)
         }
-        EngineKind::Podman => podman::start(host),
+        EngineKind::Podman => podman_service::start(host),
     }
 }
 
@@ -164,9 +164,9 @@ pub async fn down_state(host: &HostState) -> Result<(), HostError> {
     sshd::stop(host).await;
     dockerd::stop(host).await;
     reserve::stop(host);
-    cgroup::kill_all(&host.cgroup).await;
+    host_cgroup::kill_all(&host.cgroup).await;
     dockerd::unmount_under(&[host.exec_root(), host.data_root(), host.run_dir()]);
-    let mut first_error = cgroup::remove(&host.cgroup).await.err();
+    let mut first_error = host_cgroup::remove(&host.cgroup).await.err();
     if let Some(file) = &host.swap_file {
         if let Err(e) = swap::remove(file) {
             first_error.get_or_insert(e);

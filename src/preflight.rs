@@ -278,4 +278,5 @@ fn disk_problem(space: &FsSpace, group: &[&DiskUse], total: u64) -> String {
 }
 
 #[cfg(test)]
+#[path = "preflight/preflight_tests.rs"]
 mod tests;

@@ -5,12 +5,13 @@
 mod batch;
 mod cleanup;
 mod context;
-mod downtime;
+mod downtime_from_log;
 mod drive;
 mod engine_options;
 mod environment;
 #[cfg(test)]
 mod guard_tests;
+mod harness_protection;
 mod lines;
 mod owner;
 mod phases;
@@ -21,8 +22,7 @@ mod recorder;
 mod run_options;
 mod selfcost;
 mod setup;
-mod shield;
-mod upload;
+mod transfer_in_restore;
 mod verify;
 
 pub use cleanup::{remove_containers, Removal};
@@ -54,7 +54,7 @@ pub async fn run(
     options: RunOptions,
     interrupt: CancellationToken,
 ) -> Result<RunReport, RunError> {
-    shield::protect_harness();
+    harness_protection::protect_harness();
     let prepared = setup::prepare(scenario, &options).await?;
     let run_dir = prepared.run_dir.clone();
     let host = prepared.host.clone();

@@ -17,13 +17,13 @@ mod budget;
 mod checked;
 mod convert;
 mod defaults;
-mod error;
 mod excerpt;
 mod file;
 mod metrics_url;
 mod overrides;
 mod ranged;
 mod read;
+mod scenario_error;
 mod ssh_fields;
 mod ssh_settings;
 mod sweep;
@@ -34,12 +34,12 @@ pub use bandwidth::{format_bits_per_s, Bandwidth};
 pub use budget::{
     check_budget, BudgetFields, EmulateFile as EmulatedBudget, NetworkFile, SCENARIO_FIELDS,
 };
-pub use error::ScenarioError;
 pub use file::{
     CollapseFile as CollapseRules, GuardPolicy, Mode, ScenarioFile, ThresholdsFile as Thresholds,
     TransferMode,
 };
 pub use metrics_url::{check_metrics_url, MetricsSource};
+pub use scenario_error::ScenarioError;
 pub use ssh_settings::SshSettings;
 pub use sweep::{load_grid, MAX_POINTS};
 pub use table_keys::SWEEPABLE;
@@ -91,6 +91,7 @@ mod hostile_tests;
 #[cfg(test)]
 mod override_tests;
 #[cfg(test)]
-mod ssh_tests;
+mod ssh_settings_tests;
 #[cfg(test)]
+#[path = "scenario/scenario_tests.rs"]
 mod tests;

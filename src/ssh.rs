@@ -11,15 +11,16 @@
 
 mod access;
 mod destination;
-mod error;
+mod dir_upload;
+mod ssh_error;
 mod tunnel;
-mod upload;
 
 pub use access::Access;
 pub use destination::{Destination, SshEndpoint, MAX_SOCKET_BYTES};
-pub use error::SshError;
+pub use dir_upload::{probe_dir, upload_dir};
+pub use ssh_error::SshError;
 pub use tunnel::{clean_orphans, Tunnel};
-pub use upload::{probe_dir, upload_dir};
 
 #[cfg(test)]
+#[path = "ssh/ssh_tests.rs"]
 mod tests;

@@ -595,3 +595,34 @@ fn the_checker_sees_a_circle_through_a_reexport_and_not_a_facade() {
     let circle = load(dir.path()).edges();
     assert_eq!(circles(&circle).len(), 1, "{circle:?}");
 }
+
+/// A file's name says what it holds, so no two files of `src/` share one.
+#[test]
+fn file_names_are_unique_within_src() {
+    fn walk(dir: &Path, seen: &mut BTreeMap<String, Vec<PathBuf>>) {
+        let entries = std::fs::read_dir(dir).unwrap_or_else(|e| panic!("{}: {e}", dir.display()));
+        for entry in entries.flatten() {
+            let path = entry.path();
+            if path.is_dir() {
+                walk(&path, seen);
+            } else if let Some(name) = path.file_name().and_then(|n| n.to_str()) {
+                seen.entry(name.to_string()).or_default().push(path.clone());
+            }
+        }
+    }
+    let mut seen = BTreeMap::new();
+    walk(&src_dir(), &mut seen);
+    let shared: Vec<String> = seen
+        .iter()
+        .filter(|(_, paths)| paths.len() > 1)
+        .map(|(name, paths)| {
+            let where_: Vec<String> = paths.iter().map(|p| relative(p)).collect();
+            format!("{name}: {}", where_.join(", "))
+        })
+        .collect();
+    assert!(
+        shared.is_empty(),
+        "file names used twice:\n{}",
+        shared.join("\n")
+    );
+}

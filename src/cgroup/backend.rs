@@ -1,10 +1,10 @@
 //! The machine's cgroup backend, detected once, and every cgroup operation
 //! an emulated host needs, dispatched to its version (`v1.rs`, `v2.rs`).
 
-use super::budget::{Budget, Member, Requirement, MACHINE_MEMORY_PRESSURE, ROOT};
-use super::error::{io_error, CgroupError};
+use super::cgroup_budget::{Budget, Member, Requirement, MACHINE_MEMORY_PRESSURE, ROOT};
+use super::cgroup_error::{io_error, CgroupError};
+use super::cgroup_reading::CgroupReading;
 use super::mode::{self, Mode};
-use super::reading::CgroupReading;
 use super::{tree, v1, v2};
 use std::path::{Path, PathBuf};
 use std::sync::OnceLock;

@@ -3,9 +3,9 @@
 //! its containers' cgroups under it in every hierarchy, so teardown sweeps
 //! them all (systemd and unified included).
 
-use super::budget::{Budget, Requirement};
-use super::error::{io_error, CgroupError};
-use super::reading::{count_containers, field, number, CgroupReading, Footprint};
+use super::cgroup_budget::{Budget, Requirement};
+use super::cgroup_error::{io_error, CgroupError};
+use super::cgroup_reading::{count_containers, field, number, CgroupReading, Footprint};
 use super::tree::subtree;
 use std::path::{Path, PathBuf};
 

@@ -12,10 +12,10 @@
 //! <root>/<name>/<id>         a Docker container; libpod-<id>, conmon for Podman
 //! ```
 
-use super::budget::{Budget, Member, Requirement};
-use super::error::{io_error, CgroupError};
+use super::cgroup_budget::{Budget, Member, Requirement};
+use super::cgroup_error::{io_error, CgroupError};
+use super::cgroup_reading::{count_containers, field, number, CgroupReading, Footprint};
 use super::psi::Psi;
-use super::reading::{count_containers, field, number, CgroupReading, Footprint};
 use std::path::{Path, PathBuf};
 
 /// Controllers the budget needs.

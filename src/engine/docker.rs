@@ -1,6 +1,6 @@
 //! [`Engine`] for the Docker Engine API, through bollard.
 //!
-//! Two things here are Docker 20.10 specifics (see shared PLATFORM-NOTES):
+//! Two things here are Docker 20.10 specifics (both verified on 20.10.24):
 //! bollard cannot start a container from a checkpoint, so that one request
 //! gets `?checkpoint=NAME` through a request modifier; and the engine refuses
 //! a custom checkpoint directory on start, so the checkpoint is first placed
@@ -15,7 +15,7 @@ use super::criu_stats::CriuStats;
 use super::kind::EngineKind;
 use super::options::CheckpointRoute;
 use super::readiness::{Check, Role};
-use super::{criu_log, litter};
+use super::{containerd_copies, criu_log};
 use async_trait::async_trait;
 use bollard::body_full;
 use bollard::container::CreateCheckpointOptions;
@@ -239,7 +239,7 @@ impl Engine for DockerEngine {
             // Its runc and CRIU are gone: containerd's copy of the checkpoint is litter.
             let store = data_root.join("containers").join(&id).join("checkpoints");
             for checkpoint in std::fs::read_dir(&store).into_iter().flatten().flatten() {
-                litter::remove_copies_of(&checkpoint.path());
+                containerd_copies::remove_copies_of(&checkpoint.path());
             }
             log
         })

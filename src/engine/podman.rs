@@ -5,7 +5,7 @@
 //! imports such an archive, sent as the request body, creating the clone
 //! itself. So a checkpoint reaches a remote engine through its API alone.
 //! With `printStats` the archive keeps CRIU's `stats-dump` and the restore
-//! answers with CRIU's restore statistics. Specifics (see shared PLATFORM-NOTES):
+//! answers with CRIU's restore statistics. Specifics (verified on Podman 4.3):
 //! every container gets explicit rlimits no higher than this machine's hard
 //! limits (Podman's defaults are refused here), and an engine whose containers
 //! belong to a budget (an emulated host) rewrites the archive's cgroup parent
@@ -13,8 +13,8 @@
 
 mod archive;
 mod http;
+mod metered_upload;
 mod restore;
-mod upload;
 mod wire;
 
 use super::contract::{
@@ -284,7 +284,7 @@ impl Engine for PodmanEngine {
         let call = Self::call(Method::POST, path, &what);
         // The archive crosses to the engine as this request's body: its
         // upload is measured from inside the request (see `upload`).
-        let meter = std::sync::Arc::new(upload::UploadMeter::default());
+        let meter = std::sync::Arc::new(metered_upload::UploadMeter::default());
         let body = Body::Metered(Box::new(body), meter.clone());
         let answer = self.client.send(call, body, &[]).await;
         // A broken archive shows in the rewriter's error first.

@@ -2,7 +2,7 @@
 //! every host engine shares: the start inside the budget, the stop, and the
 //! mounts it leaves behind.
 
-use super::error::{io_error, HostError};
+use super::host_error::{io_error, HostError};
 use super::state::HostState;
 use super::tools::PATH;
 use std::path::PathBuf;
@@ -88,7 +88,7 @@ pub fn spawn_in_budget(
     command: &str,
     env: &[(&str, String)],
 ) -> Result<u32, HostError> {
-    let join = super::cgroup::join_script(&host.cgroup, crate::cgroup::Member::Engine)?;
+    let join = super::host_cgroup::join_script(&host.cgroup, crate::cgroup::Member::Engine)?;
     let enter = host.network.as_ref().map_or_else(String::new, |network| {
         format!("nsenter --net='{}' ", network.netns_path().display())
     });

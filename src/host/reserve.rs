@@ -11,7 +11,7 @@
 //! some sandboxes) the reserve may be the OOM killer's pick: that kill is the
 //! hard failure like any other.
 
-use super::error::{io_error, HostError};
+use super::host_error::{io_error, HostError};
 use super::state::HostState;
 use crate::engine::image::WORKLOAD_BINARY;
 use std::os::unix::fs::PermissionsExt;
@@ -43,7 +43,7 @@ pub fn start(host: &HostState) -> Result<u32, HostError> {
         .map_err(io_error("cannot write the OS reserve program", &path))?;
     std::fs::set_permissions(&path, std::fs::Permissions::from_mode(0o755))
         .map_err(io_error("cannot make executable", &path))?;
-    let join = super::cgroup::join_script(&host.cgroup, crate::cgroup::Member::Reserve)?;
+    let join = super::host_cgroup::join_script(&host.cgroup, crate::cgroup::Member::Reserve)?;
     let script = format!(
         "{join}{{ echo -1000 > /proc/self/oom_score_adj; }} 2>/dev/null; exec '{}' --memory-mib {} --interval-ms {TOUCH_INTERVAL_MS} --tick-ms {TOUCH_INTERVAL_MS}",
         path.display(),

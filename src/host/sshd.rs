@@ -9,7 +9,7 @@
 //! removed, at teardown.
 
 use super::dockerd::spawn_in_budget;
-use super::error::{io_error, HostError};
+use super::host_error::{io_error, HostError};
 pub use super::state::SshdState;
 use super::state::{list, HostState};
 use crate::process::{self, ProcessStamp};

@@ -1,6 +1,6 @@
 //! The saved state of an emulated host, and the paths derived from its name.
 
-use super::error::{io_error, HostError};
+use super::host_error::{io_error, HostError};
 use crate::engine::EngineKind;
 use crate::process::{self, ProcessStamp};
 use serde::{Deserialize, Serialize};

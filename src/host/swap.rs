@@ -4,7 +4,7 @@
 //! started (a failed `fallocate` may already have filled the disk); on
 //! `down` only if this host created it; by `clean` once its host is gone.
 
-use super::error::{io_error, HostError};
+use super::host_error::{io_error, HostError};
 use super::state::HostSpec;
 use super::tools::run;
 use crate::machine::{self, FsSpace};

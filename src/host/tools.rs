@@ -1,7 +1,7 @@
 //! The system tools hosts are built with (`ip`, `tc`, `mkswap`...), run to
 //! completion with a known PATH.
 
-use super::error::HostError;
+use super::host_error::HostError;
 
 /// CRIU 4.x is installed here by scripts/provision.sh; runc finds it on PATH.
 pub const PATH: &str = "/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin";

@@ -2,9 +2,9 @@
 //! `charts/`, behind the small [`Chart`] trait. The font is embedded, so
 //! charts render the same on a bare machine and in CI.
 
-mod bandwidth;
+mod bandwidth_sweep;
 mod chart;
-mod compare;
+mod comparison;
 mod criu_time;
 mod distribution;
 mod downtime;
@@ -67,9 +67,9 @@ pub fn render_all(run_dir: &Path, summary: &Summary, series: &Series) -> Vec<(St
 /// The comparison chart across runs.
 pub fn render_compare(out: &Path, summaries: &[(PathBuf, Summary)]) -> Vec<(String, String)> {
     let mut drawn = Vec::new();
-    keep(out, compare::Comparison(summaries), &mut drawn);
+    keep(out, comparison::Comparison(summaries), &mut drawn);
     // A bandwidth sweep: its own chart, once two runs had a link.
-    let by_bandwidth = bandwidth::Bandwidth(summaries);
+    let by_bandwidth = bandwidth_sweep::Bandwidth(summaries);
     if by_bandwidth
         .by_mode()
         .iter()

@@ -144,7 +144,7 @@ pub async fn restore(ctx: &RunContext, mut slot: Slot) -> Slot {
     let target_silent = matches!(&timed.end, OpEnd::Failed(e) if e.is_engine_down());
     let (mut row, restored) = ctx.timed_row(ctx.row(Phase::Restore, &slot), timed);
     if ctx.transfer_in_restore {
-        super::upload::record(ctx, &mut slot, restored.as_ref());
+        super::transfer_in_restore::record(ctx, &mut slot, restored.as_ref());
     }
     if target_silent {
         await_silent_target(ctx, &mut row).await;

@@ -42,7 +42,7 @@ pub struct Recorder {
 impl Recorder {
     /// Runs until every sender is dropped.
     pub async fn run(mut self, mut events: mpsc::UnboundedReceiver<Event>) -> Recorded {
-        let mut kept = Kept::default();
+        let mut kept = Recording::default();
         // Rows are synced by the appends that find the last sync old enough;
         // this tick syncs what a quiet spell left unsynced.
         let mut sync_tick = tokio::time::interval(SYNC_EVERY);
@@ -100,7 +100,7 @@ impl Recorder {
     }
 
     /// Appends one event's row and feeds it to the detector; returns what fired.
-    fn record(&mut self, event: Event, kept: &mut Kept) -> Vec<Firing> {
+    fn record(&mut self, event: Event, kept: &mut Recording) -> Vec<Firing> {
         // Numbered on arrival, so `report` replays the rows in the order the
         // detector saw them here, not in their (measured) time order.
         match event {
@@ -147,7 +147,7 @@ impl Recorder {
 
 /// What the recorder keeps while it runs.
 #[derive(Default)]
-struct Kept {
+struct Recording {
     ops: Vec<OpRecord>,
     samples: Vec<SampleRow>,
     projection: Option<Projection>,

@@ -93,7 +93,7 @@ pub async fn verify(ctx: &RunContext, mut slot: Slot) -> Slot {
     row.seq_before = slot.before.map(|b| b.seq);
     row.seq_after = first.map(|after| after.seq);
     if let Some(stop) = stop {
-        super::downtime::record(&mut row, &stop, &slot.timings, ctx.started_unix_ms);
+        super::downtime_from_log::record(&mut row, &stop, &slot.timings, ctx.started_unix_ms);
     }
     row.outcome = check.outcome();
     row.error = check.error();

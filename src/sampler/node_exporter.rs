@@ -8,9 +8,9 @@
 //! The text exposition format is fetched with hyper (plain HTTP/1.1, one
 //! connection per scrape) and parsed by `prometheus-parse` ([`Reading`]).
 
-mod reading;
+mod node_reading;
 
-pub use reading::{History, Reading, TargetValues, PSI_WINDOW};
+pub use node_reading::{History, Reading, TargetValues, PSI_WINDOW};
 
 use crate::quote::quote;
 use crate::record::SampleRow;
@@ -210,5 +210,5 @@ async fn scrape_loop(
 }
 
 #[cfg(test)]
-#[path = "node_exporter/tests.rs"]
+#[path = "node_exporter/node_exporter_tests.rs"]
 mod tests;

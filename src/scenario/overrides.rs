@@ -10,9 +10,9 @@
 //! Overrides apply in order, so a later one wins over an earlier one.
 //! Each assignment is checked as soon as it is applied, so an error names it.
 
-use super::error::ScenarioError;
 use super::excerpt;
 use super::file::ScenarioFile;
+use super::scenario_error::ScenarioError;
 use super::table_keys::{first_point, is_sweepable, remove, set};
 use serde::Deserialize;
 use std::path::Path;

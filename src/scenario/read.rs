@@ -2,9 +2,9 @@
 //! UTF-8 file), its text parsed (errors located and quoted in part), a table
 //! turned into a [`Scenario`] with the header its record starts with.
 
-use super::error::ScenarioError;
 use super::excerpt;
 use super::file::ScenarioFile;
+use super::scenario_error::ScenarioError;
 use super::validated::Scenario;
 use crate::quote::{quote, quote_path};
 use serde::Deserialize;

@@ -2,7 +2,7 @@
 //! `containers = [10, 100, 300, 400]`, `[restore] concurrency = [1, 2, 4, 8]`);
 //! it then stands for the grid of every combination, one run per point.
 
-use super::error::ScenarioError;
+use super::scenario_error::ScenarioError;
 use super::table_keys::{axes, first_point, set};
 use super::validated::Scenario;
 use super::{overrides, read};

@@ -6,7 +6,7 @@
 //! stops the tunnels of migbench processes that are gone ([`clean_orphans`]).
 
 use super::access::Access;
-use super::error::{classify, tail, SshError};
+use super::ssh_error::{classify, tail, SshError};
 use crate::process::{self, ProcessStamp};
 use serde::{Deserialize, Serialize};
 use std::os::unix::fs::PermissionsExt;

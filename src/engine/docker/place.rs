@@ -6,7 +6,7 @@
 use super::super::contract::{EngineError, Transferred};
 use super::super::fsutil::copy_dir;
 use super::super::options::CheckpointRoute;
-use super::super::{criu_log, litter};
+use super::super::{containerd_copies, criu_log};
 use super::handle::{DockerEngine, Placement};
 use crate::ssh::Access;
 use bollard::Docker;
@@ -62,7 +62,8 @@ impl DockerEngine {
         let restored = watch.finish(started).await;
         // The restore has returned: containerd's copy of this checkpoint is
         // litter (recognised by the images; found only on this machine).
-        let _ = tokio::task::spawn_blocking(move || litter::remove_copies_of(&images)).await;
+        let _ =
+            tokio::task::spawn_blocking(move || containerd_copies::remove_copies_of(&images)).await;
         restored.map(|()| upload)
     }
 

@@ -1,7 +1,8 @@
 //! What a Docker engine needs here (readiness checks for `doctor` and a
 //! run's start), and what runs no longer going left in its store.
 
-use super::super::{litter, Check, CheckpointRoute, Engine, Role, RUN_LABEL};
+use super::super::containerd_copies;
+use super::super::{Check, CheckpointRoute, Engine, Role, RUN_LABEL};
 use super::handle::{DockerEngine, STAGING_DIR};
 
 /// The checks for an engine used as `role`.
@@ -33,7 +34,7 @@ pub(super) async fn checks(engine: &DockerEngine, role: Role) -> Vec<Check> {
             engine.endpoint
         ),
     ));
-    checks.push(litter::check());
+    checks.push(containerd_copies::check());
     if let (Role::Target, CheckpointRoute::Ssh(access)) = (role, &engine.route) {
         // Checkpoints stream into `<data root>/containers/<id>/checkpoints` there.
         let store = info.data_root.join("containers");
@@ -98,7 +99,7 @@ pub(super) async fn clean_leftovers(
             return lines;
         }
     };
-    let removed = tokio::task::spawn_blocking(move || litter::remove_unused(&live_ids))
+    let removed = tokio::task::spawn_blocking(move || containerd_copies::remove_unused(&live_ids))
         .await
         .unwrap_or_default();
     lines.extend(removed);

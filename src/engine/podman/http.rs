@@ -10,7 +10,7 @@
 
 use super::super::contract::EngineError;
 use super::super::endpoint::EngineEndpoint;
-use super::upload::{Metered, UploadMeter};
+use super::metered_upload::{Metered, UploadMeter};
 use bytes::Bytes;
 use futures_util::TryStreamExt;
 use http::{Method, Request, StatusCode};

@@ -4,7 +4,7 @@
 //! they go. Nothing is staged on either side.
 
 use super::access::Access;
-use super::error::{classify, SshError};
+use super::ssh_error::{classify, SshError};
 use std::io::Write;
 use std::path::{Path, PathBuf};
 use std::process::Stdio;

@@ -5,7 +5,7 @@
 //! cgroup by the engine (their cgroup parent), not by the service.
 
 use super::dockerd::spawn_in_budget;
-use super::error::{io_error, HostError};
+use super::host_error::{io_error, HostError};
 use super::state::HostState;
 
 /// Starts the service; returns its pid.

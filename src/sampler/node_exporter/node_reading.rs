@@ -214,5 +214,5 @@ fn counters_went_back(before: &Reading, now: &Reading) -> bool {
 }
 
 #[cfg(test)]
-#[path = "reading_tests.rs"]
+#[path = "node_reading_tests.rs"]
 mod tests;

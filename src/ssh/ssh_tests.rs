@@ -1,4 +1,4 @@
-use super::error::{classify, tail};
+use super::ssh_error::{classify, tail};
 use super::*;
 use std::ffi::OsString;
 use std::path::{Path, PathBuf};
@@ -138,11 +138,11 @@ fn an_own_host_is_reached_with_its_key_and_known_hosts_only() {
 #[test]
 fn remote_paths_are_quoted_for_the_shell() {
     assert_eq!(
-        upload::unpack_command(Path::new("/var/lib/docker/containers/abc/checkpoints"))
+        dir_upload::unpack_command(Path::new("/var/lib/docker/containers/abc/checkpoints"))
             .expect("ok"),
         "mkdir -p -- /var/lib/docker/containers/abc/checkpoints && exec tar -x -f - -C /var/lib/docker/containers/abc/checkpoints"
     );
-    let odd = upload::unpack_command(Path::new("/data root/it's")).expect("ok");
+    let odd = dir_upload::unpack_command(Path::new("/data root/it's")).expect("ok");
     assert!(!odd.contains("/data root/it's "), "quoted: {odd}");
     assert_eq!(
         shlex::split(&odd).expect("a shell line")[3],
