@@ -11,6 +11,7 @@ mod host_budget;
 pub mod migration;
 pub mod percentiles;
 mod run_summary;
+mod summary_json;
 pub mod thresholds;
 pub mod transfer;
 
@@ -18,7 +19,8 @@ pub use criu_split::{criu_splits, CriuSplit};
 pub use host_budget::HostBudget;
 pub use percentiles::Percentiles;
 pub use run_summary::{
-    read, write, HarnessCost, Peaks, PhaseSummary, RunVerdict, Summary, SummaryInput, Verification,
+    HarnessCost, Peaks, PhaseSummary, RunVerdict, Summary, SummaryInput, Verification,
     DIED_AFTER_CONTINUING,
 };
+pub use summary_json::{read, write};
 pub use thresholds::ThresholdCheck;

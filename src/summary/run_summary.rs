@@ -9,7 +9,7 @@ use super::migration::{self, DowntimeSummary, Migrations};
 use super::thresholds::{self, Measured, ThresholdCheck};
 use super::transfer::{self, TransferSummary};
 use crate::collapse::{Budget, HardFailure, Projection, Reached, Verdict};
-use crate::record::{OpRecord, Outcome, Phase, RecordError, SampleRow, SUMMARY_JSON};
+use crate::record::{OpRecord, Outcome, Phase, SampleRow};
 use crate::scenario::{Mode, Thresholds};
 use serde::{Deserialize, Serialize};
 use std::collections::HashMap;
@@ -371,32 +371,6 @@ fn peaks(samples: &[SampleRow]) -> Option<Peaks> {
         target_swap_bytes: max_opt(|s| s.target_swap_bytes),
         target_oom_kills: max_opt(|s| s.target_oom_kills),
     })
-}
-
-/// Writes `summary.json` into `run_dir`.
-pub fn write(run_dir: &std::path::Path, summary: &Summary) -> Result<(), RecordError> {
-    let path = run_dir.join(SUMMARY_JSON);
-    let text = serde_json::to_string_pretty(summary).map_err(|e| RecordError::Write {
-        path: path.clone(),
-        source: std::io::Error::other(e),
-    })?;
-    std::fs::write(&path, text).map_err(|source| RecordError::Write { path, source })
-}
-
-/// Reads `summary.json` from `run_dir`.
-pub fn read(run_dir: &std::path::Path) -> Result<Summary, RecordError> {
-    let path = run_dir.join(SUMMARY_JSON);
-    let text = std::fs::read_to_string(&path).map_err(|e| RecordError::Read {
-        path: path.clone(),
-        detail: e.to_string(),
-    })?;
-    let mut summary: Summary = serde_json::from_str(&text).map_err(|e| RecordError::Read {
-        path,
-        detail: e.to_string(),
-    })?;
-    // Written before the field existed: derived the same way.
-    summary.verdict = RunVerdict::of(summary.failures_before_collapse, &summary.thresholds);
-    Ok(summary)
 }
 
 #[cfg(test)]

@@ -1,0 +1,30 @@
+//! `summary.json`: the summary written into its run directory and read back.
+
+use super::run_summary::{RunVerdict, Summary};
+use crate::record::{RecordError, SUMMARY_JSON};
+
+/// Writes `summary.json` into `run_dir`.
+pub fn write(run_dir: &std::path::Path, summary: &Summary) -> Result<(), RecordError> {
+    let path = run_dir.join(SUMMARY_JSON);
+    let text = serde_json::to_string_pretty(summary).map_err(|e| RecordError::Write {
+        path: path.clone(),
+        source: std::io::Error::other(e),
+    })?;
+    std::fs::write(&path, text).map_err(|source| RecordError::Write { path, source })
+}
+
+/// Reads `summary.json` from `run_dir`.
+pub fn read(run_dir: &std::path::Path) -> Result<Summary, RecordError> {
+    let path = run_dir.join(SUMMARY_JSON);
+    let text = std::fs::read_to_string(&path).map_err(|e| RecordError::Read {
+        path: path.clone(),
+        detail: e.to_string(),
+    })?;
+    let mut summary: Summary = serde_json::from_str(&text).map_err(|e| RecordError::Read {
+        path,
+        detail: e.to_string(),
+    })?;
+    // Written before the field existed: derived the same way.
+    summary.verdict = RunVerdict::of(summary.failures_before_collapse, &summary.thresholds);
+    Ok(summary)
+}
