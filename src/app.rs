@@ -5,7 +5,7 @@ use crate::cli::{Cli, Command, HostCommand, ImageCommand, RunArgs};
 use crate::engine::{self, image};
 use crate::host::{self, HostSpec};
 use crate::runner::{self, RunError, RunOptions, RunReport};
-use crate::summary::RunVerdict;
+use crate::summary::Ending;
 use anyhow::Context;
 use tokio_util::sync::CancellationToken;
 
@@ -19,12 +19,18 @@ pub mod exit {
     pub const BAD_INPUT: u8 = 2;
     /// The environment is not ready: engine, CRIU, cgroups (`migbench doctor` says what to do).
     pub const NOT_READY: u8 = 3;
+    use crate::summary::RunVerdict;
     /// The run finished, but operations failed or states were lost before any collapse.
-    pub const FAILURES: u8 = 4;
+    pub const FAILURES: u8 = RunVerdict::Failures.exit_code();
     /// The run finished, and a `[thresholds]` limit was breached (takes precedence over 4).
-    pub const THRESHOLDS: u8 = 5;
+    pub const THRESHOLDS: u8 = RunVerdict::ThresholdsBreached.exit_code();
+    /// The run did not finish (killed or crashed): `report` on a run without its summary.
+    pub const INCOMPLETE: u8 = RunVerdict::Incomplete.exit_code();
+    /// The harness's own machine stopped the run (sampler lag, its memory floor):
+    /// the target was not judged.
+    pub const INCONCLUSIVE: u8 = RunVerdict::Inconclusive.exit_code();
     /// Interrupted by SIGINT / SIGTERM (after cleanup).
-    pub const INTERRUPTED: u8 = 130;
+    pub const INTERRUPTED: u8 = RunVerdict::Interrupted.exit_code();
 }
 
 /// An error with the exit code it maps to.
@@ -84,7 +90,8 @@ async fn dispatch(command: Command) -> Result<u8, AppError> {
                 "report: {}",
                 run_dir.join(crate::report::REPORT_MD).display()
             );
-            Ok(exit::SUCCESS)
+            // The run's own exit code: an incomplete run is not a success.
+            Ok(summary.verdict.exit_code())
         }
         Command::Compare { run_dirs, out } => {
             let table = crate::report::compare(&run_dirs, &out).map_err(internal)?;
@@ -218,7 +225,7 @@ fn preflight(path: &std::path::Path, points: &[crate::scenario::Scenario]) -> Re
 /// summary.json from the CSVs as they are; charts and report.md are left to `report`.
 fn record_in_a_hurry(run_dir: &std::path::Path) {
     let why = "interrupted twice: exited at once, without cleanup (`migbench clean` removes the leftovers)";
-    match crate::report::rebuild_summary(run_dir, why) {
+    match crate::report::rebuild_summary(run_dir, (Ending::Interrupted, why)) {
         Ok(_) => eprintln!(
             "summary written; `migbench report {}` draws the charts",
             run_dir.display()
@@ -233,11 +240,7 @@ fn exit_code(report: &RunReport) -> u8 {
         return exit::INTERRUPTED;
     }
     // The same verdict `migbench report` rebuilds from the records.
-    match summary.verdict {
-        RunVerdict::Failures => exit::FAILURES,
-        RunVerdict::ThresholdsBreached => exit::THRESHOLDS,
-        RunVerdict::Success => exit::SUCCESS,
-    }
+    summary.verdict.exit_code()
 }
 
 /// First SIGINT/SIGTERM: stop starting operations, clean up, record. Second:

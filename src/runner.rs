@@ -19,6 +19,7 @@ mod pipeline;
 mod pool;
 mod progress;
 mod recorder;
+mod rollback;
 mod run_options;
 mod selfcost;
 mod setup;
@@ -36,7 +37,7 @@ use crate::collapse::{Budget, Detector, Rule, TargetBudget};
 use crate::event::LiveState;
 use crate::record::Phase;
 use crate::scenario::{Mode, Pacing, Scenario};
-use crate::summary::{self, Summary};
+use crate::summary::{self, Ending, Summary};
 use context::{RunContext, Slot};
 use recorder::{Recorded, Recorder};
 use setup::Prepared;
@@ -182,7 +183,7 @@ async fn execute(
     let recorded = recorder
         .await
         .map_err(|e| RunError::Io(format!("the recorder task failed: {e}")))?;
-    let ended_early = why_ended(
+    let ended = why_ended(
         interrupt.is_cancelled(),
         guard_stop.is_cancelled(),
         scenario.guard_policy,
@@ -194,7 +195,7 @@ async fn execute(
         &prepared.scenario,
         &prepared.environment,
         recorded,
-        ended_early,
+        ended,
         cleanup_errors,
     );
     summary.harness = Some(cost.finish());
@@ -203,45 +204,60 @@ async fn execute(
     Ok(summary)
 }
 
-/// Why the run ended before its batch did, if it did.
+/// How the run ended, and why in words when it ended before its batch did.
 fn why_ended(
     interrupted: bool,
     stopped: bool,
     policy: crate::scenario::GuardPolicy,
     detector: &Detector,
     migrated: usize,
-) -> Option<String> {
+) -> (Ending, Option<String>) {
     let verdict = detector.verdict();
     let observe = policy == crate::scenario::GuardPolicy::Observe;
     if interrupted {
-        return Some("interrupted by a signal".to_string());
+        return (
+            Ending::Interrupted,
+            Some("interrupted by a signal".to_string()),
+        );
     }
     if !stopped {
-        return None;
+        return (Ending::Finished, None);
     }
-    match (detector.hard_failure(), &verdict.point) {
-        (Some(hard), point) if observe || point.is_none() => {
-            Some(format!("the target failed outright: {}", hard.describe()))
+    // The rule that stopped the run: the first firing under `stop`; under
+    // `observe` only the harness's own floor or a dead engine stop it.
+    let stopping = verdict.firings.iter().find(|f| {
+        if observe {
+            matches!(f.rule, Rule::HostFloor | Rule::EngineDown)
+        } else {
+            true
         }
-        (None, None) => Some("--fail-fast: stopped at the first failed operation".to_string()),
-        _ => {
-            // Under observe only the harness's own floor or a dead engine stop the run.
-            let why = verdict
-                .firings
-                .iter()
-                .find(|f| observe && matches!(f.rule, Rule::HostFloor | Rule::EngineDown))
-                .map_or_else(
-                    || verdict.describe(migrated),
-                    |f| {
-                        format!(
-                            "at restore {}: {} ({})",
-                            f.at_restore,
-                            f.rule.as_str(),
-                            f.detail
-                        )
-                    },
-                );
-            Some(format!("the guard stopped the run: {why}"))
+    });
+    match (detector.hard_failure(), stopping) {
+        (Some(hard), firing) if observe || firing.is_none() || verdict.point.is_none() => (
+            Ending::HardFailure,
+            Some(format!("the target failed outright: {}", hard.describe())),
+        ),
+        (_, None) => (
+            Ending::FailFast,
+            Some("--fail-fast: stopped at the first failed operation".to_string()),
+        ),
+        (_, Some(f)) => {
+            let ending = if matches!(f.rule, Rule::SamplerLag | Rule::HostFloor) {
+                Ending::HarnessStopped
+            } else {
+                Ending::Collapse
+            };
+            let why = if observe {
+                format!(
+                    "at restore {}: {} ({})",
+                    f.at_restore,
+                    f.rule.as_str(),
+                    f.detail
+                )
+            } else {
+                verdict.describe(migrated)
+            };
+            (ending, Some(format!("the guard stopped the run: {why}")))
         }
     }
 }
@@ -260,7 +276,7 @@ fn finish(
     scenario: &Scenario,
     environment: &serde_json::Value,
     recorded: Recorded,
-    ended_early: Option<String>,
+    (ending, ended_early): (Ending, Option<String>),
     cleanup_errors: Vec<String>,
 ) -> Summary {
     let mut data_notes = recorded.write_errors;
@@ -278,6 +294,7 @@ fn finish(
         hard_failure,
         projection: recorded.projection,
         ended_early,
+        ending,
         data_notes,
         environment: environment.clone(),
     })

@@ -35,8 +35,8 @@ pub use budget::{
     check_budget, BudgetFields, EmulateFile as EmulatedBudget, NetworkFile, SCENARIO_FIELDS,
 };
 pub use file::{
-    CollapseFile as CollapseRules, GuardPolicy, Mode, ScenarioFile, ThresholdsFile as Thresholds,
-    TransferMode,
+    CollapseFile as CollapseRules, GuardPolicy, Mode, OnFailure, ScenarioFile,
+    ThresholdsFile as Thresholds, TransferMode,
 };
 pub use metrics_url::{check_metrics_url, MetricsSource};
 pub use scenario_error::ScenarioError;

@@ -7,6 +7,7 @@
 //! CSVs of any run, even one cut short.
 
 pub mod criu_split;
+mod ending;
 mod host_budget;
 pub mod migration;
 pub mod percentiles;
@@ -16,11 +17,11 @@ pub mod thresholds;
 pub mod transfer;
 
 pub use criu_split::{criu_splits, CriuSplit};
+pub use ending::{Ending, RunVerdict};
 pub use host_budget::HostBudget;
 pub use percentiles::Percentiles;
 pub use run_summary::{
-    HarnessCost, Peaks, PhaseSummary, RunVerdict, Summary, SummaryInput, Verification,
-    DIED_AFTER_CONTINUING,
+    HarnessCost, Peaks, PhaseSummary, Summary, SummaryInput, Verification, DIED_AFTER_CONTINUING,
 };
 pub use summary_json::{read, write};
 pub use thresholds::ThresholdCheck;

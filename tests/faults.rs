@@ -469,9 +469,19 @@ fn a_restore_that_fails_is_recorded_with_criu_s_error() {
     // containerd deletes this log with the failed task: it was read while CRIU wrote it.
     let log = std::fs::read_to_string(run.join(&log_name)).expect("CRIU's restore log kept");
     assert!(log.contains("Restoring FAILED"), "{log}");
+    // Its own checkpoint is the damaged one: the rollback to the source
+    // fails the same way, and only then is its state lost.
     assert_eq!(
-        common::op(&rows, Phase::Verify, 2).outcome,
-        Outcome::Skipped
+        common::op(&rows, Phase::Rollback, 2).outcome,
+        Outcome::Failed
+    );
+    let lost = common::op(&rows, Phase::Verify, 2);
+    assert_eq!(lost.outcome, Outcome::Failed);
+    assert!(
+        lost.error
+            .contains("its restore failed, and so did its rollback"),
+        "{}",
+        lost.error
     );
     let verified = common::verified(&rows);
     assert_eq!(verified, 2);
@@ -514,5 +524,58 @@ fn a_restore_that_hangs_is_ended_at_the_timeout_with_criu_s_log() {
         .output()
         .expect("pgrep");
     assert!(stuck.stdout.is_empty(), "the hung restore was ended");
+    common::assert_nothing_left_behind();
+}
+
+/// A target too small for one container: its restores fail (and its engine
+/// may be OOM-killed with them). Each container is restored on its source
+/// from its own checkpoint and continues there: failures, no state lost.
+#[test]
+fn a_restore_the_target_cannot_take_rolls_back_to_the_source() {
+    let _engine = common::engine_lock();
+    let dir = tempfile::tempdir().expect("tempdir");
+    let file = scenario(
+        dir.path(),
+        "rollback",
+        r#"name = "rollback"
+containers = 2
+warmup_s = 2
+timeout_s = 30
+[workload]
+memory_mib = 160
+log_interval_ms = 200
+[target]
+emulate = { memory = "128MiB", swap = "0MiB" }
+"#,
+    );
+    let results = dir.path().join("results");
+    let output = common::run_scenario(&file, &results);
+    let stdout = String::from_utf8_lossy(&output.stdout);
+    assert_eq!(output.status.code(), Some(4), "failures: {stdout}");
+    let run = run_dir(&results);
+    let rows = ops(&run);
+    for index in 0..2 {
+        assert!(
+            !common::op(&rows, Phase::Restore, index).outcome.is_ok(),
+            "container {index} did not fit"
+        );
+        assert_eq!(
+            common::op(&rows, Phase::Rollback, index).outcome,
+            Outcome::Ok
+        );
+        let back = common::op(&rows, Phase::Verify, index);
+        assert_eq!(back.outcome, Outcome::RolledBack, "{}", back.error);
+        let before = back.seq_before.expect("the original's last counter");
+        assert_eq!(
+            back.seq_after,
+            Some(before + 1),
+            "it continued on the source"
+        );
+    }
+    let summary = summary(&run);
+    assert_eq!(summary["verification"]["rolled_back"], 2);
+    assert_eq!(summary["verification"]["lost"], 0);
+    assert_eq!(summary["verdict"], "failures");
+    assert!(stdout.contains("2 rolled back"), "{stdout}");
     common::assert_nothing_left_behind();
 }

@@ -137,12 +137,15 @@ emulate = { memory = "512MiB", swap = "128MiB" }
         "the kill left containers to clean"
     );
 
+    // A killed run is incomplete, never a success: its own verdict and exit code.
     common::migbench()
         .arg("report")
         .arg(&run)
         .assert()
-        .success()
-        .stdout(predicates::str::contains("the run did not finish"));
+        .code(6)
+        .stdout(predicates::str::contains("the run did not finish"))
+        .stdout(predicates::str::contains("verdict: incomplete"));
+    assert_eq!(common::summary(&run)["verdict"], "incomplete");
     assert!(run.join("report.md").exists() && run.join("charts/timeline.png").exists());
 
     common::migbench()

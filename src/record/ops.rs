@@ -13,16 +13,20 @@ pub enum Phase {
     Transfer,
     Restore,
     Verify,
+    /// A container whose transfer or restore failed, restored on its source
+    /// from its own checkpoint (`on_failure = "rollback"`).
+    Rollback,
 }
 
 impl Phase {
-    pub const ALL: [Phase; 6] = [
+    pub const ALL: [Phase; 7] = [
         Phase::Image,
         Phase::Launch,
         Phase::Checkpoint,
         Phase::Transfer,
         Phase::Restore,
         Phase::Verify,
+        Phase::Rollback,
     ];
 
     pub fn as_str(self) -> &'static str {
@@ -33,6 +37,7 @@ impl Phase {
             Phase::Transfer => "transfer",
             Phase::Restore => "restore",
             Phase::Verify => "verify",
+            Phase::Rollback => "rollback",
         }
     }
 }
@@ -57,6 +62,10 @@ pub enum Outcome {
     /// Pipeline mode: the run stopped (guard, interrupt, --fail-fast) before
     /// this container's migration began; it was left running on the source.
     NotMigrated,
+    /// Verify: the migration failed, and the container was restored on its
+    /// source from its own checkpoint and continued there. A failed migration
+    /// (its transfer or restore row says why), not a lost state.
+    RolledBack,
 }
 
 impl Outcome {

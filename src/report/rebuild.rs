@@ -7,7 +7,7 @@ use crate::collapse::{project, Budget, Detector, HardFailure, TargetBudget, Verd
 use crate::event::Event;
 use crate::record;
 use crate::scenario::{Scenario, TargetSpec};
-use crate::summary::{self, Summary, SummaryInput};
+use crate::summary::{self, Ending, Summary, SummaryInput};
 use anyhow::Context;
 use std::path::Path;
 
@@ -74,14 +74,14 @@ const UNFINISHED: &str = "the run did not finish (no summary.json: killed, crash
 
 /// Rebuilds summary.json, charts and report.md of `run_dir`.
 pub fn rebuild(run_dir: &Path) -> anyhow::Result<Summary> {
-    let summary = rebuild_summary(run_dir, UNFINISHED)?;
+    let summary = rebuild_summary(run_dir, (Ending::Incomplete, UNFINISHED))?;
     write_all(run_dir, &summary);
     Ok(summary)
 }
 
-/// Rebuilds summary.json alone from the CSVs; `unfinished` says why the run
-/// ended when it wrote no summary itself.
-pub fn rebuild_summary(run_dir: &Path, unfinished: &str) -> anyhow::Result<Summary> {
+/// Rebuilds summary.json alone from the CSVs; `unfinished` says how and why
+/// the run ended when it wrote no summary itself.
+pub fn rebuild_summary(run_dir: &Path, unfinished: (Ending, &str)) -> anyhow::Result<Summary> {
     let scenario = Scenario::load_recorded(&run_dir.join(record::SCENARIO_TOML))
         .with_context(|| format!("'{}' is not a migbench run directory", run_dir.display()))?;
     let series = load_series(run_dir)?;
@@ -91,9 +91,9 @@ pub fn rebuild_summary(run_dir: &Path, unfinished: &str) -> anyhow::Result<Summa
         .unwrap_or_default();
     let previous = summary::read(run_dir).ok();
     let (verdict, hard_failure) = replay(&scenario, &series);
-    let ended_early = match &previous {
-        Some(previous) => previous.ended_early.clone(),
-        None => Some(unfinished.to_string()),
+    let (ending, ended_early) = match &previous {
+        Some(previous) => (previous.ending, previous.ended_early.clone()),
+        None => (unfinished.0, Some(unfinished.1.to_string())),
     };
     let projection = budget(&scenario).and_then(|b| {
         let budget = Budget {
@@ -139,6 +139,7 @@ pub fn rebuild_summary(run_dir: &Path, unfinished: &str) -> anyhow::Result<Summa
         hard_failure,
         projection,
         ended_early,
+        ending,
         data_notes,
         environment,
     });

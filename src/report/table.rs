@@ -45,8 +45,16 @@ pub fn findings(summary: &Summary) -> Vec<String> {
     } else {
         String::new()
     };
+    let rolled_back = if v.rolled_back > 0 {
+        format!(
+            ", {} rolled back (failed, restored on the source, continued there)",
+            v.rolled_back
+        )
+    } else {
+        String::new()
+    };
     let mut lines = vec![format!(
-        "verification: {} continued, {} lost, {} unchecked{not_migrated} of {}",
+        "verification: {} continued, {} lost, {} unchecked{not_migrated}{rolled_back} of {}",
         v.continued, v.lost, v.unchecked, summary.containers
     )];
     if let Some(d) = &summary.downtime {
@@ -125,13 +133,15 @@ pub fn findings(summary: &Summary) -> Vec<String> {
             .map(|t| format!("threshold {}", t.describe())),
     );
     lines.push(match summary.verdict {
-        RunVerdict::Success => "verdict: success (a finished run exits 0)".to_string(),
-        RunVerdict::ThresholdsBreached => {
-            "verdict: thresholds breached (a finished run exits 5)".to_string()
-        }
         RunVerdict::Failures => format!(
-            "verdict: failures: {} operation(s) failed or state(s) lost before any collapse (a finished run exits 4)",
-            summary.failures_before_collapse
+            "verdict: failures: {} operation(s) failed or state(s) lost before any collapse (exits {})",
+            summary.failures_before_collapse,
+            summary.verdict.exit_code()
+        ),
+        verdict => format!(
+            "verdict: {} (exits {})",
+            verdict.describe(),
+            verdict.exit_code()
         ),
     });
     lines.extend(summary.data_notes.iter().map(|n| format!("note: {n}")));
@@ -227,6 +237,7 @@ mod tests {
                 reclaim_onset: None,
             }),
             ended_early: None,
+            ending: crate::summary::Ending::Finished,
             data_notes: Vec::new(),
             environment: serde_json::Value::Null,
         })

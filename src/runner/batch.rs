@@ -5,7 +5,7 @@
 use super::context::{RunContext, Slot};
 use super::drive::drive;
 use super::progress::Progress;
-use super::{phases, verify};
+use super::{phases, rollback};
 use crate::record::Phase;
 use crate::scenario::Pacing;
 use std::sync::Arc;
@@ -75,7 +75,7 @@ pub async fn migrate(
         // Checking what was restored is quick and is the point of the run: even
         // an interrupted run verifies it (a second signal exits at once).
         &CancellationToken::new(),
-        |c, s| async move { verify::verify(&c, s).await },
+        |c, s| async move { rollback::verify_or_roll_back(&c, s).await },
     )
     .await
 }

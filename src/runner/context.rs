@@ -55,6 +55,8 @@ pub struct Slot {
     pub before: Option<CounterLine>,
     /// Where its checkpoint is now.
     pub checkpoint: Option<PathBuf>,
+    /// Its checkpoint as the source wrote it, kept for a rollback.
+    pub source_checkpoint: Option<PathBuf>,
     pub clone_id: Option<String>,
     pub restored: bool,
     /// The first phase that failed or was skipped for it.
@@ -81,6 +83,7 @@ impl Slot {
             source_id: None,
             before: None,
             checkpoint: None,
+            source_checkpoint: None,
             clone_id: None,
             restored: false,
             stopped_at: None,

@@ -2,7 +2,7 @@
 //! exactly one row for it, and hands the slot on.
 
 use super::context::{OpEnd, RunContext, Slot, TargetWait};
-use crate::engine::{copy_dir, dir_bytes, image, ContainerSpec, EngineError, RUN_LABEL};
+use crate::engine::{copy_dir, dir_bytes, image, ContainerSpec, Engine, EngineError, RUN_LABEL};
 use crate::event::Step;
 use crate::record::{OpRecord, Outcome, Phase};
 use std::collections::HashMap;
@@ -11,7 +11,8 @@ use std::path::PathBuf;
 /// Label holding the container's index in the batch.
 const INDEX_LABEL: &str = "io.migbench.index";
 
-fn spec(ctx: &RunContext, slot: &Slot, name: String) -> ContainerSpec {
+/// The spec of container `slot` under `name` (the original, a clone, a rollback).
+pub fn spec(ctx: &RunContext, slot: &Slot, name: String) -> ContainerSpec {
     ContainerSpec {
         name,
         image: ctx.image.clone(),
@@ -70,6 +71,7 @@ pub async fn checkpoint(ctx: &RunContext, mut slot: Slot) -> Slot {
             row.set_criu_stats(&done.stats);
             // The original's last counter is read at verification, not here: the
             // phase then costs exactly what the engine's checkpoints cost.
+            slot.source_checkpoint = Some(done.path.clone());
             slot.checkpoint = Some(done.path);
         }
         None => slot.stopped_at = Some(Phase::Checkpoint),
@@ -157,7 +159,7 @@ pub async fn restore(ctx: &RunContext, mut slot: Slot) -> Slot {
     }
     row.container_id = slot.clone_id.clone().unwrap_or_default();
     if let (Outcome::Timeout, Some(id)) = (row.outcome, &slot.clone_id) {
-        abandon_hung_restore(ctx, &mut row, id).await;
+        abandon_hung_restore(ctx, ctx.target.as_ref(), &mut row, id).await;
     }
     if restored.is_some() {
         slot.restored = true;
@@ -190,8 +192,13 @@ async fn await_silent_target(ctx: &RunContext, row: &mut OpRecord) {
 
 /// A hung CRIU keeps the engine busy with the clone and can fill the disk with
 /// its log: end it, keeping what it logged.
-async fn abandon_hung_restore(ctx: &RunContext, row: &mut OpRecord, clone_id: &str) {
-    let log = ctx.target.abandon_restore(clone_id).await;
+pub async fn abandon_hung_restore(
+    ctx: &RunContext,
+    engine: &dyn Engine,
+    row: &mut OpRecord,
+    clone_id: &str,
+) {
+    let log = engine.abandon_restore(clone_id).await;
     row.error
         .push_str("; restore abandoned: its runc and CRIU processes were killed");
     if let Some(log) = log {

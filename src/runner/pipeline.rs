@@ -9,7 +9,7 @@
 use super::context::{RunContext, Slot};
 use super::pool;
 use super::progress::Progress;
-use super::{phases, verify};
+use super::{phases, rollback};
 use crate::record::{Outcome, Phase};
 use crate::scenario::Pacing;
 use std::sync::Arc;
@@ -91,7 +91,7 @@ async fn migrate_one(ctx: &RunContext, limits: &StepLimits, slot: Slot) -> Slot 
         let _permit = limits.restore.acquire().await.ok();
         phases::restore(ctx, slot).await
     };
-    verify::verify(ctx, slot).await
+    rollback::verify_or_roll_back(ctx, slot).await
 }
 
 /// Records a container the run stopped before migrating: it stays on the source.

@@ -80,7 +80,7 @@ async fn report_rebuilds_the_live_collapse_point_verdict_and_notes() {
         &scenario,
         &serde_json::Value::Null,
         recorded,
-        None,
+        (crate::summary::Ending::Finished, None),
         vec!["container 'c0': removal failed".into()],
     );
     summary::write(run_dir, &live).expect("summary.json");
@@ -89,7 +89,9 @@ async fn report_rebuilds_the_live_collapse_point_verdict_and_notes() {
     assert_eq!((point.rule, point.at_restore), (Rule::OpTimeout, 3));
     assert_eq!(live.verdict, RunVerdict::Failures);
 
-    let rebuilt = crate::report::rebuild_summary(run_dir, "unused").expect("rebuilds");
+    let rebuilt =
+        crate::report::rebuild_summary(run_dir, (crate::summary::Ending::Incomplete, "unused"))
+            .expect("rebuilds");
     assert_eq!(
         rebuilt.collapse, live.collapse,
         "same collapse point and firings"
@@ -105,7 +107,9 @@ async fn report_rebuilds_the_live_collapse_point_verdict_and_notes() {
         "the live run's notes are kept"
     );
     // Rebuilding again repeats nothing.
-    let again = crate::report::rebuild_summary(run_dir, "unused").expect("rebuilds");
+    let again =
+        crate::report::rebuild_summary(run_dir, (crate::summary::Ending::Incomplete, "unused"))
+            .expect("rebuilds");
     assert_eq!(again.data_notes, rebuilt.data_notes);
 }
 

@@ -5,6 +5,7 @@
 
 use super::context::{RunContext, Slot};
 use super::lines::{CounterLine, ResumedLine};
+use crate::engine::Engine;
 use crate::record::{Outcome, Phase};
 use std::time::{Duration, Instant};
 
@@ -21,7 +22,7 @@ pub enum Check {
 }
 
 impl Check {
-    fn outcome(&self) -> Outcome {
+    pub fn outcome(&self) -> Outcome {
         match self {
             Check::Continued => Outcome::Ok,
             Check::Lost(_) => Outcome::Failed,
@@ -29,7 +30,7 @@ impl Check {
         }
     }
 
-    fn error(self) -> String {
+    pub fn error(self) -> String {
         match self {
             Check::Continued => String::new(),
             Check::Lost(why) | Check::Unchecked(why) => why,
@@ -68,25 +69,13 @@ pub async fn verify(ctx: &RunContext, mut slot: Slot) -> Slot {
         ctx.skip(Phase::Verify, &mut slot, "not restored");
         return slot;
     };
-    // The stopped original keeps its output: its last counter before the checkpoint.
-    let source_error = match (slot.before, slot.source_id.as_deref()) {
-        (None, Some(source_id)) => match ctx.source.log_lines(source_id).await {
-            Ok(lines) => {
-                slot.before = CounterLine::last_of(&lines);
-                None
-            }
-            Err(e) => Some(format!(
-                "not verified: the original's output could not be read: {e}"
-            )),
-        },
-        _ => None,
-    };
+    let source_error = read_last_counter(ctx, &mut slot).await.err();
     let mut row = ctx.row(Phase::Verify, &slot);
     row.container_id = clone_id.clone();
     row.start_ms = ctx.now_ms();
     let (check, first, stop) = match source_error {
         Some(error) => (Check::Unchecked(error), None, None),
-        None => check_clone(ctx, slot.before, &clone_id).await,
+        None => check_container(ctx, ctx.target.as_ref(), slot.before, &clone_id).await,
     };
     row.end_ms = ctx.now_ms();
     row.latency_ms = crate::event::round_us(row.end_ms - row.start_ms);
@@ -104,11 +93,26 @@ pub async fn verify(ctx: &RunContext, mut slot: Slot) -> Slot {
     slot
 }
 
-/// Reads the clone's counters (waiting for its first), judges them, and asks
-/// whether it still runs; returns the check, the clone's first counter and
-/// the stop the workload measured across its migration.
-async fn check_clone(
+/// The original's last counter before its checkpoint, from the stopped
+/// original's output (kept by its engine), into `slot.before`; the reason
+/// when it could not be read.
+pub async fn read_last_counter(ctx: &RunContext, slot: &mut Slot) -> Result<(), String> {
+    if let (None, Some(source_id)) = (slot.before, slot.source_id.as_deref()) {
+        let lines =
+            ctx.source.log_lines(source_id).await.map_err(|e| {
+                format!("not verified: the original's output could not be read: {e}")
+            })?;
+        slot.before = CounterLine::last_of(&lines);
+    }
+    Ok(())
+}
+
+/// Reads the counters of the container `clone_id` on `engine` (waiting for
+/// its first), judges them, and asks whether it still runs; returns the
+/// check, its first counter and the stop the workload measured.
+pub async fn check_container(
     ctx: &RunContext,
+    engine: &dyn Engine,
     before: Option<CounterLine>,
     clone_id: &str,
 ) -> (Check, Option<CounterLine>, Option<ResumedLine>) {
@@ -119,7 +123,7 @@ async fn check_clone(
     // The clone prints its next line at most one interval after its restore.
     let deadline = ctx.scenario.log_interval * 3 + Duration::from_secs(10);
     let (counters, stop) = loop {
-        match ctx.target.log_lines(clone_id).await {
+        match engine.log_lines(clone_id).await {
             Ok(lines) => {
                 let counters: Vec<CounterLine> =
                     lines.iter().filter_map(|l| CounterLine::parse(l)).collect();
@@ -147,7 +151,7 @@ async fn check_clone(
     };
     let first = counters.first().copied();
     let check = match judge_counters(before, &counters) {
-        Check::Continued => match ctx.target.is_running(clone_id).await {
+        Check::Continued => match engine.is_running(clone_id).await {
             Ok(true) => Check::Continued,
             // It continued, then died: not a working migration.
             Ok(false) => Check::Lost(format!(

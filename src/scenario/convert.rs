@@ -75,6 +75,7 @@ impl ScenarioFile {
             target_metrics,
             collapse: effective.collapse,
             guard_policy: effective.guard.policy,
+            on_failure: effective.on_failure,
             host_min_available_mib: effective.guard.host_min_available_mib.get(),
             source_text: format!("{header}{body}"),
         })

@@ -32,6 +32,9 @@ pub struct ScenarioFile {
     /// Timeout of any one operation (create, start, checkpoint, restore...), seconds.
     #[serde(default = "defaults::timeout_s")]
     pub timeout_s: Ranged<1, 3600>,
+    /// What becomes of a container whose transfer or restore failed.
+    #[serde(default)]
+    pub on_failure: OnFailure,
     #[serde(default)]
     pub checkpoint: PhaseFile,
     #[serde(default)]
@@ -302,6 +305,19 @@ impl Default for CollapseFile {
             projection_restores: defaults::projection_restores(),
         }
     }
+}
+
+/// What becomes of a container whose transfer or restore failed or timed out.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default, Deserialize, Serialize)]
+#[serde(rename_all = "kebab-case")]
+pub enum OnFailure {
+    /// Restore it on its source from its own checkpoint, verified like any
+    /// migration: live-migration tools keep the source until the target runs
+    /// the container.
+    #[default]
+    Rollback,
+    /// Leave it: its state is gone with the failed restore (the lab's way).
+    Abandon,
 }
 
 /// What the harness does once a collapse is detected.

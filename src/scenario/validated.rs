@@ -2,7 +2,8 @@
 
 use super::budget::EmulateFile as EmulatedBudget;
 use super::file::{
-    CollapseFile as CollapseRules, GuardPolicy, Mode, ThresholdsFile as Thresholds, TransferMode,
+    CollapseFile as CollapseRules, GuardPolicy, Mode, OnFailure, ThresholdsFile as Thresholds,
+    TransferMode,
 };
 use super::metrics_url::MetricsSource;
 use super::ssh_settings::SshSettings;
@@ -58,6 +59,8 @@ pub struct Scenario {
     pub target_metrics: Option<MetricsSource>,
     pub collapse: CollapseRules,
     pub guard_policy: GuardPolicy,
+    /// What becomes of a container whose transfer or restore failed.
+    pub on_failure: OnFailure,
     pub host_min_available_mib: u64,
     /// The effective scenario as TOML (every default filled in, the
     /// overrides applied, listed in a comment): the run's scenario.toml.

@@ -4,6 +4,7 @@
 //! can rebuild it from the CSVs of any run, even one cut short.
 
 use super::criu_split::{criu_splits, CriuSplit};
+use super::ending::{Ending, Judged, RunVerdict};
 use super::host_budget::HostBudget;
 use super::migration::{self, DowntimeSummary, Migrations};
 use super::thresholds::{self, Measured, ThresholdCheck};
@@ -46,38 +47,14 @@ pub struct Verification {
     /// Pipeline mode: left running on the source when the run stopped.
     #[serde(default)]
     pub not_migrated: usize,
+    /// Failed migrations restored on their source, where they continued
+    /// (`on_failure = "rollback"`): failures, but no state lost.
+    #[serde(default)]
+    pub rolled_back: usize,
 }
 
 /// The words of a verify error whose clone continued, then died.
 pub const DIED_AFTER_CONTINUING: &str = "but is no longer running";
-
-/// What a run's exit code says, an interruption aside (README "Exit codes").
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Default, Serialize, Deserialize)]
-#[serde(rename_all = "snake_case")]
-pub enum RunVerdict {
-    /// Nothing failed and no state was lost before the collapse, if any (exit 0).
-    #[default]
-    Success,
-    /// Operations failed or states were lost before the collapse, or in a run
-    /// without one (exit 4).
-    Failures,
-    /// A `[thresholds]` limit was breached (exit 5, whatever else happened).
-    ThresholdsBreached,
-}
-
-impl RunVerdict {
-    /// The verdict of a run with `failures_before_collapse` such failures and
-    /// these threshold checks.
-    pub fn of(failures_before_collapse: usize, thresholds: &[ThresholdCheck]) -> RunVerdict {
-        if thresholds.iter().any(|t| t.breached) {
-            RunVerdict::ThresholdsBreached
-        } else if failures_before_collapse > 0 {
-            RunVerdict::Failures
-        } else {
-            RunVerdict::Success
-        }
-    }
-}
 
 /// Highest values seen by the sampler.
 #[derive(Debug, Clone, Copy, PartialEq, Default, Serialize, Deserialize)]
@@ -136,8 +113,12 @@ pub struct Summary {
     /// verification, unless the clone continued and died later (then from its
     /// check).
     pub failures_before_collapse: usize,
-    /// Success or failures, from `failures_before_collapse`: the live run's
-    /// exit code and `migbench report`'s rebuild say the same.
+    /// How the run stopped.
+    #[serde(default)]
+    pub ending: Ending,
+    /// From how it stopped, its thresholds, `failures_before_collapse` and
+    /// what it found: the live run's exit code and `migbench report`'s
+    /// rebuild say the same.
     #[serde(default)]
     pub verdict: RunVerdict,
     /// Why the run ended early, if it did (interrupted, collapse, fatal error).
@@ -186,6 +167,7 @@ pub struct SummaryInput<'a> {
     pub hard_failure: Option<HardFailure>,
     pub projection: Option<Projection>,
     pub ended_early: Option<String>,
+    pub ending: Ending,
     pub data_notes: Vec<String>,
     pub environment: serde_json::Value,
 }
@@ -209,11 +191,18 @@ impl Summary {
         let verification = Verification {
             continued: verify.iter().filter(|op| op.outcome.is_ok()).count(),
             lost: verify.iter().filter(|op| op.outcome.is_lost()).count(),
+            rolled_back: verify
+                .iter()
+                .filter(|op| op.outcome == Outcome::RolledBack)
+                .count(),
             unchecked: input.containers.saturating_sub(
                 verify
                     .iter()
                     .filter(|op| {
-                        matches!(op.outcome, Outcome::Ok | Outcome::Failed | Outcome::Timeout)
+                        matches!(
+                            op.outcome,
+                            Outcome::Ok | Outcome::Failed | Outcome::Timeout | Outcome::RolledBack
+                        )
                     })
                     .count()
                     + not_migrated,
@@ -244,7 +233,8 @@ impl Summary {
             .count();
         let mut summary = Summary {
             failures_before_collapse,
-            verdict: RunVerdict::Success,
+            ending: input.ending,
+            verdict: RunVerdict::Finished,
             run_id: input.run_id.to_string(),
             scenario: input.scenario.to_string(),
             mode: input.mode.as_str().to_string(),
@@ -275,12 +265,23 @@ impl Summary {
             criu_split: criu_splits(input.ops),
         };
         summary.thresholds = thresholds::evaluate(input.thresholds, &Measured::of(&summary));
-        summary.verdict = RunVerdict::of(failures_before_collapse, &summary.thresholds);
+        summary.verdict = summary.judge();
         summary
     }
 
     pub fn phase(&self, phase: Phase) -> Option<&PhaseSummary> {
         self.phases.iter().find(|p| p.phase == phase)
+    }
+
+    /// The verdict of this summary's ending, thresholds, failures and findings.
+    pub fn judge(&self) -> RunVerdict {
+        RunVerdict::of(Judged {
+            ending: self.ending,
+            collapse_found: self.collapse.point.is_some(),
+            hard_failure_found: self.hard_failure.is_some(),
+            failures_before_collapse: self.failures_before_collapse,
+            thresholds: &self.thresholds,
+        })
     }
 
     /// The emulated target's budget, when the target was one.

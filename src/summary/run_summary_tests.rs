@@ -28,6 +28,7 @@ fn input<'a>(ops: &'a [OpRecord], collapse: Verdict) -> SummaryInput<'a> {
         hard_failure: None,
         projection: None,
         ended_early: None,
+        ending: crate::summary::Ending::Finished,
         data_notes: Vec::new(),
         environment: serde_json::Value::Null,
     }
@@ -109,6 +110,7 @@ fn verification_counts_continued_lost_and_unchecked() {
             lost: 1,
             unchecked: 2,
             not_migrated: 0,
+            rolled_back: 0,
         }
     );
     let downtime = summary.downtime.expect("downtime");
@@ -159,13 +161,14 @@ fn an_unchecked_verification_is_not_lost_and_counts_from_its_own_end() {
             lost: 0,
             unchecked: 4,
             not_migrated: 0,
+            rolled_back: 0,
         }
     );
     assert_eq!(
         collapsed.failures_before_collapse, 0,
         "the engine died with the collapse"
     );
-    assert_eq!(collapsed.verdict, RunVerdict::Success);
+    assert_eq!(collapsed.verdict, RunVerdict::CollapseFound);
     let verify = collapsed.phase(Phase::Verify).expect("verify");
     assert_eq!(verify.failed, 1, "the check itself failed");
     // Without a collapse an engine that cannot be asked is a failure of the run.
@@ -209,7 +212,7 @@ fn failures_from_the_hard_failure_on_are_the_result() {
         ..input(&ops, Verdict::default())
     });
     assert_eq!(summary.failures_before_collapse, 0);
-    assert_eq!(summary.verdict, RunVerdict::Success);
+    assert_eq!(summary.verdict, RunVerdict::HardFailureFound);
     let without = Summary::build(input(&ops, Verdict::default()));
     assert_eq!(without.verdict, RunVerdict::Failures);
 }

@@ -1,6 +1,7 @@
 //! `summary.json`: the summary written into its run directory and read back.
 
-use super::run_summary::{RunVerdict, Summary};
+use super::ending::Ending;
+use super::run_summary::Summary;
 use crate::record::{RecordError, SUMMARY_JSON};
 
 /// Writes `summary.json` into `run_dir`.
@@ -20,11 +21,18 @@ pub fn read(run_dir: &std::path::Path) -> Result<Summary, RecordError> {
         path: path.clone(),
         detail: e.to_string(),
     })?;
-    let mut summary: Summary = serde_json::from_str(&text).map_err(|e| RecordError::Read {
-        path,
+    let unreadable = |e: serde_json::Error| RecordError::Read {
+        path: path.clone(),
         detail: e.to_string(),
-    })?;
-    // Written before the field existed: derived the same way.
-    summary.verdict = RunVerdict::of(summary.failures_before_collapse, &summary.thresholds);
+    };
+    let value: serde_json::Value = serde_json::from_str(&text).map_err(unreadable)?;
+    let recorded_ending = value.get("ending").is_some();
+    let mut summary: Summary = serde_json::from_value(value).map_err(unreadable)?;
+    // Written before endings were recorded: read from its words, and the
+    // verdict derived the same way as today's.
+    if !recorded_ending {
+        summary.ending = Ending::from_legacy(summary.ended_early.as_deref());
+    }
+    summary.verdict = summary.judge();
     Ok(summary)
 }

@@ -144,6 +144,7 @@ mod tests {
             hard_failure: None,
             projection: None,
             ended_early: None,
+            ending: crate::summary::Ending::Finished,
             data_notes: Vec::new(),
             environment: serde_json::json!({
                 "target_budget": { "bandwidth_bits_per_s": bits_per_s }

@@ -36,6 +36,7 @@ pub fn phase_fill(phase: crate::record::Phase) -> RGBAColor {
         Phase::Transfer => TRANSFER,
         Phase::Restore => RESTORE,
         Phase::Verify => RGBColor(127, 127, 127),
+        Phase::Rollback => RGBColor(140, 86, 75),
     };
     c.mix(0.10)
 }
