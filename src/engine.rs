@@ -17,6 +17,8 @@ mod criu_log;
 pub mod criu_stats;
 mod docker;
 mod endpoint;
+#[cfg(test)]
+pub mod fake;
 mod fsutil;
 pub mod image;
 mod kind;

@@ -21,6 +21,8 @@ mod progress;
 mod recorder;
 mod rollback;
 mod run_options;
+#[cfg(test)]
+mod scheduling_tests;
 mod selfcost;
 mod setup;
 mod transfer_in_restore;
@@ -57,7 +59,7 @@ pub async fn run(
 ) -> Result<RunReport, RunError> {
     harness_protection::protect_harness();
     let prepared = setup::prepare(scenario, &options).await?;
-    let run_dir = prepared.run_dir.clone();
+    let run_dir = prepared.plan.run_dir.clone();
     let host = prepared.host.clone();
     let outcome = execute(prepared, options.fail_fast, interrupt.clone()).await;
     if let Some(host) = host {
@@ -76,7 +78,7 @@ async fn execute(
     fail_fast: bool,
     interrupt: CancellationToken,
 ) -> Result<Summary, RunError> {
-    let scenario = prepared.scenario.clone();
+    let scenario = prepared.plan.scenario.clone();
     let cost = selfcost::CostMeter::start();
     let Some((ops_csv, samples_csv)) = prepared.record_files.take() else {
         return Err(RunError::Io("the record files were already taken".into()));
@@ -115,16 +117,7 @@ async fn execute(
     let recorder = tokio::spawn(recorder.run(events_rx));
     let live = Arc::new(LiveState::default());
     let ctx = Arc::new(RunContext {
-        run_id: prepared.run_id.clone(),
-        scenario: scenario.clone(),
-        source: prepared.source.clone(),
-        target: prepared.target.clone(),
-        source_host: prepared.source_host.clone(),
-        target_host: prepared.target_host.clone(),
-        image: prepared.image.clone(),
-        checkpoint_root: prepared.checkpoint_root.clone(),
-        staging_root: prepared.staging_root.clone(),
-        transfer_in_restore: prepared.transfer_in_restore,
+        plan: prepared.plan.clone(),
         events: events.clone(),
         started,
         started_unix_ms,
@@ -132,8 +125,8 @@ async fn execute(
         interrupt: interrupt.clone(),
         stop: guard_stop.clone(),
         fail_fast,
-        run_dir: prepared.run_dir.clone(),
     });
+
     setup::ship_image(&ctx, prepared.ship_image).await;
 
     let sampler_stop = CancellationToken::new();
@@ -141,7 +134,7 @@ async fn execute(
         crate::sampler::SamplerConfig {
             interval: scenario.sample_interval,
             target_cgroup: prepared.host.as_ref().map(|h| h.cgroup.clone()),
-            target_engine: prepared.target.clone(),
+            target_engine: prepared.plan.target.clone(),
             target_metrics: scenario.target_metrics.clone(),
             live: live.clone(),
             events: events.clone(),
@@ -153,7 +146,7 @@ async fn execute(
     let progress = progress::Progress::new(alerts_rx, projection_rx);
 
     let slots: Vec<Slot> = (0..scenario.containers)
-        .map(|index| Slot::new(index, format!("mb-{}-{index:04}", prepared.run_id)))
+        .map(|index| Slot::new(index, format!("mb-{}-{index:04}", prepared.plan.run_id)))
         .collect();
     let launch_pacing = Pacing {
         concurrency: LAUNCH_CONCURRENCY.max(scenario.checkpoint.concurrency),
@@ -191,8 +184,8 @@ async fn execute(
         live.migrated() as usize,
     );
     let mut summary = finish(
-        &prepared.run_id,
-        &prepared.scenario,
+        &prepared.plan.run_id,
+        &prepared.plan.scenario,
         &prepared.environment,
         recorded,
         ended,
@@ -200,7 +193,7 @@ async fn execute(
     );
     summary.harness = Some(cost.finish());
     summary.data_notes.extend(setup::link_note(&prepared));
-    summary::write(&prepared.run_dir, &summary)?;
+    summary::write(&prepared.plan.run_dir, &summary)?;
     Ok(summary)
 }
 

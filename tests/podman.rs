@@ -264,10 +264,15 @@ fn a_damaged_archive_on_import_is_a_recorded_failure() {
         "{}",
         failed.error
     );
+    // The damaged archive is its only checkpoint: the rollback to the source
+    // (a Podman import there) fails the same way, and only then is it lost.
     assert_eq!(
-        common::op(&rows, Phase::Verify, 2).outcome,
-        Outcome::Skipped
+        common::op(&rows, Phase::Rollback, 2).outcome,
+        Outcome::Failed
     );
+    let lost = common::op(&rows, Phase::Verify, 2);
+    assert_eq!(lost.outcome, Outcome::Failed);
+    assert!(lost.error.contains("so did its rollback"), "{}", lost.error);
     assert_eq!(common::verified(&rows), 2);
     assert_nothing_left_behind();
 }

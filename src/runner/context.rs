@@ -12,9 +12,11 @@ use std::time::{Duration, Instant};
 use tokio::sync::mpsc;
 use tokio_util::sync::CancellationToken;
 
-/// Shared by every operation of a run.
-pub struct RunContext {
+/// What setup settled for the whole run, that every operation reads.
+pub struct RunPlan {
     pub run_id: String,
+    /// The run directory, for what goes beside the CSVs (CRIU logs).
+    pub run_dir: PathBuf,
     pub scenario: Arc<Scenario>,
     pub source: Arc<dyn Engine>,
     pub target: Arc<dyn Engine>,
@@ -27,8 +29,14 @@ pub struct RunContext {
     pub staging_root: Option<PathBuf>,
     /// The checkpoint crosses to the target inside its restore (the target
     /// engine takes it as the request's body): no transfer phase, and each
-    /// restore records its transfer row (see `upload`).
+    /// restore records its transfer row (see `transfer_in_restore`).
     pub transfer_in_restore: bool,
+}
+
+/// Shared by every operation of a run: the plan setup made, and what the
+/// run itself adds to it.
+pub struct RunContext {
+    pub plan: Arc<RunPlan>,
     pub events: mpsc::UnboundedSender<Event>,
     pub started: Instant,
     /// The wall clock at `started`, Unix ms: turns the workload's wall-clock
@@ -41,8 +49,15 @@ pub struct RunContext {
     pub stop: CancellationToken,
     /// `--fail-fast`: the first failed operation stops the run.
     pub fail_fast: bool,
-    /// The run directory, for what goes beside the CSVs (CRIU logs).
-    pub run_dir: PathBuf,
+}
+
+/// Every operation reads the plan as the context's own fields.
+impl std::ops::Deref for RunContext {
+    type Target = RunPlan;
+
+    fn deref(&self) -> &RunPlan {
+        &self.plan
+    }
 }
 
 /// One container's journey through the phases.

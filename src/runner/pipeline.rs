@@ -7,7 +7,7 @@
 //! cleanup, each recorded `not_migrated`.
 
 use super::context::{RunContext, Slot};
-use super::pool;
+use super::drive::{drive_slots, Drive};
 use super::progress::Progress;
 use super::{phases, rollback};
 use crate::record::{Outcome, Phase};
@@ -39,39 +39,18 @@ pub async fn migrate(
         concurrency: scenario.in_flight,
         pause: scenario.checkpoint.pause + scenario.restore.pause,
     };
-    let bar = progress.migration_bar(slots.len() as u64);
-    let (worker_ctx, worker_bar) = (ctx.clone(), bar.clone());
-    let panic_ctx = ctx.clone();
-    let on_panic = Arc::new(move |mut slot: Slot, panic: String| {
+    let drive = Drive {
+        bar: progress.migration_bar(slots.len() as u64),
         // Which step panicked is unknown: the migration as a whole failed.
-        panic_ctx.record_panic(Phase::Verify, &mut slot, &panic);
-        slot
-    });
-    let result = pool::run_paced(
-        slots,
+        panic_phase: Phase::Verify,
         pacing,
-        stop.clone(),
-        move |slot| {
-            let (ctx, bar, limits) = (worker_ctx.clone(), worker_bar.clone(), limits.clone());
-            async move {
-                let slot = migrate_one(&ctx, &limits, slot).await;
-                bar.inc(1);
-                // The guard judges this migration's rows before the next begins.
-                ctx.recorded().await;
-                slot
-            }
-        },
-        on_panic,
-    )
-    .await;
-    bar.finish();
-    let mut slots = result.done;
-    for mut slot in result.not_started {
-        not_migrated(ctx, &mut slot);
-        slots.push(slot);
-    }
-    slots.sort_by_key(|s| s.index);
-    slots
+        unreached: Box::new(|ctx, slot, _stop| not_migrated(ctx, slot)),
+    };
+    drive_slots(ctx, drive, slots, stop, move |ctx, slot| {
+        let limits = limits.clone();
+        async move { migrate_one(&ctx, &limits, slot).await }
+    })
+    .await
 }
 
 /// One container's migration: each step records its row (a step after a

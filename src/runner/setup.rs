@@ -3,7 +3,7 @@
 //! the target brought up, the image shipped; and at the end, cleanup.
 
 use super::cleanup;
-use super::context::{RunContext, Slot};
+use super::context::{RunContext, RunPlan, Slot};
 use super::environment::{criu_version, Environment};
 use super::run_options::{RunError, RunOptions};
 use crate::engine::{self, image, Check, ConnectOptions, Engine, EngineInfo, EngineKind, Role};
@@ -16,20 +16,10 @@ use std::time::Duration;
 
 /// Everything a run needs before its first phase.
 pub struct Prepared {
-    pub run_id: String,
-    pub run_dir: PathBuf,
-    pub scenario: Arc<Scenario>,
-    pub source: Arc<dyn Engine>,
-    pub target: Arc<dyn Engine>,
-    pub source_host: String,
-    pub target_host: String,
-    pub image: String,
+    /// What every operation reads (see [`RunPlan`]).
+    pub plan: Arc<RunPlan>,
     /// The target is another engine: the image must be shipped to it.
     pub ship_image: bool,
-    pub checkpoint_root: PathBuf,
-    pub staging_root: Option<PathBuf>,
-    /// The checkpoint crosses to the target inside its restore (see `upload`).
-    pub transfer_in_restore: bool,
     /// ops.csv and samples.csv, created up front; taken by the recorder.
     pub record_files: Option<(CsvAppender<OpRecord>, CsvAppender<SampleRow>)>,
     pub host: Option<HostState>,
@@ -258,18 +248,20 @@ async fn prepare_target(
     )
     .map_err(io("cannot write", &environment_path))?;
     Ok(Prepared {
-        source_host: host_label(&source_info, None),
-        target_host: host_label(&target_info, host.as_ref()),
-        run_id,
-        run_dir,
-        scenario: Arc::new(scenario),
-        source,
-        target,
-        image,
+        plan: Arc::new(RunPlan {
+            source_host: host_label(&source_info, None),
+            target_host: host_label(&target_info, host.as_ref()),
+            run_id,
+            run_dir,
+            scenario: Arc::new(scenario),
+            source,
+            target,
+            image,
+            checkpoint_root,
+            transfer_in_restore,
+            staging_root,
+        }),
         ship_image: !same_engine,
-        checkpoint_root,
-        transfer_in_restore,
-        staging_root,
         record_files: Some(record_files),
         host,
         budget,
@@ -283,7 +275,7 @@ async fn prepare_target(
 /// engine's API alone, so the transfer rows are local copies.
 pub fn link_note(prepared: &Prepared) -> Option<String> {
     let network = prepared.host.as_ref()?.network.as_ref()?;
-    (prepared.ship_image && !prepared.transfer_in_restore).then(|| {
+    (prepared.ship_image && !prepared.plan.transfer_in_restore).then(|| {
         format!(
             "the target has a network of its own ({} at {}), but the checkpoints did not cross \
              it: they were copied into the target engine's store on this machine (transfer \

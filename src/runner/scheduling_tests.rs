@@ -1,0 +1,275 @@
+//! The runner's scheduling on the scripted engine (`engine::fake`), through
+//! the same `execute` a real run goes through: pacing and per-step limits,
+//! batch sequencing, the pipeline's stop and `not_migrated`, `--fail-fast`,
+//! a hung restore, a clone that lost its state, and the rollback. Fast and
+//! deterministic; what a user sees is tested on the real engines in `tests/`.
+
+use super::context::RunPlan;
+use super::setup::Prepared;
+use crate::engine::fake::{FakeEngine, Op, Script};
+use crate::engine::Engine;
+use crate::record::{self, read_rows, CsvAppender, OpRecord, Outcome, Phase};
+use crate::scenario::Scenario;
+use crate::summary::{RunVerdict, Summary};
+use std::path::Path;
+use std::sync::Arc;
+use std::time::Duration;
+use tokio_util::sync::CancellationToken;
+
+const MS: Duration = Duration::from_millis(1);
+
+/// A run of `toml` (name, no warm-up, a fast log and quiet machine rules filled in) from `source`
+/// to `target`: its summary and its rows.
+async fn run(
+    toml: &str,
+    source: Arc<FakeEngine>,
+    target: Arc<FakeEngine>,
+    fail_fast: bool,
+) -> (Summary, Vec<OpRecord>) {
+    let dir = tempfile::tempdir().expect("tempdir");
+    // Only the rules about the target's operations may fire: the machine's
+    // own pressure and timing are not what these tests are about.
+    let text = format!(
+        "name = \"fake\"\nwarmup_s = 0\n{toml}\n[workload]\nlog_interval_ms = 20\n\
+         [collapse]\nknee_baseline = 1000\npsi_memory_full_pct = 100\nswap_share_pct = 100\n\
+         sampler_lag_ms = 600000\n"
+    );
+    let scenario = Scenario::parse(Path::new("fake.toml"), &text, &[]).expect("scenario");
+    let run_dir = dir.path().join("run");
+    std::fs::create_dir_all(&run_dir).expect("run dir");
+    let ops = CsvAppender::create(&run_dir.join(record::OPS_CSV)).expect("ops.csv");
+    let samples = CsvAppender::create(&run_dir.join(record::SAMPLES_CSV)).expect("samples.csv");
+    let prepared = Prepared {
+        plan: Arc::new(RunPlan {
+            run_id: "fake-run".into(),
+            run_dir: run_dir.clone(),
+            scenario: Arc::new(scenario),
+            source: source.clone() as Arc<dyn Engine>,
+            target: target.clone() as Arc<dyn Engine>,
+            source_host: "fake-source".into(),
+            target_host: "fake-target".into(),
+            image: "workload".into(),
+            checkpoint_root: dir.path().join("checkpoints"),
+            staging_root: None,
+            transfer_in_restore: false,
+        }),
+        ship_image: false,
+        record_files: Some((ops, samples)),
+        host: None,
+        budget: None,
+        environment: serde_json::json!({}),
+    };
+    let summary = super::execute(prepared, fail_fast, CancellationToken::new())
+        .await
+        .expect("the run");
+    let rows = read_rows::<OpRecord>(&run_dir.join(record::OPS_CSV))
+        .expect("ops.csv")
+        .rows;
+    (summary, rows)
+}
+
+fn engines(source: Script, target: Script) -> (Arc<FakeEngine>, Arc<FakeEngine>) {
+    (
+        Arc::new(FakeEngine::new("fake://source", source)),
+        Arc::new(FakeEngine::new("fake://target", target)),
+    )
+}
+
+fn row(rows: &[OpRecord], phase: Phase, index: usize) -> &OpRecord {
+    rows.iter()
+        .find(|r| r.phase == phase && r.index == index)
+        .unwrap_or_else(|| panic!("no {phase:?} row for container {index}: {rows:#?}"))
+}
+
+fn count(rows: &[OpRecord], phase: Phase, outcome: Outcome) -> usize {
+    rows.iter()
+        .filter(|r| r.phase == phase && r.outcome == outcome)
+        .count()
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn pipeline_steps_keep_their_phases_concurrency_and_every_migration_verifies() {
+    let script = Script::default()
+        .latency(Op::Checkpoint, 30 * MS)
+        .latency(Op::Restore, 30 * MS);
+    let (source, target) = engines(script.clone(), script);
+    let toml = "containers = 8\nmode = \"pipeline\"\nconcurrency = 4\n\
+                [checkpoint]\nconcurrency = 2\n[restore]\nconcurrency = 1\n";
+    let (summary, rows) = run(toml, source.clone(), target.clone(), false).await;
+    assert_eq!(
+        source.most_at_once(Op::Checkpoint),
+        2,
+        "checkpoints capped at 2"
+    );
+    assert_eq!(
+        target.most_at_once(Op::Restore),
+        1,
+        "restores one at a time"
+    );
+    assert_eq!(count(&rows, Phase::Verify, Outcome::Ok), 8);
+    assert_eq!(summary.verification.continued, 8);
+    assert_eq!(summary.verdict, RunVerdict::Finished);
+    assert_eq!(target.containers() + source.containers(), 0, "cleaned up");
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn batch_checkpoints_everything_before_the_first_restore() {
+    let script = Script::default().latency(Op::Checkpoint, 10 * MS);
+    let (source, target) = engines(script, Script::default());
+    let toml = "containers = 5\nconcurrency = 2\n";
+    let (summary, rows) = run(toml, source.clone(), target.clone(), false).await;
+    let last_checkpoint = source
+        .calls()
+        .iter()
+        .filter(|c| c.op == Op::Checkpoint)
+        .filter_map(|c| c.ended)
+        .max()
+        .expect("checkpoints");
+    let first_restore = target
+        .calls()
+        .iter()
+        .filter(|c| c.op == Op::Restore)
+        .map(|c| c.started)
+        .min()
+        .expect("restores");
+    assert!(
+        last_checkpoint <= first_restore,
+        "a restore began during the checkpoints"
+    );
+    for phase in [
+        Phase::Launch,
+        Phase::Checkpoint,
+        Phase::Restore,
+        Phase::Verify,
+    ] {
+        assert_eq!(
+            rows.iter().filter(|r| r.phase == phase).count(),
+            5,
+            "one {phase:?} row per container"
+        );
+    }
+    assert_eq!(summary.verification.continued, 5);
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn fail_fast_starts_nothing_after_the_first_failure_and_rolls_it_back() {
+    let (source, target) = engines(Script::default(), Script::default().failing(Op::Restore, 1));
+    let toml = "containers = 4\n[restore]\nconcurrency = 1\n";
+    let (summary, rows) = run(toml, source, target.clone(), true).await;
+    assert_eq!(row(&rows, Phase::Restore, 1).outcome, Outcome::Failed);
+    let restores_begun = target
+        .calls()
+        .iter()
+        .filter(|c| c.op == Op::Restore)
+        .count();
+    assert_eq!(restores_begun, 2, "containers 0 and 1 only");
+    for index in [2, 3] {
+        let skipped = row(&rows, Phase::Restore, index);
+        assert_eq!(skipped.outcome, Outcome::Skipped);
+        assert!(
+            skipped.error.contains("the run was stopped"),
+            "{}",
+            skipped.error
+        );
+    }
+    // Containers checkpointed but never restored go back to their source.
+    for index in [1, 2, 3] {
+        assert_eq!(
+            row(&rows, Phase::Verify, index).outcome,
+            Outcome::RolledBack
+        );
+    }
+    assert_eq!(summary.verification.rolled_back, 3);
+    assert_eq!(summary.verification.lost, 0);
+    assert_eq!(summary.verdict, RunVerdict::Failures);
+    assert!(summary
+        .ended_early
+        .as_deref()
+        .is_some_and(|w| w.contains("--fail-fast")));
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_stopped_pipeline_leaves_the_containers_it_never_reached_on_the_source() {
+    let (source, target) = engines(
+        Script::default().failing(Op::Checkpoint, 1),
+        Script::default(),
+    );
+    let toml = "containers = 5\nmode = \"pipeline\"\nconcurrency = 1\n";
+    let (summary, rows) = run(toml, source, target, true).await;
+    assert_eq!(row(&rows, Phase::Verify, 0).outcome, Outcome::Ok);
+    assert_eq!(row(&rows, Phase::Checkpoint, 1).outcome, Outcome::Failed);
+    for index in 2..5 {
+        assert_eq!(
+            row(&rows, Phase::Checkpoint, index).outcome,
+            Outcome::NotMigrated
+        );
+        for phase in [Phase::Restore, Phase::Verify] {
+            assert_eq!(row(&rows, phase, index).outcome, Outcome::Skipped);
+        }
+    }
+    assert_eq!(summary.verification.not_migrated, 3);
+    assert_eq!(
+        summary.verification.unchecked, 1,
+        "the one whose checkpoint failed"
+    );
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_hung_restore_times_out_is_abandoned_and_rolls_back() {
+    let (source, target) = engines(Script::default(), Script::default().hanging(Op::Restore, 0));
+    // Both restores in flight at once: the other one finishes before the
+    // timeout stops the run.
+    let toml = "containers = 2\ntimeout_s = 1\n[restore]\nconcurrency = 2\n";
+    let (summary, rows) = run(toml, source, target.clone(), false).await;
+    let hung = row(&rows, Phase::Restore, 0);
+    assert_eq!(hung.outcome, Outcome::Timeout);
+    assert_eq!(target.abandoned(), vec![hung.container_id.clone()]);
+    assert_eq!(row(&rows, Phase::Rollback, 0).outcome, Outcome::Ok);
+    assert_eq!(row(&rows, Phase::Verify, 0).outcome, Outcome::RolledBack);
+    assert_eq!(row(&rows, Phase::Verify, 1).outcome, Outcome::Ok);
+    assert_eq!(
+        summary.collapse.point.map(|p| p.rule),
+        Some(crate::collapse::Rule::OpTimeout)
+    );
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_clone_that_counts_from_one_again_lost_its_state() {
+    let (source, target) = engines(Script::default(), Script::default().restarting(1));
+    let (summary, rows) = run("containers = 2\n", source, target, false).await;
+    let lost = row(&rows, Phase::Verify, 1);
+    assert_eq!(lost.outcome, Outcome::Failed);
+    assert!(
+        lost.error
+            .contains("original stopped at seq 5, clone started at seq 1"),
+        "{}",
+        lost.error
+    );
+    assert_eq!(summary.verification.lost, 1);
+    assert_eq!(summary.verification.continued, 1);
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn abandon_leaves_a_failed_restore_unrolled() {
+    let (source, target) = engines(Script::default(), Script::default().failing(Op::Restore, 0));
+    let toml = "containers = 2\non_failure = \"abandon\"\n";
+    let (summary, rows) = run(toml, source, target, false).await;
+    assert!(rows.iter().all(|r| r.phase != Phase::Rollback));
+    assert_eq!(row(&rows, Phase::Verify, 0).outcome, Outcome::Skipped);
+    assert_eq!(summary.verification.rolled_back, 0);
+    assert_eq!(summary.verdict, RunVerdict::Failures);
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_rollback_that_fails_too_is_a_lost_state() {
+    let (source, target) = engines(
+        Script::default().failing(Op::Restore, 0),
+        Script::default().failing(Op::Restore, 0),
+    );
+    let (summary, rows) = run("containers = 1\n", source, target, false).await;
+    assert_eq!(row(&rows, Phase::Rollback, 0).outcome, Outcome::Failed);
+    let lost = row(&rows, Phase::Verify, 0);
+    assert_eq!(lost.outcome, Outcome::Failed);
+    assert!(lost.error.contains("so did its rollback"), "{}", lost.error);
+    assert_eq!(summary.verification.lost, 1);
+}
