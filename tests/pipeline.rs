@@ -143,35 +143,3 @@ fn a_breached_threshold_exits_5_with_everything_written() {
     assert!(String::from_utf8_lossy(&rebuilt.stdout).contains("thresholds breached"));
     common::assert_nothing_left_behind();
 }
-
-#[test]
-fn a_collapse_stops_new_checkpoints() {
-    let _engine = common::engine_lock();
-    let dir = tempfile::tempdir().expect("tempdir");
-    // A knee that any restore 1 % slower than the first three's median trips.
-    let collapse = "[collapse]\nknee_baseline = 3\nknee_factor = 1.01\nknee_consecutive = 1\n";
-    let file = scenario(dir.path(), "pipe", &pipeline(16, collapse));
-    let results = dir.path().join("results");
-    let output = common::run_scenario(&file, &results);
-    let stdout = String::from_utf8_lossy(&output.stdout);
-    assert_eq!(output.status.code(), Some(0), "{stdout}");
-    let run = run_dir(&results);
-    let summary = summary(&run);
-    let at = summary["collapse"]["point"]["at_restore"]
-        .as_u64()
-        .unwrap_or_else(|| panic!("a collapse: {stdout}")) as usize;
-    let rows = ops(&run);
-    let checkpoints_run = rows
-        .iter()
-        .filter(|r| r.phase == Phase::Checkpoint && r.outcome.is_attempted())
-        .count();
-    // The restore that fired, plus what was in flight (2 at once): no more began.
-    assert!(
-        checkpoints_run <= at + 2,
-        "{checkpoints_run} checkpoints for a collapse at restore {at}"
-    );
-    assert!(rows
-        .iter()
-        .any(|r| r.phase == Phase::Checkpoint && r.outcome == Outcome::NotMigrated));
-    common::assert_nothing_left_behind();
-}

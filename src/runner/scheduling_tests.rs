@@ -273,3 +273,36 @@ async fn a_rollback_that_fails_too_is_a_lost_state() {
     assert!(lost.error.contains("so did its rollback"), "{}", lost.error);
     assert_eq!(summary.verification.lost, 1);
 }
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_collapse_in_a_pipeline_starts_no_new_migration() {
+    let (source, target) = engines(Script::default(), Script::default().hanging(Op::Restore, 1));
+    let toml = "containers = 6\nmode = \"pipeline\"\nconcurrency = 1\ntimeout_s = 1\n";
+    let (summary, rows) = run(toml, source.clone(), target, false).await;
+    let point = summary
+        .collapse
+        .point
+        .clone()
+        .expect("the timeout is a collapse");
+    assert_eq!(point.rule, crate::collapse::Rule::OpTimeout);
+    let checkpoints = source
+        .calls()
+        .iter()
+        .filter(|c| c.op == Op::Checkpoint)
+        .count();
+    assert_eq!(
+        checkpoints, 2,
+        "no migration began after the one that collapsed"
+    );
+    for index in 2..6 {
+        assert_eq!(
+            row(&rows, Phase::Checkpoint, index).outcome,
+            Outcome::NotMigrated
+        );
+    }
+    assert_eq!(row(&rows, Phase::Verify, 1).outcome, Outcome::RolledBack);
+    assert_eq!(summary.ending, crate::summary::Ending::Collapse);
+    // A restore that never returns is also the target failing outright.
+    assert!(summary.hard_failure.is_some());
+    assert_eq!(summary.verdict, RunVerdict::HardFailureFound);
+}
