@@ -219,9 +219,8 @@ swap_share_pct = 100
 /// The pid and resident KiB of the OS reserve process in the host of the
 /// run whose migbench pid is `run_pid` (its host is `r<pid in hex>`).
 fn find_reserve(run_pid: u32) -> Option<(u32, u64)> {
-    let cg = std::path::PathBuf::from(format!("/sys/fs/cgroup/memory/migbench-r{run_pid:x}"));
-    let procs = std::fs::read_to_string(cg.join("cgroup.procs")).ok()?;
-    procs.lines().find_map(|pid| {
+    let procs = common::cgroups().procs(&format!("migbench-r{run_pid:x}"));
+    procs.iter().find_map(|pid| {
         let comm = std::fs::read_to_string(format!("/proc/{pid}/comm")).ok()?;
         if comm.trim() != "os-reserve" {
             return None;
@@ -234,7 +233,7 @@ fn find_reserve(run_pid: u32) -> Option<(u32, u64)> {
             .next()?
             .parse()
             .ok()?;
-        Some((pid.parse().ok()?, rss_kib))
+        Some((*pid, rss_kib))
     })
 }
 
@@ -260,7 +259,7 @@ policy = "observe"
     );
     let results = dir.path().join("results");
     let mut child = spawn_run(&file, &results);
-    let host_cgroup = format!("/sys/fs/cgroup/memory/migbench-r{:x}", child.id());
+    let host_cgroup = format!("migbench-r{:x}", child.id());
     // While the run goes, the reserve lives in the host's cgroup and holds its 64 MiB.
     let deadline = std::time::Instant::now() + std::time::Duration::from_secs(120);
     let (reserve_pid, rss_kib) = loop {
@@ -336,7 +335,7 @@ policy = "observe"
         "the reserve was removed with its host"
     );
     assert!(
-        !std::path::Path::new(&host_cgroup).exists(),
+        common::cgroups().dirs(&host_cgroup).is_empty(),
         "the host's cgroup is gone"
     );
     common::assert_nothing_left_behind();

@@ -24,20 +24,15 @@ fn host_up_holds_the_budget_charges_containers_and_down_leaves_nothing() {
         ])
         .assert()
         .success();
-    let cg = format!("/sys/fs/cgroup/memory/migbench-{name}");
+    let cg = format!("migbench-{name}");
     assert_eq!(
-        read(&format!("{cg}/memory.limit_in_bytes")),
-        (256u64 << 20).to_string()
-    );
-    assert_eq!(
-        read(&format!("{cg}/memory.memsw.limit_in_bytes")),
-        (384u64 << 20).to_string()
-    );
-    assert_eq!(
-        read(&format!(
-            "/sys/fs/cgroup/cpu/migbench-{name}/cpu.cfs_quota_us"
-        )),
-        "50000"
+        common::cgroups().budget(&cg),
+        Some(migbench::cgroup::Budget {
+            memory_bytes: 256 << 20,
+            swap_bytes: 128 << 20,
+            cpus: Some(0.5),
+        }),
+        "the budget as the cgroup enforces it"
     );
     migbench()
         .args(["host", "ls"])
@@ -47,9 +42,9 @@ fn host_up_holds_the_budget_charges_containers_and_down_leaves_nothing() {
         .stdout(predicates::str::contains("cgroup backend: "));
 
     // The daemon itself is charged to the budget...
-    let procs = read(&format!("{cg}/cgroup.procs"));
-    let comms: Vec<String> = procs
-        .lines()
+    let comms: Vec<String> = common::cgroups()
+        .procs(&cg)
+        .iter()
         .map(|p| read(&format!("/proc/{p}/comm")))
         .collect();
     assert!(comms.iter().any(|c| c == "dockerd"), "{comms:?}");

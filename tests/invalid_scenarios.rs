@@ -59,11 +59,15 @@ fn assert_nothing_of(pid: u32) {
     for path in [
         PathBuf::from("/var/lib/migbench/hosts").join(&host),
         PathBuf::from("/var/lib/migbench/swap").join(format!("{host}.swap")),
-        PathBuf::from("/sys/fs/cgroup/memory").join(format!("migbench-{host}")),
         PathBuf::from("/run/migbench").join(&host),
     ] {
         assert!(!path.exists(), "'{}' was created", path.display());
     }
+    let cgroup = format!("migbench-{host}");
+    assert!(
+        common::cgroups().dirs(&cgroup).is_empty(),
+        "cgroup '{cgroup}' was created"
+    );
 }
 
 fn run(scenario: &Path, sets: &[String], results: &Path) -> String {
@@ -235,8 +239,12 @@ fn host_up_refuses_budgets_this_machine_cannot_give() {
     for path in [
         PathBuf::from("/var/lib/migbench/hosts").join(&name),
         PathBuf::from("/var/lib/migbench/swap").join(format!("{name}.swap")),
-        PathBuf::from("/sys/fs/cgroup/memory").join(format!("migbench-{name}")),
     ] {
         assert!(!path.exists(), "'{}' was created", path.display());
     }
+    let cgroup = format!("migbench-{name}");
+    assert!(
+        common::cgroups().dirs(&cgroup).is_empty(),
+        "cgroup '{cgroup}' was created"
+    );
 }

@@ -93,7 +93,7 @@ impl Backend {
     }
 
     /// The cgroup's directory in every hierarchy where it exists.
-    fn instances(&self, name: &str) -> Vec<PathBuf> {
+    pub fn dirs(&self, name: &str) -> Vec<PathBuf> {
         match self.mode {
             Mode::V1 | Mode::Hybrid => v1::instances(&self.root, name),
             Mode::V2 => Some(self.root.join(name))
@@ -105,7 +105,7 @@ impl Backend {
 
     /// Every process in the cgroup's tree (a pid may appear once per hierarchy).
     pub fn procs(&self, name: &str) -> Vec<u32> {
-        self.instances(name)
+        self.dirs(name)
             .iter()
             .flat_map(|dir| tree::depth_first(dir))
             .flat_map(|dir| tree::pids_in(&dir))
@@ -149,7 +149,7 @@ impl Backend {
     pub async fn remove(&self, name: &str) -> Result<(), CgroupError> {
         let mut last_error = None;
         for _ in 0..50 {
-            last_error = tree::remove_deepest_first(&self.instances(name));
+            last_error = tree::remove_deepest_first(&self.dirs(name));
             if last_error.is_none() {
                 return Ok(());
             }
@@ -158,6 +158,14 @@ impl Backend {
         match last_error {
             Some((dir, e)) => Err(io_error("cannot remove cgroup", &dir)(e)),
             None => Ok(()),
+        }
+    }
+
+    /// The budget cgroup `name` enforces, read back from its files.
+    pub fn budget(&self, name: &str) -> Option<Budget> {
+        match self.mode {
+            Mode::V1 | Mode::Hybrid => v1::budget(&self.root, name),
+            Mode::V2 => v2::budget(&self.root, name),
         }
     }
 

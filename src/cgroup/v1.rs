@@ -78,6 +78,33 @@ pub fn instances(root: &Path, name: &str) -> Vec<PathBuf> {
         .collect()
 }
 
+/// The budget the cgroup enforces, read back: memory, memory + swap and
+/// the CFS quota (`None` when the memory limit is not there to read).
+pub fn budget(root: &Path, name: &str) -> Option<Budget> {
+    let number =
+        |path: PathBuf| -> Option<i64> { std::fs::read_to_string(path).ok()?.trim().parse().ok() };
+    let memory = root.join("memory").join(name);
+    let memory_bytes = u64::try_from(number(memory.join("memory.limit_in_bytes"))?).ok()?;
+    let memsw_bytes = number(memory.join(SWAP_ACCOUNTING))
+        .and_then(|b| u64::try_from(b).ok())
+        .unwrap_or(memory_bytes);
+    let cpu = root.join("cpu").join(name);
+    let cpus = match (
+        number(cpu.join("cpu.cfs_quota_us")),
+        number(cpu.join("cpu.cfs_period_us")),
+    ) {
+        (Some(quota), Some(period)) if quota > 0 && period > 0 => {
+            Some(quota as f64 / period as f64)
+        }
+        _ => None,
+    };
+    Some(Budget {
+        memory_bytes,
+        swap_bytes: memsw_bytes.saturating_sub(memory_bytes),
+        cpus,
+    })
+}
+
 /// Reads the memory and cpuacct files of the cgroup.
 pub fn read(root: &Path, name: &str) -> CgroupReading {
     let memory = root.join("memory").join(name);
@@ -139,6 +166,27 @@ pub fn requirements(root: &Path) -> Vec<Requirement> {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn a_v1_budget_reads_back_as_it_was_written() {
+        let root = tempfile::tempdir().expect("tempdir");
+        for hierarchy in ["memory", "cpu", "cpuacct"] {
+            std::fs::create_dir_all(root.path().join(hierarchy).join("migbench-h1"))
+                .expect("mkdir");
+        }
+        // The kernel's files of a new v1 cgroup, before the budget.
+        let memory = root.path().join("memory").join("migbench-h1");
+        std::fs::write(memory.join("memory.limit_in_bytes"), "0").expect("write");
+        std::fs::write(memory.join(SWAP_ACCOUNTING), "0").expect("write");
+        let budget = Budget {
+            memory_bytes: 512 << 20,
+            swap_bytes: 256 << 20,
+            cpus: Some(0.5),
+        };
+        create(root.path(), "migbench-h1", &budget).expect("create");
+        assert_eq!(super::budget(root.path(), "migbench-h1"), Some(budget));
+        assert_eq!(super::budget(root.path(), "migbench-none"), None);
+    }
 
     #[test]
     fn reads_a_v1_host_with_its_containers() {

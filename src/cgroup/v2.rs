@@ -24,6 +24,28 @@ const REQUIRED: [&str; 2] = ["memory", "cpu"];
 const OPTIONAL: [&str; 1] = ["pids"];
 const CPU_PERIOD_US: u64 = 100_000;
 
+/// The budget the cgroup enforces, read back (`max` reads as no limit;
+/// `None` when there is no memory limit to read).
+pub fn budget(root: &Path, name: &str) -> Option<Budget> {
+    let dir = root.join(name);
+    let limit = |file: &str| -> Option<u64> { words(&dir.join(file)).first()?.parse().ok() };
+    let memory_bytes = limit("memory.max")?;
+    let cpu = words(&dir.join("cpu.max"));
+    let cpus = match (cpu.first().and_then(|q| q.parse::<f64>().ok()), cpu.get(1)) {
+        (Some(quota), Some(period)) => period
+            .parse::<f64>()
+            .ok()
+            .filter(|p| *p > 0.0)
+            .map(|p| quota / p),
+        _ => None,
+    };
+    Some(Budget {
+        memory_bytes,
+        swap_bytes: limit("memory.swap.max").unwrap_or(0),
+        cpus,
+    })
+}
+
 /// The leaf a member of the host joins.
 pub fn leaf(root: &Path, name: &str, member: Member) -> PathBuf {
     root.join(name).join(member.leaf())

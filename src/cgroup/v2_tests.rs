@@ -62,6 +62,7 @@ fn create_writes_the_budget_in_v2_terms() {
         "swap alone, not v1's memory + swap"
     );
     assert_eq!(read(host.join("cpu.max")), "150000 100000");
+    assert_eq!(backend.budget("migbench-h1"), Some(BUDGET), "read back");
     for dir in [root.path(), &host] {
         assert_eq!(
             read(dir.join("cgroup.subtree_control")),

@@ -94,7 +94,7 @@ pub fn assert_nothing_left_behind() {
         .unwrap_or_default();
     assert!(hosts.is_empty(), "host state left behind: {hosts:?}");
     // v1: one hierarchy per directory; v2: the root is the one hierarchy.
-    let root = std::path::PathBuf::from("/sys/fs/cgroup");
+    let root = cgroups().root().to_path_buf();
     let hierarchies = std::fs::read_dir(&root)
         .expect("cgroup fs")
         .flatten()
@@ -358,4 +358,10 @@ pub fn assert_downtime_within_its_operations(
         (parts - downtime).abs() < 1.0,
         "parts {parts} != {downtime}"
     );
+}
+
+/// The machine's cgroup backend (v1, hybrid or v2): tests find a host's
+/// cgroups through it, never by a version's paths.
+pub fn cgroups() -> &'static migbench::cgroup::Backend {
+    migbench::cgroup::system().expect("a cgroup memory controller")
 }
