@@ -10,6 +10,7 @@ use std::process::Command;
 use std::sync::Arc;
 
 /// All checks.
+#[derive(serde::Serialize)]
 pub struct DoctorReport {
     pub checks: Vec<Check>,
 }

@@ -61,7 +61,7 @@ pub async fn run(
     let prepared = setup::prepare(scenario, &options).await?;
     let run_dir = prepared.plan.run_dir.clone();
     let host = prepared.host.clone();
-    let outcome = execute(prepared, options.fail_fast, interrupt.clone()).await;
+    let outcome = execute(prepared, &options, interrupt.clone()).await;
     if let Some(host) = host {
         setup::host_down(&host, &run_dir).await;
     }
@@ -75,9 +75,10 @@ pub async fn run(
 
 async fn execute(
     mut prepared: Prepared,
-    fail_fast: bool,
+    options: &RunOptions,
     interrupt: CancellationToken,
 ) -> Result<Summary, RunError> {
+    let fail_fast = options.fail_fast;
     let scenario = prepared.plan.scenario.clone();
     let cost = selfcost::CostMeter::start();
     let Some((ops_csv, samples_csv)) = prepared.record_files.take() else {
@@ -143,7 +144,7 @@ async fn execute(
         sampler_stop.clone(),
     ));
     drop(events);
-    let progress = progress::Progress::new(alerts_rx, projection_rx);
+    let progress = progress::Progress::new(alerts_rx, projection_rx, options.progress);
 
     let slots: Vec<Slot> = (0..scenario.containers)
         .map(|index| Slot::new(index, format!("mb-{}-{index:04}", prepared.plan.run_id)))

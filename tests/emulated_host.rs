@@ -95,16 +95,17 @@ fn host_up_holds_the_budget_charges_containers_and_down_leaves_nothing() {
     );
     let id = String::from_utf8_lossy(&run.stdout).trim().to_string();
     std::thread::sleep(std::time::Duration::from_millis(500));
-    let usage: u64 = read(&format!("{cg}/{id}/memory.usage_in_bytes"))
-        .parse()
-        .expect("usage");
+    let usage = common::cgroups()
+        .read(&format!("{cg}/{id}"))
+        .memory_bytes
+        .expect("the container's memory use");
     assert!(
         usage > 8 << 20,
         "the container's 8 MiB are charged under the host: {usage}"
     );
 
     migbench().args(["host", "down", name]).assert().success();
-    assert!(!Path::new(&cg).exists());
+    assert!(common::cgroups().dirs(&cg).is_empty(), "cgroup removed");
     assert!(
         !Path::new(&format!("/run/migbench/{name}")).exists(),
         "socket dir removed"

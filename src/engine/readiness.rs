@@ -11,7 +11,7 @@ pub enum Role {
 }
 
 /// One prerequisite.
-#[derive(Debug, Clone)]
+#[derive(Debug, Clone, serde::Serialize)]
 pub struct Check {
     pub name: String,
     pub ok: bool,

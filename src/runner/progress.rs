@@ -5,9 +5,13 @@
 use crate::collapse::Projection;
 use crate::event::Alert;
 use crate::record::Phase;
-use indicatif::{MultiProgress, ProgressBar, ProgressStyle};
+use indicatif::{MultiProgress, ProgressBar, ProgressDrawTarget, ProgressStyle};
+use std::time::{Duration, Instant};
 use tokio::sync::{mpsc, watch};
 use tokio::task::JoinHandle;
+
+/// Progress lines in output that is not a terminal come at most this often.
+const LINE_EVERY: Duration = Duration::from_secs(5);
 
 pub struct Progress {
     bars: MultiProgress,
@@ -16,15 +20,22 @@ pub struct Progress {
 }
 
 impl Progress {
+    /// Progress shown (`shown`: bars on a terminal, lines elsewhere) or not at all.
     pub fn new(
         mut alerts: mpsc::UnboundedReceiver<Alert>,
         mut projection: watch::Receiver<Option<Projection>>,
+        shown: bool,
     ) -> Progress {
-        let bars = MultiProgress::new();
+        let bars = if shown {
+            MultiProgress::new()
+        } else {
+            MultiProgress::with_draw_target(ProgressDrawTarget::hidden())
+        };
         let (restore_bar, mut restore_bar_rx) = watch::channel::<Option<ProgressBar>>(None);
         let printer_bars = bars.clone();
         let printer = tokio::spawn(async move {
             let mut printed_fit = 0;
+            let mut last_line: Option<Instant> = None;
             loop {
                 tokio::select! {
                     alert = alerts.recv() => {
@@ -36,6 +47,9 @@ impl Progress {
                             ),
                             Some(Alert::HardFailure(h)) => h.describe(),
                         };
+                        if !shown {
+                            continue;
+                        }
                         if printer_bars.println(&line).is_err() || printer_bars.is_hidden() {
                             eprintln!("{line}");
                         }
@@ -49,9 +63,12 @@ impl Progress {
                         if let Some(bar) = restore_bar_rx.borrow_and_update().as_ref() {
                             bar.set_message(message.clone());
                         }
-                        // Without bars (output not a terminal), one line per restore fitted.
-                        if printer_bars.is_hidden() && fitted > printed_fit {
+                        // Without bars (output not a terminal), a line for a new fit
+                        // at most every few seconds.
+                        let due = last_line.is_none_or(|at| at.elapsed() >= LINE_EVERY);
+                        if shown && printer_bars.is_hidden() && fitted > printed_fit && due {
                             printed_fit = fitted;
+                            last_line = Some(Instant::now());
                             eprintln!("projection after {fitted} restores: {message}");
                         }
                     }

@@ -15,6 +15,8 @@ pub struct RunOptions {
     pub fail_fast: bool,
     /// Set to the run directory once it exists, for whoever must record in a hurry.
     pub current_run_dir: CurrentRunDir,
+    /// Show progress (bars on a terminal, a line every few seconds elsewhere).
+    pub progress: bool,
 }
 
 /// The directory of the run in progress, shared with the signal handler.

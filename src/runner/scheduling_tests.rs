@@ -5,6 +5,7 @@
 //! deterministic; what a user sees is tested on the real engines in `tests/`.
 
 use super::context::RunPlan;
+use super::run_options::RunOptions;
 use super::setup::Prepared;
 use crate::engine::fake::{FakeEngine, Op, Script};
 use crate::engine::Engine;
@@ -59,7 +60,13 @@ async fn run(
         budget: None,
         environment: serde_json::json!({}),
     };
-    let summary = super::execute(prepared, fail_fast, CancellationToken::new())
+    let options = RunOptions {
+        results_dir: dir.path().to_path_buf(),
+        fail_fast,
+        current_run_dir: Default::default(),
+        progress: false,
+    };
+    let summary = super::execute(prepared, &options, CancellationToken::new())
         .await
         .expect("the run");
     let rows = read_rows::<OpRecord>(&run_dir.join(record::OPS_CSV))
