@@ -54,12 +54,7 @@ impl FsSpace {
         use std::os::unix::fs::MetadataExt;
         let probed = path.ancestors().find(|p| p.exists())?;
         let device = std::fs::metadata(probed).ok()?.dev();
-        let c_path = std::ffi::CString::new(probed.as_os_str().as_encoded_bytes()).ok()?;
-        // SAFETY: statvfs(3) writes into the zeroed struct we own; the path is NUL-terminated.
-        let stat = unsafe {
-            let mut stat: libc::statvfs = std::mem::zeroed();
-            (libc::statvfs(c_path.as_ptr(), &mut stat) == 0).then_some(stat)
-        }?;
+        let stat = rustix::fs::statvfs(probed).ok()?;
         let block = stat.f_frsize as u64;
         Some(FsSpace {
             probed: probed.to_path_buf(),
@@ -93,5 +88,64 @@ mod tests {
         assert!(tmp.size_bytes >= tmp.free_bytes && tmp.size_bytes > 0);
         assert!(tmp.kept_free_bytes() >= KEPT_FREE_BYTES);
         assert!(tmp.usable_bytes() < tmp.free_bytes);
+    }
+}
+
+/// Where something is mounted in this process's mount namespace, from
+/// /proc/self/mountinfo; nothing when it cannot be read.
+pub fn mount_points() -> Vec<std::path::PathBuf> {
+    let text = std::fs::read_to_string("/proc/self/mountinfo").unwrap_or_default();
+    text.lines()
+        .filter_map(|line| line.split(' ').nth(4))
+        .map(unescape_mount_path)
+        .collect()
+}
+
+/// A mountinfo path with the kernel's octal escapes undone: it writes a
+/// space, tab, newline and backslash of a path as `\040`, `\011`, `\012` and
+/// `\134`. (Written here because no crate does: procfs 0.17 keeps them.)
+fn unescape_mount_path(field: &str) -> std::path::PathBuf {
+    use std::os::unix::ffi::OsStringExt;
+    let bytes = field.as_bytes();
+    let mut out = Vec::with_capacity(bytes.len());
+    let mut i = 0;
+    while i < bytes.len() {
+        let octal = bytes
+            .get(i + 1..i + 4)
+            .filter(|d| bytes[i] == b'\\' && d.iter().all(|b| (b'0'..=b'7').contains(b)))
+            .and_then(|d| u8::from_str_radix(std::str::from_utf8(d).ok()?, 8).ok());
+        match octal {
+            Some(byte) => {
+                out.push(byte);
+                i += 4;
+            }
+            None => {
+                out.push(bytes[i]);
+                i += 1;
+            }
+        }
+    }
+    std::path::PathBuf::from(std::ffi::OsString::from_vec(out))
+}
+
+#[cfg(test)]
+mod mount_tests {
+    use super::*;
+
+    #[test]
+    fn every_escape_of_a_mount_path_is_undone() {
+        assert_eq!(
+            unescape_mount_path("/run/a\\040b\\011c\\134d\\012e"),
+            std::path::PathBuf::from("/run/a b\tc\\d\ne")
+        );
+        assert_eq!(
+            unescape_mount_path("/plain"),
+            std::path::PathBuf::from("/plain")
+        );
+        // A backslash not followed by three octal digits stays as it is.
+        assert_eq!(
+            unescape_mount_path("/x\\9y"),
+            std::path::PathBuf::from("/x\\9y")
+        );
     }
 }

@@ -7,7 +7,7 @@
 //! checked is the process signalled.
 
 use serde::{Deserialize, Serialize};
-use std::os::fd::{AsRawFd, FromRawFd, OwnedFd};
+use std::os::fd::OwnedFd;
 
 /// Who a process is, beyond its pid: the machine's boot and the moment the
 /// process started. Recorded when migbench starts a process.
@@ -86,27 +86,33 @@ struct Pinned(OwnedFd);
 
 impl Pinned {
     fn open(pid: u32) -> Option<Pinned> {
-        let pid = libc::pid_t::try_from(pid).ok()?;
-        // SAFETY: pidfd_open takes a pid and flags and returns a new descriptor or -1.
-        let fd = unsafe { libc::syscall(libc::SYS_pidfd_open, pid, 0) };
-        let fd = i32::try_from(fd).ok().filter(|fd| *fd >= 0)?;
-        // SAFETY: the kernel just returned this descriptor to us; nothing else owns it.
-        Some(Pinned(unsafe { OwnedFd::from_raw_fd(fd) }))
+        let pid = rustix::process::Pid::from_raw(i32::try_from(pid).ok()?)?;
+        rustix::process::pidfd_open(pid, rustix::process::PidfdFlags::empty())
+            .ok()
+            .map(Pinned)
     }
 
     fn signal(&self, signal: i32) -> bool {
-        // SAFETY: pidfd_send_signal on a descriptor we own, no siginfo, no flags.
-        let rc = unsafe {
-            libc::syscall(
-                libc::SYS_pidfd_send_signal,
-                self.0.as_raw_fd(),
-                signal,
-                std::ptr::null::<libc::siginfo_t>(),
-                0,
-            )
-        };
-        rc == 0
+        rustix::process::Signal::from_named_raw(signal)
+            .is_some_and(|signal| rustix::process::pidfd_send_signal(&self.0, signal).is_ok())
     }
+}
+
+/// Reaps `pid` if it is a child of this process that exited (`block`: waits
+/// for it to exit); anything else is left alone.
+pub fn reap(pid: u32, block: bool) {
+    let Some(pid) = i32::try_from(pid)
+        .ok()
+        .and_then(rustix::process::Pid::from_raw)
+    else {
+        return;
+    };
+    let options = if block {
+        rustix::process::WaitOptions::empty()
+    } else {
+        rustix::process::WaitOptions::NOHANG
+    };
+    let _ = rustix::process::waitpid(Some(pid), options);
 }
 
 /// Sends `signal` to `pid` only if, once pinned, `is_ours(pid)` holds;

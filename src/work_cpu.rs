@@ -9,15 +9,7 @@ static MIGRATION_WORK_NS: AtomicU64 = AtomicU64::new(0);
 
 /// CPU time this thread has used, ns.
 fn thread_cpu_ns() -> u64 {
-    let mut now = libc::timespec {
-        tv_sec: 0,
-        tv_nsec: 0,
-    };
-    // SAFETY: clock_gettime writes into the timespec we own.
-    let rc = unsafe { libc::clock_gettime(libc::CLOCK_THREAD_CPUTIME_ID, &mut now) };
-    if rc != 0 {
-        return 0;
-    }
+    let now = rustix::time::clock_gettime(rustix::time::ClockId::ThreadCPUTime);
     (now.tv_sec as u64).saturating_mul(1_000_000_000) + now.tv_nsec as u64
 }
 

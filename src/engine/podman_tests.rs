@@ -28,17 +28,9 @@ fn containers_get_rlimits_within_the_machine_s_hard_limits() {
     let body = wire::create_body(&spec, Some("migbench-h1"));
     assert_eq!(body["netns"]["nsmode"], "none");
     assert_eq!(body["cgroup_parent"], "/migbench-h1");
-    let mut limit = libc::rlimit {
-        rlim_cur: 0,
-        rlim_max: 0,
-    };
-    // SAFETY: getrlimit with a valid out-pointer.
-    assert_eq!(
-        unsafe { libc::getrlimit(libc::RLIMIT_NOFILE, &mut limit) },
-        0
-    );
+    let hard = rustix::process::getrlimit(rustix::process::Resource::Nofile).maximum;
     let nofile = body["r_limits"][0]["hard"].as_u64().expect("a number");
-    assert!(nofile <= limit.rlim_max && nofile > 0);
+    assert!(nofile <= hard.unwrap_or(u64::MAX) && nofile > 0);
     assert!(wire::create_body(&spec, None)
         .get("cgroup_parent")
         .is_none());

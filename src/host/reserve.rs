@@ -109,11 +109,7 @@ pub fn stop(host: &HostState) {
         return;
     };
     if crate::process::signal_if(stamp.pid, libc::SIGKILL, |_| stamp.is_current()) {
-        let Ok(pid) = libc::pid_t::try_from(stamp.pid) else {
-            return;
-        };
-        let mut status = 0;
-        // SAFETY: waitpid with a valid out-pointer; reaps our child if it is one.
-        unsafe { libc::waitpid(pid, &mut status, 0) };
+        // Reaps our child if it is one.
+        crate::process::reap(stamp.pid, true);
     }
 }

@@ -295,11 +295,7 @@ pub async fn stop(host: &HostState) {
                 tokio::time::sleep(Duration::from_millis(50)).await;
             }
             process::signal_if(stamp.pid, libc::SIGKILL, ours);
-            if let Ok(pid) = libc::pid_t::try_from(stamp.pid) {
-                let mut status = 0;
-                // SAFETY: waitpid with a valid out-pointer; WNOHANG never blocks.
-                unsafe { libc::waitpid(pid, &mut status, libc::WNOHANG) };
-            }
+            process::reap(stamp.pid, false);
         }
     }
     let dir = files(host).dir;

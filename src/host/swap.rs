@@ -135,9 +135,12 @@ mod tests {
         let dir = tempfile::tempdir().expect("tempdir");
         let file = dir.path().join("h.swap");
         // fallocate opens the path and then fails on it (a FIFO has no blocks).
-        let c_path = std::ffi::CString::new(file.as_os_str().as_encoded_bytes()).expect("path");
-        // SAFETY: mkfifo(3) with a NUL-terminated path we own.
-        assert_eq!(unsafe { libc::mkfifo(c_path.as_ptr(), 0o600) }, 0);
+        rustix::fs::mkfifoat(
+            rustix::fs::CWD,
+            &file,
+            rustix::fs::Mode::from_raw_mode(0o600),
+        )
+        .expect("mkfifo");
         let e = make(&file, 1 << 20).expect_err("fallocate fails on a FIFO");
         assert!(e.to_string().contains("fallocate"), "{e}");
         assert!(!file.exists(), "the file is removed on failure");

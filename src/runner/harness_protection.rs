@@ -6,12 +6,9 @@
 /// Applies both protections; returns what could not be applied.
 pub fn protect_harness() -> Vec<String> {
     let mut problems = Vec::new();
-    // SAFETY: mlockall has no memory-safety preconditions.
-    if unsafe { libc::mlockall(libc::MCL_CURRENT | libc::MCL_FUTURE) } != 0 {
-        problems.push(format!(
-            "cannot lock the harness's memory: {}",
-            std::io::Error::last_os_error()
-        ));
+    use rustix::mm::{mlockall, MlockAllFlags};
+    if let Err(e) = mlockall(MlockAllFlags::CURRENT | MlockAllFlags::FUTURE) {
+        problems.push(format!("cannot lock the harness's memory: {e}"));
     }
     if let Err(e) = std::fs::write("/proc/self/oom_score_adj", "-900") {
         problems.push(format!("cannot lower the harness's OOM score: {e}"));

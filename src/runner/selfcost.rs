@@ -17,8 +17,7 @@ fn cpu_s() -> f64 {
         .iter()
         .filter_map(|&i| fields.get(i)?.parse::<u64>().ok())
         .sum();
-    // SAFETY: sysconf has no preconditions.
-    let per_s = unsafe { libc::sysconf(libc::_SC_CLK_TCK) }.max(1) as f64;
+    let per_s = rustix::param::clock_ticks_per_second().max(1) as f64;
     ticks as f64 / per_s
 }
 

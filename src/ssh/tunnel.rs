@@ -86,11 +86,15 @@ impl Tunnel {
             // Its own process group: a Ctrl-C meant for migbench must not cut
             // the tunnel its clean-up still needs.
             .process_group(0);
-        // SAFETY: prctl is async-signal-safe and touches only the child. The
-        // tunnel dies with migbench even when migbench cannot stop it (kill -9).
+        // SAFETY: `pre_exec` is unsafe by nature (code between fork and exec;
+        // no crate can make it safe); prctl is async-signal-safe and touches
+        // only the child. The tunnel dies with migbench even when migbench
+        // cannot stop it (kill -9).
         unsafe {
             command.pre_exec(|| {
-                libc::prctl(libc::PR_SET_PDEATHSIG, libc::SIGTERM);
+                rustix::process::set_parent_process_death_signal(Some(
+                    rustix::process::Signal::TERM,
+                ))?;
                 Ok(())
             });
         }

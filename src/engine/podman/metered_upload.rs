@@ -101,7 +101,8 @@ impl UploadMeter {
 /// not sent yet.
 fn unacknowledged_bytes(socket: &OwnedFd) -> Option<i32> {
     let mut count: libc::c_int = 0;
-    // SAFETY: TIOCOUTQ on a socket we hold open writes one int.
+    // SAFETY: TIOCOUTQ on a socket we hold open writes one int. (rustix wraps
+    // no TIOCOUTQ for sockets, std neither.)
     let rc = unsafe { libc::ioctl(socket.as_raw_fd(), libc::TIOCOUTQ, &mut count) };
     (rc == 0).then_some(count)
 }

@@ -11,24 +11,17 @@ use std::path::PathBuf;
 const NOFILE: u64 = 1024;
 const NPROC: u64 = 1024;
 
-/// The machine's hard limit of `resource`, or `u64::MAX` when unknown.
-fn hard_limit(resource: libc::__rlimit_resource_t) -> u64 {
-    let mut limit = libc::rlimit {
-        rlim_cur: 0,
-        rlim_max: 0,
-    };
-    // SAFETY: getrlimit with a valid out-pointer.
-    if unsafe { libc::getrlimit(resource, &mut limit) } == 0 {
-        limit.rlim_max
-    } else {
-        u64::MAX
-    }
+/// The machine's hard limit of `resource`, or `u64::MAX` when there is none.
+pub fn hard_limit(resource: rustix::process::Resource) -> u64 {
+    rustix::process::getrlimit(resource)
+        .maximum
+        .unwrap_or(u64::MAX)
 }
 
 /// The libpod create spec of `spec`: no network, explicit rlimits.
 pub fn create_body(spec: &ContainerSpec, cgroup_parent: Option<&str>) -> serde_json::Value {
-    let nofile = NOFILE.min(hard_limit(libc::RLIMIT_NOFILE));
-    let nproc = NPROC.min(hard_limit(libc::RLIMIT_NPROC));
+    let nofile = NOFILE.min(hard_limit(rustix::process::Resource::Nofile));
+    let nproc = NPROC.min(hard_limit(rustix::process::Resource::Nproc));
     let mut body = serde_json::json!({
         "name": spec.name,
         "image": spec.image,
