@@ -89,11 +89,23 @@ async fn dispatch(command: Command, console: Console) -> Result<u8, AppError> {
             // The run's own exit code: an incomplete run is not a success.
             Ok(summary.verdict.exit_code())
         }
-        Command::Compare { run_dirs, out } => {
-            for dir in &run_dirs {
+        Command::Compare {
+            run_dirs,
+            out,
+            reference,
+            export_json,
+            export_csv,
+        } => {
+            for dir in run_dirs.iter().chain(&reference) {
                 run_dir_arg(dir)?;
             }
-            let table = crate::report::compare(&run_dirs, &out).map_err(internal)?;
+            let outputs = crate::report::CompareOutputs {
+                out,
+                reference,
+                export_json,
+                export_csv,
+            };
+            let table = crate::report::compare(&run_dirs, &outputs).map_err(internal)?;
             println!("{table}");
             Ok(exit::SUCCESS)
         }

@@ -72,6 +72,15 @@ pub enum Command {
         /// Where to write compare.md and the chart (default: current directory).
         #[arg(long, visible_alias = "results", default_value = ".")]
         out: PathBuf,
+        /// State every other run's figures as ratios to this run's.
+        #[arg(long, value_name = "RUN_DIR")]
+        reference: Option<PathBuf>,
+        /// Also write the table as JSON here (one object per run).
+        #[arg(long, value_name = "PATH")]
+        export_json: Option<PathBuf>,
+        /// Also write the table as CSV here.
+        #[arg(long, value_name = "PATH")]
+        export_csv: Option<PathBuf>,
     },
     /// Emulated memory-bounded target hosts.
     #[command(subcommand)]

@@ -10,24 +10,21 @@ pub const KEPT_FREE_BYTES: u64 = 1 << 30;
 /// ...plus this share of the filesystem's size, percent.
 pub const KEPT_FREE_PCT: u64 = 5;
 
-/// A `/proc/meminfo` field, bytes (0 when unreadable).
-fn meminfo_bytes(key: &str) -> u64 {
-    let meminfo = std::fs::read_to_string("/proc/meminfo").unwrap_or_default();
-    meminfo
-        .lines()
-        .find_map(|l| l.strip_prefix(key)?.strip_prefix(':'))
-        .and_then(|v| v.trim().trim_end_matches("kB").trim().parse::<u64>().ok())
-        .map_or(0, |kib| kib.saturating_mul(1024))
+/// The machine's memory figures, read now (sysinfo reads /proc/meminfo).
+fn memory() -> sysinfo::System {
+    let mut system = sysinfo::System::new();
+    system.refresh_memory();
+    system
 }
 
 /// The machine's RAM, bytes.
 pub fn ram_bytes() -> u64 {
-    meminfo_bytes("MemTotal")
+    memory().total_memory()
 }
 
 /// Swap not in use right now, bytes.
 pub fn free_swap_bytes() -> u64 {
-    meminfo_bytes("SwapFree")
+    memory().free_swap()
 }
 
 /// Cores this process may run on.

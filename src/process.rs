@@ -36,17 +36,20 @@ impl ProcessStamp {
     }
 }
 
+/// `/proc/<pid>/stat` (`None`: `/proc/self/stat`), parsed; `None` when the
+/// process is gone.
+pub fn stat(pid: Option<u32>) -> Option<procfs_core::process::Stat> {
+    use procfs_core::FromRead;
+    let path = match pid {
+        Some(pid) => format!("/proc/{pid}/stat"),
+        None => "/proc/self/stat".to_string(),
+    };
+    procfs_core::process::Stat::from_file(path).ok()
+}
+
 /// The start time of `pid` in clock ticks since boot.
 pub fn start_ticks(pid: u32) -> Option<u64> {
-    let stat = std::fs::read_to_string(format!("/proc/{pid}/stat")).ok()?;
-    // "pid (comm) state ppid ...": comm may hold spaces and parentheses, so
-    // count from its closing parenthesis; starttime is field 22 overall.
-    stat.rsplit_once(')')?
-        .1
-        .split_whitespace()
-        .nth(19)?
-        .parse()
-        .ok()
+    stat(Some(pid)).map(|s| s.starttime)
 }
 
 fn boot_id() -> Option<String> {
@@ -75,10 +78,7 @@ fn lists_cgroup(text: &str, name: &str) -> bool {
 
 /// Whether `pid` exists and has not exited (a zombie has).
 pub fn is_alive(pid: u32) -> bool {
-    std::fs::read_to_string(format!("/proc/{pid}/stat")).is_ok_and(|stat| {
-        stat.rsplit_once(')')
-            .is_some_and(|(_, rest)| !rest.trim_start().starts_with('Z'))
-    })
+    stat(Some(pid)).is_some_and(|s| s.state != 'Z')
 }
 
 /// A process pinned by a pidfd: signals reach this process or none.

@@ -4,6 +4,8 @@
 
 mod charts;
 mod compare;
+mod compare_exports;
+mod compare_reference;
 mod criu_table;
 mod markdown;
 mod outputs;
@@ -11,7 +13,7 @@ mod rebuild;
 mod series;
 mod table;
 
-pub use compare::compare;
+pub use compare::{compare, CompareOutputs};
 pub use markdown::REPORT_MD;
 pub use outputs::write_all;
 pub use rebuild::{rebuild, rebuild_summary};

@@ -166,3 +166,54 @@ fn quiet_prints_the_verdict_alone_and_exports_match_the_run_directory() {
     assert_eq!(summary["verdict"], "finished");
     common::assert_nothing_left_behind();
 }
+
+#[test]
+fn compare_states_runs_relative_to_a_reference_and_exports_the_table() {
+    let (_a, reference) = common::fixture_run("collapsed");
+    let (_b, other) = common::fixture_run("reordered");
+    let dir = tempfile::tempdir().expect("tempdir");
+    let (json, csv) = (dir.path().join("cmp.json"), dir.path().join("cmp.csv"));
+    let output = migbench()
+        .arg("compare")
+        .arg(&other)
+        .arg("--reference")
+        .arg(&reference)
+        .arg("--results")
+        .arg(dir.path().join("out"))
+        .arg("--export-json")
+        .arg(&json)
+        .arg("--export-csv")
+        .arg(&csv)
+        .output()
+        .expect("compare");
+    let stdout = String::from_utf8_lossy(&output.stdout);
+    assert_eq!(output.status.code(), Some(0), "{stdout}");
+    let reference_id = common::summary(&reference)["run_id"]
+        .as_str()
+        .expect("id")
+        .to_string();
+    let other_id = common::summary(&other)["run_id"]
+        .as_str()
+        .expect("id")
+        .to_string();
+    assert!(
+        stdout.contains(&format!("{other_id} vs {reference_id}: ")) && stdout.contains("x ("),
+        "{stdout}"
+    );
+    let runs: serde_json::Value =
+        serde_json::from_slice(&std::fs::read(&json).expect("json")).expect("parses");
+    let ids: Vec<&str> = runs
+        .as_array()
+        .expect("an array")
+        .iter()
+        .filter_map(|r| r["run"].as_str())
+        .collect();
+    assert_eq!(
+        ids,
+        vec![reference_id.as_str(), other_id.as_str()],
+        "the reference first"
+    );
+    let table = std::fs::read_to_string(&csv).expect("csv");
+    assert_eq!(table.lines().count(), 3, "a header and two runs:\n{table}");
+    assert!(table.starts_with("run,mode,containers"), "{table}");
+}

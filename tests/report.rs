@@ -4,23 +4,9 @@
 mod common;
 
 use common::migbench;
-use std::path::{Path, PathBuf};
+use std::path::Path;
 
 /// A fresh copy of a fixture run (report writes into the run directory).
-fn fixture(name: &str) -> (tempfile::TempDir, PathBuf) {
-    let tmp = tempfile::tempdir().expect("tempdir");
-    let src = Path::new(env!("CARGO_MANIFEST_DIR"))
-        .join("tests/fixtures/runs")
-        .join(name);
-    let dst = tmp.path().join(name);
-    std::fs::create_dir_all(&dst).expect("mkdir");
-    for entry in std::fs::read_dir(&src).expect("fixture") {
-        let entry = entry.expect("entry");
-        std::fs::copy(entry.path(), dst.join(entry.file_name())).expect("copy");
-    }
-    (tmp, dst)
-}
-
 fn assert_charts(run: &Path) {
     for stem in [
         "timeline",
@@ -74,7 +60,7 @@ fn restore_p50_ms(run: &Path) -> f64 {
 
 #[test]
 fn report_rebuilds_summary_charts_and_markdown() {
-    let (_tmp, run) = fixture("complete");
+    let (_tmp, run) = common::fixture_run("complete");
     // No summary.json of the run's own: it did not finish, whatever its rows say.
     migbench()
         .arg("report")
@@ -121,7 +107,7 @@ fn report_rebuilds_summary_charts_and_markdown() {
 
 #[test]
 fn report_tolerates_and_reports_a_truncated_run() {
-    let (_tmp, run) = fixture("truncated");
+    let (_tmp, run) = common::fixture_run("truncated");
     let output = migbench().arg("report").arg(&run).output().expect("runs");
     assert_eq!(
         output.status.code(),
@@ -153,7 +139,7 @@ fn report_tolerates_and_reports_a_truncated_run() {
 fn report_skips_and_reports_damaged_rows_in_the_middle() {
     // ops.csv line 20: a failed append left a fragment, and the retry wrote
     // the whole row after it; samples.csv line 10: zeros a power loss left.
-    let (_tmp, run) = fixture("torn");
+    let (_tmp, run) = common::fixture_run("torn");
     let output = migbench().arg("report").arg(&run).output().expect("runs");
     assert_eq!(
         output.status.code(),
@@ -183,7 +169,7 @@ fn report_skips_and_reports_damaged_rows_in_the_middle() {
 
 #[test]
 fn report_replays_the_collapse_of_a_run() {
-    let (_tmp, run) = fixture("collapsed");
+    let (_tmp, run) = common::fixture_run("collapsed");
     migbench()
         .arg("report")
         .arg(&run)
@@ -202,7 +188,7 @@ fn report_replays_the_rows_in_the_order_the_run_recorded_them() {
     // Written by the recorder and the live summary code (runner/recorder_tests.rs):
     // the tick stamped at 1990 ms reached the recorder after the restore that
     // timed out at 2000 ms, so the live detector saw the timeout first.
-    let (_tmp, run) = fixture("reordered");
+    let (_tmp, run) = common::fixture_run("reordered");
     let live = common::summary(&run);
     let output = migbench().arg("report").arg(&run).output().expect("runs");
     let stdout = String::from_utf8_lossy(&output.stdout);
@@ -241,8 +227,8 @@ fn report_on_a_directory_that_is_not_a_run_is_an_error() {
 
 #[test]
 fn compare_tabulates_runs() {
-    let (_a, complete) = fixture("complete");
-    let (_b, collapsed) = fixture("collapsed");
+    let (_a, complete) = common::fixture_run("complete");
+    let (_b, collapsed) = common::fixture_run("collapsed");
     let out = tempfile::tempdir().expect("tempdir");
     let output = migbench()
         .arg("compare")

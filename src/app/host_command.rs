@@ -72,9 +72,13 @@ pub async fn host_command(command: HostCommand) -> Result<u8, AppError> {
             Ok(exit::SUCCESS)
         }
         HostCommand::Down { name } => {
-            host::down(&name)
-                .await
-                .map_err(|e| AppError::new(exit::BAD_INPUT, e))?;
+            host::down(&name).await.map_err(|e| match e {
+                // The name is wrong: bad input; anything else is the machine's.
+                host::HostError::Unknown(_) | host::HostError::BadName(_) => {
+                    AppError::new(exit::BAD_INPUT, e)
+                }
+                e => AppError::new(exit::NOT_READY, e),
+            })?;
             println!("{name} is down");
             Ok(exit::SUCCESS)
         }

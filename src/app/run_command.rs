@@ -58,7 +58,11 @@ pub async fn run_scenario(args: RunArgs, console: Console) -> Result<u8, AppErro
         let out = args
             .results
             .join(format!("sweep-{stamp}-{}", std::process::id()));
-        let table = crate::report::compare(&run_dirs, &out).map_err(internal)?;
+        let outputs = crate::report::CompareOutputs {
+            out,
+            ..Default::default()
+        };
+        let table = crate::report::compare(&run_dirs, &outputs).map_err(internal)?;
         if !console.quiet {
             println!("{table}");
         }

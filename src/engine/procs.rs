@@ -12,15 +12,7 @@ fn processes() -> HashMap<i32, (i32, Vec<String>)> {
         .flatten()
         .filter_map(|entry| {
             let pid: i32 = entry.file_name().to_str()?.parse().ok()?;
-            let stat = std::fs::read_to_string(entry.path().join("stat")).ok()?;
-            // "pid (comm) state ppid ...": comm may hold spaces and parentheses.
-            let ppid = stat
-                .rsplit_once(')')?
-                .1
-                .split_whitespace()
-                .nth(1)?
-                .parse()
-                .ok()?;
+            let ppid = crate::process::stat(u32::try_from(pid).ok())?.ppid;
             let cmdline = std::fs::read(entry.path().join("cmdline")).ok()?;
             let args = cmdline
                 .split(|b| *b == 0)

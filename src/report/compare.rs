@@ -5,7 +5,7 @@ use crate::record::Phase;
 use crate::scenario::Scenario;
 use crate::summary::{self, Summary};
 use anyhow::Context;
-use std::path::{Path, PathBuf};
+use std::path::PathBuf;
 
 /// Header and one row per run.
 pub fn rows(summaries: &[(PathBuf, Summary)]) -> (Vec<String>, Vec<Vec<String>>) {
@@ -100,10 +100,32 @@ pub fn bandwidth_bits_per_s(s: &Summary) -> Option<u64> {
     s.target_budget()?.bandwidth_bits_per_s
 }
 
-/// Compares runs; writes `<out>/compare.md` and the chart; returns the console table.
-pub fn compare(run_dirs: &[PathBuf], out: &Path) -> anyhow::Result<String> {
+/// Where a comparison goes besides the console.
+#[derive(Debug, Clone, Default)]
+pub struct CompareOutputs {
+    /// compare.md and the chart are written here.
+    pub out: PathBuf,
+    /// Every other run's figures as ratios to this run's (added to the runs
+    /// compared when it is not among them).
+    pub reference: Option<PathBuf>,
+    /// The table as JSON (one object per run) or CSV.
+    pub export_json: Option<PathBuf>,
+    pub export_csv: Option<PathBuf>,
+}
+
+/// Compares runs; writes `<out>/compare.md`, the chart and the exports;
+/// returns the console table.
+pub fn compare(run_dirs: &[PathBuf], outputs: &CompareOutputs) -> anyhow::Result<String> {
+    let out = outputs.out.as_path();
+    let mut dirs: Vec<PathBuf> = outputs
+        .reference
+        .iter()
+        .filter(|r| !run_dirs.contains(r))
+        .cloned()
+        .collect();
+    dirs.extend(run_dirs.iter().cloned());
     let mut summaries = Vec::new();
-    for dir in run_dirs {
+    for dir in &dirs {
         let summary = summary::read(dir)
             .or_else(|_| super::rebuild(dir))
             .with_context(|| format!("cannot read the run in '{}'", dir.display()))?;
@@ -121,12 +143,34 @@ pub fn compare(run_dirs: &[PathBuf], out: &Path) -> anyhow::Result<String> {
     if let Some(best) = &best {
         md.push_str(&format!("\n**Best:** {best}\n"));
     }
+    let relative = match &outputs.reference {
+        Some(reference) => {
+            let reference = summaries
+                .iter()
+                .find(|(dir, _)| dir == reference)
+                .context("the reference run was not read")?;
+            super::compare_reference::relative_to(reference, &summaries)
+        }
+        None => Vec::new(),
+    };
+    if !relative.is_empty() {
+        md.push_str("\n## Relative to the reference\n\n");
+        for line in &relative {
+            md.push_str(&format!("- {line}\n"));
+        }
+    }
+    let exports = super::compare_exports::Exports {
+        json: outputs.export_json.as_deref(),
+        csv: outputs.export_csv.as_deref(),
+    };
+    super::compare_exports::write(exports, &header, &rows)?;
     let path = out.join("compare.md");
     std::fs::write(&path, md).with_context(|| format!("cannot write '{}'", path.display()))?;
     let mut table = super::table::aligned(&header, &rows);
     if let Some(best) = best {
         table.push(format!("best: {best}"));
     }
+    table.extend(relative);
     table.push(format!("written: {}", path.display()));
     Ok(table.join("\n"))
 }

@@ -5,18 +5,7 @@ use std::time::Instant;
 
 /// CPU seconds (user + system) this process has used so far.
 fn cpu_s() -> f64 {
-    let stat = std::fs::read_to_string("/proc/self/stat").unwrap_or_default();
-    // Fields after the parenthesised command name; utime and stime are the 12th and 13th.
-    let fields: Vec<&str> = stat
-        .rsplit(')')
-        .next()
-        .unwrap_or("")
-        .split_whitespace()
-        .collect();
-    let ticks: u64 = [11, 12]
-        .iter()
-        .filter_map(|&i| fields.get(i)?.parse::<u64>().ok())
-        .sum();
+    let ticks = crate::process::stat(None).map_or(0, |s| s.utime + s.stime);
     let per_s = rustix::param::clock_ticks_per_second().max(1) as f64;
     ticks as f64 / per_s
 }

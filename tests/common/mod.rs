@@ -365,3 +365,19 @@ pub fn assert_downtime_within_its_operations(
 pub fn cgroups() -> &'static migbench::cgroup::Backend {
     migbench::cgroup::system().expect("a cgroup memory controller")
 }
+
+/// A copy of the recorded run `tests/fixtures/runs/<name>` in a temporary
+/// directory (a report rewrites what it rebuilds).
+pub fn fixture_run(name: &str) -> (tempfile::TempDir, PathBuf) {
+    let tmp = tempfile::tempdir().expect("tempdir");
+    let src = Path::new(env!("CARGO_MANIFEST_DIR"))
+        .join("tests/fixtures/runs")
+        .join(name);
+    let dst = tmp.path().join(name);
+    std::fs::create_dir_all(&dst).expect("mkdir");
+    for entry in std::fs::read_dir(&src).expect("fixture") {
+        let entry = entry.expect("entry");
+        std::fs::copy(entry.path(), dst.join(entry.file_name())).expect("copy");
+    }
+    (tmp, dst)
+}
