@@ -56,6 +56,10 @@ pub async fn up(spec: HostSpec, engine: EngineKind) -> Result<HostState, HostErr
 async fn bring_up(host: &mut HostState) -> Result<(), HostError> {
     host_cgroup::create(&host.cgroup, &host.spec)?;
     if let Some(bits_per_s) = host.spec.bandwidth_bits_per_s {
+        // Two processes bringing hosts up at once: the subnet is chosen and
+        // its addresses set up under one machine-wide claim, so the second
+        // sees the first's subnet taken.
+        let _claim = network::SubnetClaim::take()?;
         // Recorded before anything of it exists, as the swap file is.
         host.network = Some(network::plan(&host.spec.name, bits_per_s)?);
         host.save()?;

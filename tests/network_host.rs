@@ -254,3 +254,60 @@ fn clean_removes_a_network_whose_host_state_is_gone() {
     assert!(!Path::new(&format!("/sys/class/net/{link}")).exists());
     assert_nothing_left_behind();
 }
+
+/// Two hosts brought up at the same moment, whose names make them start
+/// their subnet search at the same place: the claim makes the second see the
+/// first's subnet taken, and each gets its own.
+#[test]
+fn two_hosts_brought_up_at_once_get_different_subnets() {
+    let _engine = common::engine_lock();
+    let names = ["snaa", "snii"];
+    let children: Vec<_> = names
+        .iter()
+        .map(|name| {
+            common::migbench_command()
+                .args([
+                    "host",
+                    "up",
+                    name,
+                    "--memory",
+                    "256MiB",
+                    "--bandwidth",
+                    "10mbit",
+                ])
+                .stdout(std::process::Stdio::piped())
+                .stderr(std::process::Stdio::piped())
+                .spawn()
+                .expect("host up")
+        })
+        .collect();
+    let outputs: Vec<_> = children
+        .into_iter()
+        .map(|c| c.wait_with_output().expect("waits"))
+        .collect();
+    let listed = migbench()
+        .args(["host", "ls", "--json"])
+        .output()
+        .expect("ls");
+    for name in names {
+        migbench().args(["host", "down", name]).assert().success();
+    }
+    for output in &outputs {
+        assert!(
+            output.status.success(),
+            "{}",
+            String::from_utf8_lossy(&output.stderr)
+        );
+    }
+    let hosts: serde_json::Value = serde_json::from_slice(&listed.stdout).expect("JSON");
+    let addresses: Vec<&str> = hosts["hosts"]
+        .as_array()
+        .expect("hosts")
+        .iter()
+        .filter(|h| names.contains(&h["state"]["spec"]["name"].as_str().unwrap_or_default()))
+        .filter_map(|h| h["state"]["network"]["address"].as_str())
+        .collect();
+    assert_eq!(addresses.len(), 2, "{hosts}");
+    assert_ne!(addresses[0], addresses[1], "one subnet each");
+    assert_nothing_left_behind();
+}

@@ -43,6 +43,41 @@ pub fn burst_bytes(bits_per_s: u64) -> u64 {
 }
 
 /// The network host `name` would get: a free subnet (checked against this
+/// The machine-wide claim on choosing a subnet, held from the choice until
+/// the subnet's addresses exist (an exclusive `flock`, released when dropped,
+/// and by the kernel if the process dies).
+pub struct SubnetClaim {
+    /// Holding it open holds the lock.
+    _locked: std::fs::File,
+}
+
+impl SubnetClaim {
+    /// Waits for and takes the claim.
+    pub fn take() -> Result<SubnetClaim, HostError> {
+        let path = std::path::Path::new(super::state::RUN_DIR).join("subnet.lock");
+        let file = std::fs::create_dir_all(super::state::RUN_DIR)
+            .and_then(|()| {
+                std::fs::OpenOptions::new()
+                    .create(true)
+                    .truncate(false)
+                    .write(true)
+                    .open(&path)
+            })
+            .map_err(super::host_error::io_error(
+                "cannot open the subnet claim",
+                &path,
+            ))?;
+        rustix::fs::flock(&file, rustix::fs::FlockOperation::LockExclusive).map_err(|e| {
+            HostError::Io {
+                what: "cannot take the subnet claim".into(),
+                path: path.clone(),
+                source: e.into(),
+            }
+        })?;
+        Ok(SubnetClaim { _locked: file })
+    }
+}
+
 /// machine's addresses and routes), its names and its shaping. Nothing is created.
 pub fn plan(name: &str, bits_per_s: u64) -> Result<HostNetwork, HostError> {
     let taken = subnet::taken_here()?;
