@@ -99,6 +99,12 @@ fn every_invalid_fixture_is_refused_with_its_message() {
             stderr.contains(expected),
             "{name}: expected '{expected}' in:\n{stderr}"
         );
+        // `check` refuses it the same way, before any engine or host.
+        let checked = refused(&["check".as_ref(), path.as_os_str()], None);
+        assert!(
+            checked.contains(expected),
+            "check {name}: expected '{expected}' in:\n{checked}"
+        );
         count += 1;
     }
     assert!(count >= 20, "{count} fixtures");
