@@ -99,6 +99,11 @@ where
             } else {
                 "not started"
             };
+            // A checkpoint that crosses inside its restore has its transfer
+            // row there: a restore never started skips both.
+            if phase == Phase::Restore && ctx.transfer_in_restore {
+                ctx.skip(Phase::Transfer, slot, why);
+            }
             ctx.skip(phase, slot, why);
         }),
     };

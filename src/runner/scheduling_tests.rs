@@ -27,6 +27,16 @@ async fn run(
     target: Arc<FakeEngine>,
     fail_fast: bool,
 ) -> (Summary, Vec<OpRecord>) {
+    run_plan(toml, (source, target), fail_fast, false).await
+}
+
+/// `run`, the checkpoints crossing inside their restores when `transfer_in_restore`.
+async fn run_plan(
+    toml: &str,
+    (source, target): (Arc<FakeEngine>, Arc<FakeEngine>),
+    fail_fast: bool,
+    transfer_in_restore: bool,
+) -> (Summary, Vec<OpRecord>) {
     let dir = tempfile::tempdir().expect("tempdir");
     // Only the rules about the target's operations may fire: the machine's
     // own pressure and timing are not what these tests are about.
@@ -52,7 +62,7 @@ async fn run(
             image: "workload".into(),
             checkpoint_root: dir.path().join("checkpoints"),
             staging_root: None,
-            transfer_in_restore: false,
+            transfer_in_restore,
         }),
         ship_image: false,
         record_files: Some((ops, samples)),
@@ -312,4 +322,25 @@ async fn a_collapse_in_a_pipeline_starts_no_new_migration() {
     // A restore that never returns is also the target failing outright.
     assert!(summary.hard_failure.is_some());
     assert_eq!(summary.verdict, RunVerdict::HardFailureFound);
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_restore_never_started_skips_its_transfer_row_too() {
+    let engines = engines(Script::default(), Script::default().failing(Op::Restore, 0));
+    let toml = "containers = 3\n[restore]\nconcurrency = 1\n";
+    let (_summary, rows) = run_plan(toml, engines, true, true).await;
+    for index in [1, 2] {
+        let transfer = row(&rows, Phase::Transfer, index);
+        assert_eq!(transfer.outcome, Outcome::Skipped);
+        assert!(
+            transfer.error.contains("the run was stopped"),
+            "{}",
+            transfer.error
+        );
+    }
+    assert_eq!(
+        rows.iter().filter(|r| r.phase == Phase::Transfer).count(),
+        3,
+        "one transfer row per container"
+    );
 }
