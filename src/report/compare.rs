@@ -175,17 +175,51 @@ pub fn compare(run_dirs: &[PathBuf], outputs: &CompareOutputs) -> anyhow::Result
     Ok(table.join("\n"))
 }
 
-/// The run with the highest restore throughput among those that migrated and
-/// verified every container without a collapse, with its concurrency.
+/// The knee of a sweep that varied a knob (the mode, a concurrency): among
+/// the runs that migrated and verified every container without a collapse,
+/// the one with the most migrations/s whose restore p99 stayed within twice
+/// the lowest p99 among them. `None` when no knob varied (a sweep of sizes or
+/// links has no "best"), or no run was clean.
 pub fn best_point(summaries: &[(PathBuf, Summary)]) -> Option<String> {
-    let clean = summaries.iter().filter(|(_, s)| {
-        s.collapse.point.is_none()
-            && s.verification.continued == s.containers
-            && s.failures_before_collapse == 0
-    });
+    let knobs = |dir: &PathBuf| {
+        Scenario::load_recorded(&dir.join(crate::record::SCENARIO_TOML))
+            .ok()
+            .map(|sc| {
+                (
+                    sc.mode,
+                    sc.in_flight,
+                    sc.checkpoint.concurrency,
+                    sc.restore.concurrency,
+                )
+            })
+    };
+    let settings: Vec<_> = summaries.iter().map(|(dir, _)| knobs(dir)).collect();
+    if settings.windows(2).all(|pair| pair[0] == pair[1]) {
+        return None;
+    }
+    let restore_p99 = |s: &Summary| {
+        s.phase(Phase::Restore)
+            .and_then(|p| p.latency)
+            .map(|l| l.p99_ms)
+    };
+    let clean: Vec<&(PathBuf, Summary)> = summaries
+        .iter()
+        .filter(|(_, s)| {
+            s.collapse.point.is_none()
+                && s.verification.continued == s.containers
+                && s.failures_before_collapse == 0
+        })
+        .collect();
+    let lowest_p99 = clean
+        .iter()
+        .filter_map(|(_, s)| restore_p99(s))
+        .fold(f64::INFINITY, f64::min);
     // End to end: a batch's restore rate alone ignores its checkpoint phase.
     let throughput = |s: &Summary| s.migrations.per_s;
-    let (dir, best) = clean.max_by(|a, b| throughput(&a.1).total_cmp(&throughput(&b.1)))?;
+    let (dir, best) = clean
+        .into_iter()
+        .filter(|(_, s)| restore_p99(s).is_none_or(|p99| p99 <= 2.0 * lowest_p99))
+        .max_by(|a, b| throughput(&a.1).total_cmp(&throughput(&b.1)))?;
     let scenario = Scenario::load_recorded(&dir.join(crate::record::SCENARIO_TOML)).ok();
     let setting = scenario.map_or("?".into(), |sc| {
         format!(
@@ -196,8 +230,69 @@ pub fn best_point(summaries: &[(PathBuf, Summary)]) -> Option<String> {
         )
     });
     Some(format!(
-        "{} ({setting}): {:.2} migrations/s end to end with every container verified",
+        "{} ({setting}): {:.2} migrations/s end to end with every container verified, \
+         restore p99 within twice the sweep's lowest (the knee)",
         best.run_id,
         throughput(best)
     ))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use std::path::Path;
+
+    /// A run directory whose scenario has `restore_concurrency`, and a clean
+    /// summary with `per_s` migrations/s and `p99_ms` restore p99.
+    fn run(
+        root: &Path,
+        name: &str,
+        restore_concurrency: usize,
+        (per_s, p99_ms): (f64, f64),
+    ) -> (PathBuf, Summary) {
+        let dir = root.join(name);
+        std::fs::create_dir_all(&dir).expect("mkdir");
+        let scenario = format!(
+            "name = \"{name}\"\ncontainers = 2\n[restore]\nconcurrency = {restore_concurrency}\n"
+        );
+        std::fs::write(dir.join(crate::record::SCENARIO_TOML), scenario).expect("scenario");
+        let summary = serde_json::json!({
+            "run_id": name, "scenario": name, "containers": 2,
+            "phases": [{
+                "phase": "restore", "count": 2, "ok": 2, "failed": 0, "skipped": 0,
+                "latency": {"p50_ms": p99_ms / 2.0, "p90_ms": p99_ms, "p99_ms": p99_ms,
+                            "max_ms": p99_ms, "mean_ms": p99_ms / 2.0},
+                "wall_s": 1.0, "throughput_per_s": 2.0, "bytes_total": 0
+            }],
+            "verification": {"continued": 2, "lost": 0, "unchecked": 0},
+            "collapse": {"point": null, "firings": []},
+            "projection": null, "peaks": null, "samples": 0,
+            "failures_before_collapse": 0, "ended_early": null, "data_notes": [],
+            "environment": {}, "migrations": {"verified": 2, "wall_s": 1.0, "per_s": per_s}
+        });
+        (dir, serde_json::from_value(summary).expect("a summary"))
+    }
+
+    #[test]
+    fn the_best_point_is_the_knee_of_a_knob_not_the_raw_maximum() {
+        let root = tempfile::tempdir().expect("tempdir");
+        let runs = [
+            run(root.path(), "c1", 1, (2.0, 100.0)),
+            run(root.path(), "c2", 2, (3.5, 180.0)),
+            // The most migrations/s, but its restores' p99 more than doubled.
+            run(root.path(), "c4", 4, (4.0, 450.0)),
+        ];
+        let best = best_point(&runs).expect("a knob was swept");
+        assert!(best.starts_with("c2 "), "{best}");
+    }
+
+    #[test]
+    fn a_sweep_of_no_knob_names_no_best_point() {
+        let root = tempfile::tempdir().expect("tempdir");
+        let runs = [
+            run(root.path(), "a", 2, (2.0, 100.0)),
+            run(root.path(), "b", 2, (3.0, 100.0)),
+        ];
+        assert_eq!(best_point(&runs), None);
+    }
 }
