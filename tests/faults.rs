@@ -297,6 +297,19 @@ fn a_target_engine_that_dies_mid_restore_is_a_collapse_not_a_crash() {
         assert!(check.error.starts_with("not verified"), "{}", check.error);
     }
     assert_eq!(summary["verification"]["lost"], 0);
+    // The restore that met the dead engine, and those the run never began,
+    // went back to the source, where each continued.
+    let not_restored: Vec<usize> = rows
+        .iter()
+        .filter(|r| r.phase == Phase::Restore && !r.outcome.is_ok())
+        .map(|r| r.index)
+        .collect();
+    assert!(not_restored.contains(&down.index));
+    for index in &not_restored {
+        let back = common::op(&rows, Phase::Verify, *index);
+        assert_eq!(back.outcome, Outcome::RolledBack, "{back:?}");
+    }
+    assert_eq!(summary["verification"]["rolled_back"], not_restored.len());
     assert!(rows_complete(&run, 8));
     common::assert_nothing_left_behind();
 }
