@@ -1,5 +1,5 @@
 //! The runner's scheduling on the scripted engine (`engine::fake`), through
-//! the same `execute` a real run goes through: pacing and per-step limits,
+//! the same `execute` a real run goes through: a batch phase's pacing, per-step limits,
 //! batch sequencing, the pipeline's stop and `not_migrated`, `--fail-fast`,
 //! a hung restore, a clone that lost its state, and the rollback. Fast and
 //! deterministic; what a user sees is tested on the real engines in `tests/`.
@@ -343,4 +343,37 @@ async fn a_restore_never_started_skips_its_transfer_row_too() {
         3,
         "one transfer row per container"
     );
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_batch_phase_keeps_its_concurrency_and_pauses_each_worker() {
+    let script = Script::default().latency(Op::Checkpoint, 10 * MS);
+    let (source, target) = engines(script, Script::default());
+    let toml = "containers = 6\n[checkpoint]\nconcurrency = 2\npause_ms = 100\n";
+    let (summary, _rows) = run(toml, source.clone(), target.clone(), false).await;
+    assert_eq!(
+        source.most_at_once(Op::Checkpoint),
+        2,
+        "two checkpoints at once"
+    );
+    let checkpoints: Vec<_> = source
+        .calls()
+        .into_iter()
+        .filter(|c| c.op == Op::Checkpoint)
+        .collect();
+    assert_eq!(checkpoints.len(), 6);
+    let first_start = checkpoints.iter().map(|c| c.started).min().expect("starts");
+    let last_end = checkpoints
+        .iter()
+        .filter_map(|c| c.ended)
+        .max()
+        .expect("ends");
+    // Two workers, three checkpoints each: each worker pauses at least twice
+    // between its checkpoints, so the phase cannot be shorter than that.
+    assert!(
+        last_end - first_start >= 200 * MS,
+        "the workers did not pause: {:?}",
+        last_end - first_start
+    );
+    assert_eq!(summary.verification.continued, 6);
 }
