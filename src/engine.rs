@@ -28,6 +28,7 @@ mod procs;
 mod readiness;
 
 pub use connect::{connect, open};
+pub use containerd_copies::survey as litter_survey;
 pub use contract::{
     Checkpointed, ContainerSpec, Engine, EngineError, EngineInfo, LabelledContainer, Restored,
     Transferred, RUN_LABEL,

@@ -5,12 +5,14 @@
 
 pub mod appender;
 pub mod ops;
+pub mod rounds;
 mod run_files;
 pub mod samples;
 
 pub use appender::{read_rows, CsvAppender, ReadRows, SkippedRow, SYNC_EVERY};
 pub use ops::{OpRecord, Outcome, Phase};
+pub use rounds::RoundRow;
 pub use run_files::{
-    RecordError, ENVIRONMENT_JSON, OPS_CSV, SAMPLES_CSV, SCENARIO_TOML, SUMMARY_JSON,
+    RecordError, ENVIRONMENT_JSON, OPS_CSV, ROUNDS_CSV, SAMPLES_CSV, SCENARIO_TOML, SUMMARY_JSON,
 };
 pub use samples::SampleRow;

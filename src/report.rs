@@ -11,6 +11,8 @@ mod markdown;
 mod outputs;
 mod rebuild;
 mod series;
+mod soak_growth;
+mod soak_table;
 mod table;
 
 pub use compare::{compare, CompareOutputs};

@@ -25,6 +25,7 @@ mod run_options;
 mod scheduling_tests;
 mod selfcost;
 mod setup;
+mod soak;
 mod transfer_in_restore;
 mod verify;
 
@@ -38,7 +39,7 @@ pub use run_options::{CurrentRunDir, RunError, RunOptions, RunReport};
 use crate::collapse::{Budget, Detector, Rule, TargetBudget};
 use crate::event::LiveState;
 use crate::record::Phase;
-use crate::scenario::{Mode, Pacing, Scenario};
+use crate::scenario::{Pacing, Scenario};
 use crate::summary::{self, Ending, Summary};
 use context::{RunContext, Slot};
 use recorder::{Recorded, Recorder};
@@ -119,6 +120,7 @@ async fn execute(
     let live = Arc::new(LiveState::default());
     let ctx = Arc::new(RunContext {
         plan: prepared.plan.clone(),
+        round: 1,
         events: events.clone(),
         started,
         started_unix_ms,
@@ -164,15 +166,20 @@ async fn execute(
     )
     .await;
     warm_up(&scenario, &interrupt).await;
-    let _slots = match scenario.mode {
-        Mode::Batch => batch::migrate(&ctx, &progress, slots, &guard_stop).await,
-        Mode::Pipeline => pipeline::migrate(&ctx, &progress, slots, &guard_stop).await,
-    };
+    let rounds = soak::migrate_rounds(
+        &ctx,
+        &progress,
+        slots,
+        &guard_stop,
+        prepared.rounds_csv.take(),
+    )
+    .await;
 
     sampler_stop.cancel();
     let _ = sampler.await;
     progress.finish();
-    let cleanup_errors = setup::cleanup(&ctx).await;
+    let mut cleanup_errors = rounds.errors;
+    cleanup_errors.extend(setup::cleanup(&ctx).await);
     drop(ctx);
     let recorded = recorder
         .await
@@ -193,6 +200,7 @@ async fn execute(
         cleanup_errors,
     );
     summary.harness = Some(cost.finish());
+    summary.rounds = rounds.rows;
     summary.data_notes.extend(setup::link_note(&prepared));
     summary::write(&prepared.plan.run_dir, &summary)?;
     Ok(summary)

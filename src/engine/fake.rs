@@ -90,6 +90,8 @@ struct Container {
     labels: HashMap<String, String>,
     running: bool,
     lines: Vec<String>,
+    /// The counter of its first line (a clone's continues its original's).
+    first_seq: u64,
 }
 
 #[derive(Default)]
@@ -241,6 +243,7 @@ impl FakeEngine {
                 labels: spec.labels.clone(),
                 running: false,
                 lines,
+                first_seq: 1,
             },
         );
         id
@@ -332,7 +335,8 @@ impl Engine for FakeEngine {
                 .get_mut(id)
                 .ok_or_else(|| self.not_found(id))?;
             container.running = false;
-            container.lines.len() as u64
+            // Its last counter (none printed: the one before its first).
+            container.first_seq + container.lines.len() as u64 - 1
         };
         let path = dir.join(name);
         std::fs::create_dir_all(&path).map_err(io("create checkpoint", &path))?;
@@ -376,6 +380,7 @@ impl Engine for FakeEngine {
             .get_mut(&id)
             .ok_or_else(|| self.not_found(&id))?;
         container.lines = (first..first + CLONE_LINES).map(line).collect();
+        container.first_seq = first;
         container.running = true;
         Ok(Restored {
             id,

@@ -174,9 +174,22 @@ pub struct OpRecord {
     /// saw. 0 in runs recorded before this column existed.
     #[serde(default)]
     pub seq: u64,
+    /// The soak round this operation belongs to, from 1 (odd rounds go from
+    /// the source to the target, even ones back); 1 in a run of one round.
+    #[serde(default = "first_round")]
+    pub round: u32,
+}
+
+fn first_round() -> u32 {
+    1
 }
 
 impl OpRecord {
+    /// Which migration this row belongs to: the container's, in its round.
+    pub fn migration_key(&self) -> (u32, usize) {
+        (self.round, self.index)
+    }
+
     /// A row for container `index` in `phase` with nothing else known yet
     /// (outcome `skipped`, no times, no error): to be filled in.
     pub fn new(phase: Phase, index: usize) -> OpRecord {
@@ -198,6 +211,7 @@ impl OpRecord {
             seq_before: None,
             seq_after: None,
             downtime_ms: None,
+            round: 1,
             downtime_checkpoint_ms: None,
             downtime_transfer_ms: None,
             downtime_waiting_ms: None,
@@ -274,14 +288,15 @@ mod tests {
             runtime_ms: None,
             rate_mb_per_s: None,
             seq: 57,
+            round: 2,
         };
         let mut writer = csv::Writer::from_writer(Vec::new());
         writer.serialize(&row).expect("serialize");
         let text = String::from_utf8(writer.into_inner().expect("flush")).expect("utf8");
         assert_eq!(
             text,
-            "run_id,phase,index,container,container_id,source_host,target_host,started_at,start_ms,end_ms,latency_ms,bytes,outcome,error,seq_before,seq_after,downtime_ms,downtime_checkpoint_ms,downtime_transfer_ms,downtime_waiting_ms,downtime_restore_ms,downtime_resume_ms,criu_ms,criu_freezing_ms,criu_frozen_ms,criu_memdump_ms,criu_memwrite_ms,criu_pages_scanned,criu_pages_written,criu_pages_restored,runtime_ms,rate_mb_per_s,seq\n\
-             smoke-20260101T000000Z-1,verify,2,mb-x-0002,abc,unix:///var/run/docker.sock,emulated:r1,2026-01-01T00:00:01.000Z,1000.5,1002.25,1.75,,ok,\"a, \"\"quoted\"\" error\",6,7,912.0,180.5,,400.0,301.5,30.0,,,,,,,,,,,57\n"
+            "run_id,phase,index,container,container_id,source_host,target_host,started_at,start_ms,end_ms,latency_ms,bytes,outcome,error,seq_before,seq_after,downtime_ms,downtime_checkpoint_ms,downtime_transfer_ms,downtime_waiting_ms,downtime_restore_ms,downtime_resume_ms,criu_ms,criu_freezing_ms,criu_frozen_ms,criu_memdump_ms,criu_memwrite_ms,criu_pages_scanned,criu_pages_written,criu_pages_restored,runtime_ms,rate_mb_per_s,seq,round\n\
+             smoke-20260101T000000Z-1,verify,2,mb-x-0002,abc,unix:///var/run/docker.sock,emulated:r1,2026-01-01T00:00:01.000Z,1000.5,1002.25,1.75,,ok,\"a, \"\"quoted\"\" error\",6,7,912.0,180.5,,400.0,301.5,30.0,,,,,,,,,,,57,2\n"
         );
         let back: OpRecord = csv::Reader::from_reader(text.as_bytes())
             .deserialize()

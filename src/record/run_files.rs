@@ -3,6 +3,8 @@
 /// File names inside a run directory.
 pub const OPS_CSV: &str = "ops.csv";
 pub const SAMPLES_CSV: &str = "samples.csv";
+/// A soak's state after each round (`rounds` > 1).
+pub const ROUNDS_CSV: &str = "rounds.csv";
 pub const SUMMARY_JSON: &str = "summary.json";
 pub const SCENARIO_TOML: &str = "scenario.toml";
 pub const ENVIRONMENT_JSON: &str = "environment.json";

@@ -39,6 +39,7 @@ pub fn write(
         let _ = writeln!(md, "- {line}");
     }
     md.push_str(&super::criu_table::section(&summary.criu_split));
+    md.push_str(&super::soak_table::section(&summary.rounds));
     md.push_str("\n## Charts\n\n");
     for (title, file) in charts {
         let _ = writeln!(md, "### {title}\n\n![{title}]({file})\n");

@@ -144,6 +144,9 @@ pub fn rebuild_summary(run_dir: &Path, unfinished: (Ending, &str)) -> anyhow::Re
         environment,
     });
     summary.harness = previous.as_ref().and_then(|p| p.harness);
+    summary.rounds = record::read_rows::<record::RoundRow>(&run_dir.join(record::ROUNDS_CSV))
+        .map(|read| read.rows)
+        .unwrap_or_default();
     summary::write(run_dir, &summary)?;
     Ok(summary)
 }

@@ -53,9 +53,17 @@ pub fn findings(summary: &Summary) -> Vec<String> {
     } else {
         String::new()
     };
+    let of = match summary.rounds.len() {
+        0 | 1 => summary.containers.to_string(),
+        rounds => format!(
+            "{} ({} containers x {rounds} rounds)",
+            summary.containers * rounds,
+            summary.containers
+        ),
+    };
     let mut lines = vec![format!(
-        "verification: {} continued, {} lost, {} unchecked{not_migrated}{rolled_back} of {}",
-        v.continued, v.lost, v.unchecked, summary.containers
+        "verification: {} continued, {} lost, {} unchecked{not_migrated}{rolled_back} of {of}",
+        v.continued, v.lost, v.unchecked
     )];
     if let Some(d) = &summary.downtime {
         let (t, p) = (d.downtime, d.parts_p50);
@@ -122,6 +130,23 @@ pub fn findings(summary: &Summary) -> Vec<String> {
             h.migration_work_cpu_s,
             h.peak_rss_bytes as f64 / 1048576.0
         ));
+    }
+    if !summary.rounds.is_empty() {
+        let verified: Vec<String> = summary
+            .rounds
+            .iter()
+            .map(|r| r.verified.to_string())
+            .collect();
+        lines.push(format!(
+            "soak: {} rounds, continued per round {}",
+            summary.rounds.len(),
+            verified.join(", ")
+        ));
+        lines.extend(
+            super::soak_growth::growth(&summary.rounds)
+                .into_iter()
+                .map(|l| format!("  {}", l.trim_start_matches("- "))),
+        );
     }
     if let Some(why) = &summary.ended_early {
         lines.push(format!("ended early: {why}"));

@@ -13,6 +13,7 @@ use tokio::sync::mpsc;
 use tokio_util::sync::CancellationToken;
 
 /// What setup settled for the whole run, that every operation reads.
+#[derive(Clone)]
 pub struct RunPlan {
     pub run_id: String,
     /// The run directory, for what goes beside the CSVs (CRIU logs).
@@ -27,16 +28,37 @@ pub struct RunPlan {
     pub checkpoint_root: PathBuf,
     /// Where `copy` transfers put checkpoints on the target's side, if any.
     pub staging_root: Option<PathBuf>,
+    /// The same on the source's side: where a soak's way back stages them.
+    pub return_staging_root: Option<PathBuf>,
     /// The checkpoint crosses to the target inside its restore (the target
     /// engine takes it as the request's body): no transfer phase, and each
     /// restore records its transfer row (see `transfer_in_restore`).
     pub transfer_in_restore: bool,
 }
 
+impl RunPlan {
+    /// The same run the other way (a soak's even rounds): the target's engine
+    /// checkpoints and the source's restores. The checkpoints still pass
+    /// through this machine's checkpoint directory.
+    pub fn way_back(&self) -> RunPlan {
+        RunPlan {
+            source: self.target.clone(),
+            target: self.source.clone(),
+            source_host: self.target_host.clone(),
+            target_host: self.source_host.clone(),
+            staging_root: self.return_staging_root.clone(),
+            return_staging_root: self.staging_root.clone(),
+            ..self.clone()
+        }
+    }
+}
+
 /// Shared by every operation of a run: the plan setup made, and what the
 /// run itself adds to it.
 pub struct RunContext {
     pub plan: Arc<RunPlan>,
+    /// The soak round the operations belong to, from 1.
+    pub round: u32,
     pub events: mpsc::UnboundedSender<Event>,
     pub started: Instant,
     /// The wall clock at `started`, Unix ms: turns the workload's wall-clock
@@ -74,6 +96,8 @@ pub struct Slot {
     pub source_checkpoint: Option<PathBuf>,
     pub clone_id: Option<String>,
     pub restored: bool,
+    /// The soak round this journey belongs to, from 1.
+    pub round: u32,
     /// The first phase that failed or was skipped for it.
     pub stopped_at: Option<Phase>,
     /// When its steps ran, for the parts of its downtime.
@@ -101,8 +125,50 @@ impl Slot {
             source_checkpoint: None,
             clone_id: None,
             restored: false,
+            round: 1,
             stopped_at: None,
             timings: StepTimings::default(),
+        }
+    }
+
+    /// The name of what this round makes of the container: `kind` "r" for
+    /// its clone, "b" for its rollback (`<name>-r`, then `<name>-r2`...).
+    pub fn made_name(&self, kind: &str) -> String {
+        match self.round {
+            1 => format!("{}-{kind}", self.name),
+            round => format!("{}-{kind}{round}", self.name),
+        }
+    }
+
+    /// The name its checkpoint is written under this round.
+    pub fn checkpoint_name(&self) -> String {
+        match self.round {
+            1 => self.name.clone(),
+            round => format!("{}-round{round}", self.name),
+        }
+    }
+
+    /// Whether it was restored and continued where it stopped.
+    pub fn continued(&self) -> bool {
+        self.restored && self.stopped_at.is_none()
+    }
+
+    /// Its next round's journey, starting from its clone (which becomes the
+    /// container to migrate); one that did not continue stays out of the
+    /// soak, stopped where it was.
+    pub fn next_round(self) -> Slot {
+        let round = self.round + 1;
+        if !self.continued() {
+            return Slot {
+                round,
+                stopped_at: self.stopped_at.or(Some(Phase::Verify)),
+                ..Slot::new(self.index, self.name)
+            };
+        }
+        Slot {
+            source_id: self.clone_id,
+            round,
+            ..Slot::new(self.index, self.name)
         }
     }
 }
@@ -139,6 +205,21 @@ pub struct Timed<T> {
 }
 
 impl RunContext {
+    /// The context of soak round `round`, following `plan`.
+    pub fn for_round(&self, plan: Arc<RunPlan>, round: u32) -> RunContext {
+        RunContext {
+            plan,
+            round,
+            events: self.events.clone(),
+            started: self.started,
+            started_unix_ms: self.started_unix_ms,
+            live: self.live.clone(),
+            interrupt: self.interrupt.clone(),
+            stop: self.stop.clone(),
+            fail_fast: self.fail_fast,
+        }
+    }
+
     /// Milliseconds since the run started, to the microsecond.
     pub fn now_ms(&self) -> f64 {
         round_us(self.started.elapsed().as_secs_f64() * 1000.0)
@@ -175,6 +256,7 @@ impl RunContext {
             container_id: slot.source_id.clone().unwrap_or_default(),
             source_host: self.source_host.clone(),
             target_host: self.target_host.clone(),
+            round: self.round,
             started_at: chrono::Utc::now().to_rfc3339_opts(chrono::SecondsFormat::Millis, true),
             start_ms: now,
             end_ms: now,

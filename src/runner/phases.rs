@@ -55,13 +55,20 @@ pub async fn launch(ctx: &RunContext, mut slot: Slot) -> Slot {
 /// Checkpoint: dump the original into `<checkpoint_root>/<name>` and stop it.
 pub async fn checkpoint(ctx: &RunContext, mut slot: Slot) -> Slot {
     let Some(id) = slot.source_id.clone().filter(|_| slot.stopped_at.is_none()) else {
-        ctx.skip(Phase::Checkpoint, &mut slot, "not launched");
+        let why = match slot.round {
+            1 => "not launched",
+            _ => "out of the soak: its migration did not continue in an earlier round",
+        };
+        ctx.skip(Phase::Checkpoint, &mut slot, why);
         return slot;
     };
     let timed = {
         let _in_flight = ctx.live.enter(Step::Checkpoint);
-        ctx.timed(ctx.source.checkpoint(&id, &ctx.checkpoint_root, &slot.name))
-            .await
+        ctx.timed(
+            ctx.source
+                .checkpoint(&id, &ctx.checkpoint_root, &slot.checkpoint_name()),
+        )
+        .await
     };
     slot.timings.checkpoint_end_ms = Some(timed.end_ms);
     let (mut row, done) = ctx.timed_row(ctx.row(Phase::Checkpoint, &slot), timed);
@@ -90,7 +97,7 @@ pub async fn transfer(ctx: &RunContext, mut slot: Slot) -> Slot {
         ctx.skip(Phase::Transfer, &mut slot, "no checkpoint to transfer");
         return slot;
     };
-    let to: PathBuf = staging.join(&slot.name);
+    let to: PathBuf = staging.join(slot.checkpoint_name());
     let (from_c, to_c) = (from.clone(), to.clone());
     let _in_flight = ctx.live.enter(Step::Transfer);
     let timed = ctx
@@ -134,7 +141,7 @@ pub async fn restore(ctx: &RunContext, mut slot: Slot) -> Slot {
         ctx.skip(Phase::Restore, &mut slot, "no checkpoint to restore");
         return slot;
     };
-    let spec = spec(ctx, &slot, format!("{}-r", slot.name));
+    let spec = spec(ctx, &slot, slot.made_name("r"));
     let created = std::sync::OnceLock::new();
     let in_flight = ctx.live.enter(Step::Restore);
     let timed = ctx

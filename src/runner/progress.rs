@@ -15,6 +15,7 @@ const LINE_EVERY: Duration = Duration::from_secs(5);
 
 pub struct Progress {
     bars: MultiProgress,
+    shown: bool,
     restore_bar: watch::Sender<Option<ProgressBar>>,
     printer: JoinHandle<()>,
 }
@@ -77,8 +78,16 @@ impl Progress {
         });
         Progress {
             bars,
+            shown,
             restore_bar,
             printer,
+        }
+    }
+
+    /// A line between the bars (on stderr when there are none).
+    pub fn note(&self, line: &str) {
+        if self.shown && (self.bars.println(line).is_err() || self.bars.is_hidden()) {
+            eprintln!("{line}");
         }
     }
 

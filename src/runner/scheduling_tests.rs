@@ -62,10 +62,12 @@ async fn run_plan(
             image: "workload".into(),
             checkpoint_root: dir.path().join("checkpoints"),
             staging_root: None,
+            return_staging_root: None,
             transfer_in_restore,
         }),
         ship_image: false,
         record_files: Some((ops, samples)),
+        rounds_csv: None,
         host: None,
         budget: None,
         environment: serde_json::json!({}),
@@ -376,4 +378,43 @@ async fn a_batch_phase_keeps_its_concurrency_and_pauses_each_worker() {
         last_end - first_start
     );
     assert_eq!(summary.verification.continued, 6);
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_soak_goes_back_and_forth_and_a_container_that_rolled_back_leaves_it() {
+    let (source, target) = engines(Script::default(), Script::default().failing(Op::Restore, 1));
+    let toml = "containers = 4\nrounds = 3\nmode = \"pipeline\"\nconcurrency = 2\n";
+    let (summary, rows) = run(toml, source.clone(), target.clone(), false).await;
+    let checkpoints = |engine: &FakeEngine| {
+        engine
+            .calls()
+            .iter()
+            .filter(|c| c.op == Op::Checkpoint)
+            .count()
+    };
+    // Rounds 1 and 3 checkpoint on the source, round 2 on the target; the
+    // container rolled back in round 1 is in neither of the later rounds.
+    assert_eq!(checkpoints(&source), 4 + 3);
+    assert_eq!(checkpoints(&target), 3);
+    assert_eq!(count(&rows, Phase::Rollback, Outcome::Ok), 1);
+    for round in 1..=3 {
+        let verified: Vec<usize> = rows
+            .iter()
+            .filter(|r| r.round == round && r.phase == Phase::Verify && r.outcome.is_ok())
+            .map(|r| r.index)
+            .collect();
+        let mut verified = verified;
+        verified.sort_unstable();
+        assert_eq!(verified, vec![0, 2, 3], "round {round}");
+    }
+    let out = rows
+        .iter()
+        .find(|r| r.round == 2 && r.phase == Phase::Checkpoint && r.index == 1)
+        .expect("its round-2 checkpoint row");
+    assert_eq!(out.outcome, Outcome::Skipped);
+    assert!(out.error.contains("out of the soak"), "{}", out.error);
+    let per_round: Vec<usize> = summary.rounds.iter().map(|r| r.verified).collect();
+    assert_eq!(per_round, vec![3, 3, 3]);
+    assert_eq!(summary.verification.continued, 9);
+    assert_eq!(target.containers() + source.containers(), 0, "cleaned up");
 }

@@ -8,7 +8,7 @@ use super::environment::{criu_version, Environment};
 use super::run_options::{RunError, RunOptions};
 use crate::engine::{self, image, Check, ConnectOptions, Engine, EngineInfo, EngineKind, Role};
 use crate::host::{self, HostSpec, HostState};
-use crate::record::{self, CsvAppender, OpRecord, Phase, SampleRow};
+use crate::record::{self, CsvAppender, OpRecord, Phase, RoundRow, SampleRow};
 use crate::scenario::{Scenario, TargetSpec, TransferMode};
 use std::path::{Path, PathBuf};
 use std::sync::Arc;
@@ -22,6 +22,8 @@ pub struct Prepared {
     pub ship_image: bool,
     /// ops.csv and samples.csv, created up front; taken by the recorder.
     pub record_files: Option<(CsvAppender<OpRecord>, CsvAppender<SampleRow>)>,
+    /// rounds.csv, created up front for a soak; taken by the rounds.
+    pub rounds_csv: Option<CsvAppender<RoundRow>>,
     pub host: Option<HostState>,
     pub budget: Option<HostSpec>,
     pub environment: serde_json::Value,
@@ -124,6 +126,10 @@ pub async fn prepare(scenario: Scenario, options: &RunOptions) -> Result<Prepare
         .map_err(io("cannot write", &scenario_path))?;
     let ops_csv = CsvAppender::create(&run_dir.join(record::OPS_CSV))?;
     let samples_csv = CsvAppender::create(&run_dir.join(record::SAMPLES_CSV))?;
+    let rounds_csv = match scenario.rounds {
+        1 => None,
+        _ => Some(CsvAppender::create(&run_dir.join(record::ROUNDS_CSV))?),
+    };
     let (image, _) = image::ensure_image(source.as_ref())
         .await
         .map_err(|e| RunError::Environment(format!("cannot make the workload image: {e}")))?;
@@ -156,6 +162,7 @@ pub async fn prepare(scenario: Scenario, options: &RunOptions) -> Result<Prepare
         run_id,
         run_dir,
         record_files: (ops_csv, samples_csv),
+        rounds_csv,
         image,
     };
     let rest = prepare_target(early, host.clone(), budget).await;
@@ -176,6 +183,7 @@ struct Early {
     run_id: String,
     run_dir: PathBuf,
     record_files: (CsvAppender<OpRecord>, CsvAppender<SampleRow>),
+    rounds_csv: Option<CsvAppender<RoundRow>>,
     image: String,
 }
 
@@ -191,6 +199,7 @@ async fn prepare_target(
         run_id,
         run_dir,
         record_files,
+        rounds_csv,
         image,
     } = early;
     let target_endpoint = match (&host, scenario.target_endpoint()) {
@@ -222,6 +231,14 @@ async fn prepare_target(
             .staging_dir(&run_id)
             .await
             .map_err(|e| RunError::Environment(format!("target {e}")))?,
+        _ => None,
+    };
+    // A soak's way back stages on the source's side as the way there does on the target's.
+    let return_staging_root = match (&staging_root, scenario.rounds) {
+        (Some(_), 2..) => source
+            .staging_dir(&run_id)
+            .await
+            .map_err(|e| RunError::Environment(format!("source {e}")))?,
         _ => None,
     };
     let mut environment = Environment::collect(
@@ -260,9 +277,11 @@ async fn prepare_target(
             checkpoint_root,
             transfer_in_restore,
             staging_root,
+            return_staging_root,
         }),
         ship_image: !same_engine,
         record_files: Some(record_files),
+        rounds_csv,
         host,
         budget,
         environment,
@@ -324,7 +343,11 @@ pub async fn cleanup(ctx: &RunContext) -> Vec<String> {
                 .errors,
         );
     }
-    let dirs = [Some(ctx.checkpoint_root.clone()), ctx.staging_root.clone()];
+    let dirs = [
+        Some(ctx.checkpoint_root.clone()),
+        ctx.staging_root.clone(),
+        ctx.return_staging_root.clone(),
+    ];
     errors.extend(
         dirs.iter()
             .flatten()

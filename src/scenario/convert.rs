@@ -4,7 +4,7 @@
 
 use super::checked::Endpoint;
 use super::defaults;
-use super::file::{PhaseFile, ScenarioFile};
+use super::file::{PhaseFile, ScenarioFile, TransferMode};
 use super::metrics_url::{default_interval_ms, MetricsSource};
 use super::ranged::Ranged;
 use super::ssh_settings::{self, SshSettings};
@@ -76,6 +76,7 @@ impl ScenarioFile {
             collapse: effective.collapse,
             guard_policy: effective.guard.policy,
             on_failure: effective.on_failure,
+            rounds: effective.rounds.get() as u32,
             host_min_available_mib: effective.guard.host_min_available_mib.get(),
             source_text: format!("{header}{body}"),
         })
@@ -128,6 +129,14 @@ impl ScenarioFile {
             self.target.endpoint.get_or_insert(source);
         }
         ssh_settings::check(&self)?;
+        if self.rounds.get() > 1 && self.transfer.mode == TransferMode::Ssh {
+            return Err(format!(
+                "rounds = {}: a soak migrates back to the source, and transfer.mode = \"ssh\" \
+                 streams checkpoints one way only (into the target's store); use \
+                 transfer.mode = \"copy\" or rounds = 1",
+                self.rounds.get()
+            ));
+        }
         Ok(self)
     }
 }

@@ -35,6 +35,10 @@ pub struct ScenarioFile {
     /// What becomes of a container whose transfer or restore failed.
     #[serde(default)]
     pub on_failure: OnFailure,
+    /// Rounds of a soak: the batch migrates to the target, back to the
+    /// source, and so on, each round verified (1: one way only).
+    #[serde(default = "defaults::rounds")]
+    pub rounds: Ranged<1, 1000>,
     #[serde(default)]
     pub checkpoint: PhaseFile,
     #[serde(default)]

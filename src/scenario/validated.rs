@@ -61,6 +61,8 @@ pub struct Scenario {
     pub guard_policy: GuardPolicy,
     /// What becomes of a container whose transfer or restore failed.
     pub on_failure: OnFailure,
+    /// Rounds back and forth between source and target (1: one way).
+    pub rounds: u32,
     pub host_min_available_mib: u64,
     /// The effective scenario as TOML (every default filled in, the
     /// overrides applied, listed in a comment): the run's scenario.toml.

@@ -10,7 +10,7 @@ use super::migration::{self, DowntimeSummary, Migrations};
 use super::thresholds::{self, Measured, ThresholdCheck};
 use super::transfer::{self, TransferSummary};
 use crate::collapse::{Budget, HardFailure, Projection, Reached, Verdict};
-use crate::record::{OpRecord, Outcome, Phase, SampleRow};
+use crate::record::{OpRecord, Outcome, Phase, RoundRow, SampleRow};
 use crate::scenario::{Mode, Thresholds};
 use serde::{Deserialize, Serialize};
 use std::collections::HashMap;
@@ -130,6 +130,9 @@ pub struct Summary {
     /// What the harness itself cost (absent when rebuilt from CSVs).
     #[serde(default)]
     pub harness: Option<HarnessCost>,
+    /// A soak's state after each round (rounds.csv), empty for one round.
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub rounds: Vec<RoundRow>,
     /// Checkpoint and restore split into CRIU's time and the engine's
     /// overhead (only for engines that give CRIU's statistics).
     #[serde(default)]
@@ -219,11 +222,11 @@ impl Summary {
             .into_iter()
             .chain(input.hard_failure.as_ref().map(|h| h.t_ms))
             .fold(f64::INFINITY, f64::min);
-        let restored_at_ms: HashMap<usize, f64> = input
+        let restored_at_ms: HashMap<(u32, usize), f64> = input
             .ops
             .iter()
             .filter(|op| op.phase == Phase::Restore && op.outcome.is_ok())
-            .map(|op| (op.index, op.end_ms))
+            .map(|op| (op.migration_key(), op.end_ms))
             .collect();
         let failures_before_collapse = input
             .ops
@@ -262,6 +265,7 @@ impl Summary {
             data_notes: input.data_notes,
             environment: input.environment,
             harness: None,
+            rounds: Vec::new(),
             criu_split: criu_splits(input.ops),
         };
         summary.thresholds = thresholds::evaluate(input.thresholds, &Measured::of(&summary));
@@ -301,11 +305,11 @@ impl Summary {
 /// and then died (e.g. OOM-killed when the target failed): when it died is
 /// not known, and it counts from its check. Every other failure (an unchecked
 /// verification included) counts from the end of its own operation.
-fn failed_at_ms(op: &OpRecord, restored_at_ms: &HashMap<usize, f64>) -> f64 {
+fn failed_at_ms(op: &OpRecord, restored_at_ms: &HashMap<(u32, usize), f64>) -> f64 {
     let died_later = op.error.contains(DIED_AFTER_CONTINUING);
     match (op.phase, op.outcome.is_lost() && !died_later) {
         (Phase::Verify, true) => restored_at_ms
-            .get(&op.index)
+            .get(&op.migration_key())
             .map_or(op.end_ms, |&restored| restored.min(op.end_ms)),
         _ => op.end_ms,
     }

@@ -69,17 +69,17 @@ pub fn summary(ops: &[OpRecord]) -> Option<TransferSummary> {
 /// succeeded, in %. A transfer that lies inside its restore (the engine
 /// took the checkpoint as its request's body) is already in the restore's time.
 fn share_of_migration_pct(ops: &[OpRecord], transfers: &[&OpRecord]) -> f64 {
-    let ok_row = |phase: Phase| -> HashMap<usize, &OpRecord> {
+    let ok_row = |phase: Phase| -> HashMap<(u32, usize), &OpRecord> {
         ops.iter()
             .filter(|op| op.phase == phase && op.outcome.is_ok())
-            .map(|op| (op.index, op))
+            .map(|op| (op.migration_key(), op))
             .collect()
     };
     let (checkpoints, restores) = (ok_row(Phase::Checkpoint), ok_row(Phase::Restore));
     let (mut transfer_ms, mut migration_ms) = (0.0, 0.0);
     for transfer in transfers {
-        let index = transfer.index;
-        if let (Some(checkpoint), Some(restore)) = (checkpoints.get(&index), restores.get(&index)) {
+        let key = transfer.migration_key();
+        if let (Some(checkpoint), Some(restore)) = (checkpoints.get(&key), restores.get(&key)) {
             let inside_restore =
                 transfer.start_ms >= restore.start_ms && transfer.end_ms <= restore.end_ms;
             transfer_ms += transfer.latency_ms;
