@@ -101,7 +101,7 @@ mod tests {
             containerd_copies: 0,
             checkpoint_bytes: 0,
             // The containers alternate between the engines, and so do their stores.
-            source_store_bytes: if round % 2 == 0 {
+            source_store_bytes: if round.is_multiple_of(2) {
                 store_mib << 20
             } else {
                 2 << 20
