@@ -201,7 +201,6 @@ async fn execute(
     );
     summary.harness = Some(cost.finish());
     summary.rounds = rounds.rows;
-    summary.data_notes.extend(setup::link_note(&prepared));
     summary::write(&prepared.plan.run_dir, &summary)?;
     Ok(summary)
 }

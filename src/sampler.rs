@@ -53,10 +53,12 @@ pub async fn run(config: SamplerConfig, stop: CancellationToken) {
         };
         running::RunningCount::spawn(ask, config.interval, tasks_stop.clone())
     });
-    let scraped = config
-        .target_metrics
-        .as_ref()
-        .map(|source| node_exporter::spawn(source, tasks_stop.clone()));
+    let scraped = config.target_metrics.as_ref().map(|source| {
+        (
+            node_exporter::spawn(source, tasks_stop.clone()),
+            node_exporter::stale_after(source.interval),
+        )
+    });
     let start = Instant::now();
     let mut tick: u32 = 1;
     loop {
@@ -84,8 +86,10 @@ pub async fn run(config: SamplerConfig, stop: CancellationToken) {
         row.transferring = config.live.in_flight(Step::Transfer);
         row.restoring = config.live.in_flight(Step::Restore);
         measure_target(&config, running.as_ref(), &mut row);
-        if let Some(scraped) = &scraped {
-            scraped.borrow().fill(&mut row, Instant::now());
+        if let Some((scraped, stale_after)) = &scraped {
+            scraped
+                .borrow()
+                .fill(&mut row, Instant::now(), *stale_after);
         }
         // The kernel's reports count kills whose victim's cgroup is gone already.
         if let Some(reported) = oom_reports.as_mut().and_then(kmsg::OomReports::poll) {

@@ -12,6 +12,7 @@ mod host_budget;
 pub mod migration;
 pub mod percentiles;
 mod run_summary;
+mod stale_metrics;
 mod summary_json;
 pub mod thresholds;
 pub mod transfer;

@@ -311,3 +311,269 @@ fn two_hosts_brought_up_at_once_get_different_subnets() {
     assert_ne!(addresses[0], addresses[1], "one subnet each");
     assert_nothing_left_behind();
 }
+
+/// The state of the one emulated host up now (the run's own).
+fn the_host_state() -> serde_json::Value {
+    let hosts: Vec<_> = std::fs::read_dir("/var/lib/migbench/hosts")
+        .expect("hosts")
+        .flatten()
+        .collect();
+    assert_eq!(hosts.len(), 1, "one emulated host up");
+    let text = std::fs::read_to_string(hosts[0].path().join("state.json")).expect("state.json");
+    serde_json::from_str(&text).expect("state parses")
+}
+
+/// Bytes this machine has sent into `link`.
+fn tx_bytes(link: &str) -> u64 {
+    std::fs::read_to_string(format!("/sys/class/net/{link}/statistics/tx_bytes"))
+        .ok()
+        .and_then(|t| t.trim().parse().ok())
+        .unwrap_or(0)
+}
+
+/// Waits until a checkpoint is crossing the host's link: `bytes` more
+/// than when this was called have gone into it.
+fn wait_for_a_transfer_in_flight(link: &str, bytes: u64) {
+    let baseline = tx_bytes(link);
+    let deadline = std::time::Instant::now() + std::time::Duration::from_secs(60);
+    while tx_bytes(link) < baseline + bytes {
+        assert!(
+            std::time::Instant::now() < deadline,
+            "no transfer crossed {link}"
+        );
+        std::thread::sleep(std::time::Duration::from_millis(20));
+    }
+}
+
+/// Waits until ops.csv has a failed transfer row.
+fn wait_for_a_failed_transfer(run: &Path) {
+    let deadline = std::time::Instant::now() + std::time::Duration::from_secs(120);
+    while !ops(run)
+        .iter()
+        .any(|r| r.phase == Phase::Transfer && r.outcome == Outcome::Failed)
+    {
+        assert!(std::time::Instant::now() < deadline, "no failed transfer");
+        std::thread::sleep(std::time::Duration::from_millis(100));
+    }
+}
+
+/// What must hold after a transfer fault: exit 4, every failed transfer
+/// rolled back to the source where it continued, the migrations after the
+/// fault verified, nothing lost, nothing left behind. Returns the failed
+/// transfer rows.
+fn assert_rolled_back_and_went_on(
+    output: &std::process::Output,
+    run: &Path,
+    containers: usize,
+) -> Vec<migbench::record::OpRecord> {
+    assert_eq!(
+        output.status.code(),
+        Some(4),
+        "failures present: {}\n{}",
+        stdout(output),
+        String::from_utf8_lossy(&output.stderr)
+    );
+    let rows = ops(run);
+    let failed: Vec<_> = rows
+        .iter()
+        .filter(|r| r.phase == Phase::Transfer && r.outcome == Outcome::Failed)
+        .cloned()
+        .collect();
+    assert!(!failed.is_empty());
+    for transfer in &failed {
+        let verify = common::op(&rows, Phase::Verify, transfer.index);
+        assert_eq!(verify.outcome, Outcome::RolledBack, "{verify:?}");
+    }
+    let last_failure_ms = failed.iter().map(|r| r.end_ms).fold(0.0, f64::max);
+    assert!(
+        rows.iter().any(|r| r.phase == Phase::Transfer
+            && r.outcome == Outcome::Ok
+            && r.start_ms > last_failure_ms
+            && common::op(&rows, Phase::Verify, r.index).outcome == Outcome::Ok),
+        "a migration after the fault went through: {rows:#?}"
+    );
+    let summary = common::summary(run);
+    assert_eq!(summary["verification"]["lost"], 0);
+    assert_eq!(
+        summary["verification"]["continued"]
+            .as_u64()
+            .expect("continued")
+            + summary["verification"]["rolled_back"]
+                .as_u64()
+                .expect("rolled back"),
+        containers as u64
+    );
+    assert_nothing_left_behind();
+    failed
+}
+
+#[test]
+fn a_link_that_goes_down_mid_transfer_fails_that_transfer_naming_the_link() {
+    let _engine = common::engine_lock();
+    let dir = tempfile::tempdir().expect("tempdir");
+    let containers = 4;
+    let file = scenario(
+        dir.path(),
+        "linkdown",
+        &format!(
+            "name = \"linkdown\"\ncontainers = {containers}\nwarmup_s = 1\ntimeout_s = 120\n\
+             mode = \"pipeline\"\nconcurrency = 1\n\
+             [source]\nengine = \"podman\"\n\
+             [workload]\nmemory_mib = 16\nlog_interval_ms = 200\n\
+             [transfer]\nstall_s = 3\n\
+             [target]\nemulate = {{ memory = \"1GiB\", network = {{ bandwidth = \"20mbit\" }} }}\n"
+        ),
+    );
+    let results = dir.path().join("results");
+    let child = common::spawn_run(&file, &results);
+    let run = common::wait_for_rows(&results, "restore", 1);
+    let network = the_host_state()["network"].clone();
+    let (netns, host_link, root_link) = (
+        network["netns"].as_str().expect("netns").to_string(),
+        network["host_link"]
+            .as_str()
+            .expect("host link")
+            .to_string(),
+        network["root_link"]
+            .as_str()
+            .expect("root link")
+            .to_string(),
+    );
+    wait_for_a_transfer_in_flight(&root_link, 2_000_000);
+    let link = |state: &str| {
+        let out = command(
+            "ip",
+            &[
+                "netns", "exec", &netns, "ip", "link", "set", &host_link, state,
+            ],
+        );
+        assert!(out.status.success(), "link {state}: {out:?}");
+    };
+    link("down");
+    wait_for_a_failed_transfer(&run);
+    link("up");
+    let output = common::finish(child);
+    let failed = assert_rolled_back_and_went_on(&output, &run, containers);
+    for transfer in &failed {
+        assert!(
+            transfer.error.contains("the upload stalled")
+                && transfer
+                    .error
+                    .contains(&format!("({root_link}, 20mbit) is down")),
+            "{}",
+            transfer.error
+        );
+        let restore = common::op(&ops(&run), Phase::Restore, transfer.index).clone();
+        assert_eq!(restore.outcome, Outcome::Failed, "{restore:?}");
+    }
+}
+
+#[test]
+fn an_ssh_connection_that_drops_mid_stream_fails_that_transfer_and_it_rolls_back() {
+    let _engine = common::engine_lock();
+    let dir = tempfile::tempdir().expect("tempdir");
+    let containers = 4;
+    let file = scenario(
+        dir.path(),
+        "sshdrop",
+        &format!(
+            "name = \"sshdrop\"\ncontainers = {containers}\nwarmup_s = 1\ntimeout_s = 120\n\
+             mode = \"pipeline\"\nconcurrency = 1\n\
+             [workload]\nmemory_mib = 16\nlog_interval_ms = 200\n\
+             [transfer]\nmode = \"ssh\"\n\
+             [target]\nemulate = {{ memory = \"1GiB\", network = {{ bandwidth = \"20mbit\" }} }}\n"
+        ),
+    );
+    let results = dir.path().join("results");
+    let child = common::spawn_run(&file, &results);
+    let run = common::wait_for_rows(&results, "restore", 1);
+    let state = the_host_state();
+    let root_link = state["network"]["root_link"]
+        .as_str()
+        .expect("root link")
+        .to_string();
+    let sshd = state["sshd"]["process"]["pid"].as_u64().expect("sshd pid") as i32;
+    wait_for_a_transfer_in_flight(&root_link, 2_000_000);
+    // The host's side of the connection goes: the sessions its sshd forked.
+    let sessions = children_of(sshd);
+    assert!(
+        !sessions.is_empty(),
+        "an ssh session carries the checkpoint"
+    );
+    for session in sessions {
+        // SAFETY: kill(2) on a session of the emulated host's sshd.
+        unsafe { libc::kill(session, libc::SIGKILL) };
+    }
+    wait_for_a_failed_transfer(&run);
+    let output = common::finish(child);
+    let failed = assert_rolled_back_and_went_on(&output, &run, containers);
+    assert!(failed[0].error.contains("over SSH"), "{}", failed[0].error);
+}
+
+/// The processes whose parent is `pid`.
+fn children_of(pid: i32) -> Vec<i32> {
+    std::fs::read_dir("/proc")
+        .expect("/proc")
+        .flatten()
+        .filter_map(|e| e.file_name().to_str()?.parse::<i32>().ok())
+        .filter(|child| {
+            std::fs::read_to_string(format!("/proc/{child}/stat"))
+                .ok()
+                .and_then(|stat| {
+                    let after = stat.rsplit_once(')')?.1;
+                    after.split_whitespace().nth(1)?.parse::<i32>().ok()
+                })
+                == Some(pid)
+        })
+        .collect()
+}
+
+#[test]
+fn a_host_up_waiting_for_the_subnet_claim_says_so_and_who_holds_it() {
+    use std::os::fd::AsRawFd;
+    let _engine = common::engine_lock();
+    std::fs::create_dir_all("/run/migbench").expect("run dir");
+    let claim = std::fs::OpenOptions::new()
+        .create(true)
+        .truncate(false)
+        .write(true)
+        .open("/run/migbench/subnet.lock")
+        .expect("the claim's file");
+    // SAFETY: flock(2) on a file this test holds open.
+    assert_eq!(unsafe { libc::flock(claim.as_raw_fd(), libc::LOCK_EX) }, 0);
+    claim.set_len(0).expect("truncate");
+    std::io::Write::write_all(&mut &claim, b"424242").expect("holder");
+    let child = common::migbench_command()
+        .args([
+            "host",
+            "up",
+            "snwait",
+            "--memory",
+            "256MiB",
+            "--bandwidth",
+            "10mbit",
+        ])
+        .stdout(std::process::Stdio::piped())
+        .stderr(std::process::Stdio::piped())
+        .spawn()
+        .expect("host up");
+    std::thread::sleep(std::time::Duration::from_secs(2));
+    drop(claim);
+    let output = child.wait_with_output().expect("waits");
+    migbench()
+        .args(["host", "down", "snwait"])
+        .assert()
+        .success();
+    let stderr = String::from_utf8_lossy(&output.stderr);
+    assert!(output.status.success(), "{stderr}");
+    assert!(
+        stderr.contains("waiting for the subnet claim")
+            && stderr.contains("migbench pid 424242 is bringing a host up"),
+        "{stderr}"
+    );
+    assert!(
+        stderr.contains("took the subnet claim after waiting"),
+        "{stderr}"
+    );
+    assert_nothing_left_behind();
+}

@@ -132,6 +132,35 @@ fn smoke(name: &str, target: &str) -> std::path::PathBuf {
             .as_f64()
             .is_some_and(|ms| ms > 0.0));
     }
+    // The archives went through migbench twice (export down, import up):
+    // that is migration work with its bytes, not the harness's own cost.
+    let harness = &summary["harness"];
+    let archives: u64 = rows
+        .iter()
+        .filter(|r| r.phase == migbench::record::Phase::Checkpoint)
+        .filter_map(|r| r.bytes)
+        .sum();
+    let moved = harness["migration_work_bytes"]
+        .as_u64()
+        .expect("bytes moved");
+    // (An emulated host's import is the archive re-written with its cgroup: a
+    // little smaller.)
+    assert!(
+        moved as f64 >= 1.95 * archives as f64,
+        "{moved} < 2 x {archives}: {harness}"
+    );
+    assert!(
+        harness["migration_work_cpu_s"]
+            .as_f64()
+            .is_some_and(|s| s > 0.0),
+        "{harness}"
+    );
+    assert!(
+        harness["migration_work_cpu_s_per_gb"]
+            .as_f64()
+            .is_some_and(|s| s > 0.0),
+        "{harness}"
+    );
     let report = std::fs::read_to_string(run.join("report.md")).expect("report.md");
     assert!(report.contains("CRIU"), "report names the split");
     assert_nothing_left_behind();

@@ -222,3 +222,71 @@ interval_ms = 100
     assert_eq!(url_of(&summary(&run)["environment"]), url);
     common::assert_nothing_left_behind();
 }
+
+#[test]
+fn an_exporter_that_stops_answering_leaves_stale_rows_unjudged_and_the_run_says_so() {
+    let _engine = common::engine_lock();
+    let exporter = Exporter::start();
+    let dir = tempfile::tempdir().expect("tempdir");
+    let file = scenario(
+        dir.path(),
+        "stale-metrics",
+        &format!(
+            r#"name = "stale-metrics"
+containers = 3
+warmup_s = 1
+[restore]
+pause_ms = 6000
+[target]
+endpoint = "unix:///run/docker.sock"
+metrics = "{}"
+metrics_interval_ms = 250
+[sampler]
+interval_ms = 100
+"#,
+            exporter.url
+        ),
+    );
+    let results = dir.path().join("results");
+    let child = common::spawn_run(&file, &results);
+    let run = common::wait_for_rows(&results, "restore", 1);
+    // The exporter hangs: it takes connections and answers none (the test's own child).
+    let pid = exporter.child.id() as i32;
+    // SAFETY: kill(2) on the exporter this test started.
+    assert_eq!(unsafe { libc::kill(pid, libc::SIGSTOP) }, 0);
+    std::thread::sleep(Duration::from_secs(9));
+    // SAFETY: as above.
+    assert_eq!(unsafe { libc::kill(pid, libc::SIGCONT) }, 0);
+    let output = common::finish(child);
+    let stdout = String::from_utf8_lossy(&output.stdout).to_string();
+    assert_eq!(output.status.code(), Some(0), "{stdout}");
+    drop(exporter);
+    let samples = samples(&run);
+    let stale: Vec<&SampleRow> = samples
+        .iter()
+        .filter(|s| s.target_stale == Some(true))
+        .collect();
+    assert!(stale.len() >= 10, "{} stale samples", stale.len());
+    for s in &stale {
+        // Nothing the rules could judge the target on.
+        assert_eq!(s.target_memory_bytes, None, "{s:#?}");
+        assert_eq!(s.target_swap_bytes, None, "{s:#?}");
+        assert_eq!(s.target_psi_memory_full_pct, None, "{s:#?}");
+        assert!(s.target_scrape_age_ms.expect("age") > 5000.0, "{s:#?}");
+    }
+    let last_stale_ms = stale.last().expect("stale").t_ms;
+    assert!(
+        samples
+            .iter()
+            .any(|s| s.t_ms > last_stale_ms && s.target_memory_bytes.is_some()),
+        "fresh values once it answered again"
+    );
+    let summary = common::summary(&run);
+    let notes = summary["data_notes"].to_string();
+    assert!(notes.contains("node exporter stopped answering"), "{notes}");
+    assert!(
+        stdout.contains("node exporter stopped answering"),
+        "{stdout}"
+    );
+    assert_eq!(common::verified(&common::ops(&run)), 3);
+}

@@ -90,7 +90,10 @@ fn three_rounds_back_and_forth_continue_every_counter_and_keep_only_what_runs() 
     let summary = summary(&run);
     assert_eq!(summary["verification"]["continued"], 3 * containers);
     assert_eq!(summary["rounds"].as_array().map(Vec::len), Some(3));
-    assert!(stdout.contains("soak: 3 rounds"), "{stdout}");
+    assert!(
+        stdout.contains("soak: 3 rounds, continued per round: 5 in every round"),
+        "{stdout}"
+    );
     let report = std::fs::read_to_string(run.join("report.md")).expect("report.md");
     assert!(report.contains("## Soak"), "{report}");
     common::assert_nothing_left_behind();

@@ -94,7 +94,8 @@ fn build(
             }
             Arc::new(
                 PodmanEngine::connect(&endpoint, api_timeout)?
-                    .with_cgroup_parent(options.cgroup.clone()),
+                    .with_cgroup_parent(options.cgroup.clone())
+                    .with_upload_stall(options.upload_stall),
             )
         }
     })

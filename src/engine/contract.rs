@@ -42,6 +42,14 @@ pub enum EngineError {
         what: String,
         seconds: u64,
     },
+    /// The checkpoint did not reach the engine's machine (an upload that
+    /// stalled, an SSH stream that broke): the engine never had it.
+    #[error("engine '{endpoint}': {what}: {detail}")]
+    Transfer {
+        endpoint: String,
+        what: String,
+        detail: String,
+    },
     #[error("{what} '{path}': {source}")]
     Io {
         what: String,
@@ -59,6 +67,11 @@ impl EngineError {
     /// True when the operation did not answer in time (its clean-up is a timeout's).
     pub fn is_timeout(&self) -> bool {
         matches!(self, EngineError::Timeout { .. })
+    }
+
+    /// True when the checkpoint never reached the engine's machine.
+    pub fn is_transfer(&self) -> bool {
+        matches!(self, EngineError::Transfer { .. })
     }
 
     /// CRIU's log of the failed checkpoint or restore, when it was kept.

@@ -29,4 +29,7 @@ pub struct ConnectOptions {
     /// user's way (ssh config, agent, known hosts).
     pub ssh: Option<Access>,
     pub route: CheckpointRoute,
+    /// A checkpoint upload over TCP that moves no byte for this long fails
+    /// (`transfer.stall_s`); `None`: it waits as long as the operation may.
+    pub upload_stall: Option<std::time::Duration>,
 }

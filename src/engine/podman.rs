@@ -43,6 +43,8 @@ pub struct PodmanEngine {
     /// Lines each restored clone's log holds from its original (they travel
     /// in the archive); its own output follows them.
     inherited_lines: std::sync::Mutex<HashMap<String, usize>>,
+    /// An upload that moves no byte for this long fails (`transfer.stall_s`).
+    upload_stall: Option<Duration>,
 }
 
 impl PodmanEngine {
@@ -57,7 +59,14 @@ impl PodmanEngine {
             cgroup_parent: None,
             graph_root: tokio::sync::OnceCell::new(),
             inherited_lines: std::sync::Mutex::new(HashMap::new()),
+            upload_stall: None,
         })
+    }
+
+    /// Fails a checkpoint upload that moves no byte for `limit`.
+    pub fn with_upload_stall(mut self, limit: Option<Duration>) -> PodmanEngine {
+        self.upload_stall = limit;
+        self
     }
 
     /// Puts every container this engine creates or restores under `cgroup`.
@@ -286,11 +295,27 @@ impl Engine for PodmanEngine {
         // upload is measured from inside the request (see `upload`).
         let meter = std::sync::Arc::new(metered_upload::UploadMeter::default());
         let body = Body::Metered(Box::new(body), meter.clone());
-        let answer = self.client.send(call, body, &[]).await;
-        // A broken archive shows in the rewriter's error first.
-        let rewrite_error = match rewriter {
-            Some(rewriter) => rewriter.await.ok().and_then(Result::err),
-            None => None,
+        let stall = async {
+            match self.upload_stall {
+                Some(limit) => meter.stalled(limit).await,
+                None => std::future::pending().await,
+            }
+        };
+        let answer = tokio::select! {
+            answer = self.client.send(call, body, &[]) => answer,
+            // Dropping the request closes the connection: libpod drops the partial body.
+            why = stall => Err(EngineError::Transfer {
+                endpoint: self.client.endpoint().to_string(),
+                what: format!("upload the checkpoint of '{}'", spec.name),
+                detail: why,
+            }),
+        };
+        // A broken archive shows in the rewriter's error first; after a
+        // stalled upload, the rewriter only met the body's end.
+        let rewrite_error = match (rewriter, &answer) {
+            (Some(_), Err(e)) if e.is_transfer() => None,
+            (Some(rewriter), _) => rewriter.await.ok().and_then(Result::err),
+            (None, _) => None,
         };
         let restored = self
             .restored(spec, answer, rewrite_error)

@@ -8,8 +8,10 @@
 //! address only: no other machine can reach that address (README, "Hosts
 //! with their own network").
 
+mod link_state;
 mod subnet;
 
+pub use link_state::describe as describe_link;
 pub use subnet::{choose as choose_subnet, Prefix, RANGE as SUBNET_RANGE};
 
 use super::host_error::HostError;
@@ -42,7 +44,6 @@ pub fn burst_bytes(bits_per_s: u64) -> u64 {
     (bits_per_s / 8 * BURST_MS / 1000).max(MIN_BURST_BYTES)
 }
 
-/// The network host `name` would get: a free subnet (checked against this
 /// The machine-wide claim on choosing a subnet, held from the choice until
 /// the subnet's addresses exist (an exclusive `flock`, released when dropped,
 /// and by the kernel if the process dies).
@@ -52,7 +53,8 @@ pub struct SubnetClaim {
 }
 
 impl SubnetClaim {
-    /// Waits for and takes the claim.
+    /// Waits for and takes the claim; a wait is said (with the pid of the
+    /// migbench holding it), so a second run does not seem to hang.
     pub fn take() -> Result<SubnetClaim, HostError> {
         let path = std::path::Path::new(super::state::RUN_DIR).join("subnet.lock");
         let file = std::fs::create_dir_all(super::state::RUN_DIR)
@@ -67,17 +69,39 @@ impl SubnetClaim {
                 "cannot open the subnet claim",
                 &path,
             ))?;
-        rustix::fs::flock(&file, rustix::fs::FlockOperation::LockExclusive).map_err(|e| {
-            HostError::Io {
-                what: "cannot take the subnet claim".into(),
-                path: path.clone(),
-                source: e.into(),
+        let lock_error = |e: rustix::io::Errno| HostError::Io {
+            what: "cannot take the subnet claim".into(),
+            path: path.clone(),
+            source: e.into(),
+        };
+        use rustix::fs::FlockOperation::{LockExclusive, NonBlockingLockExclusive};
+        match rustix::fs::flock(&file, NonBlockingLockExclusive) {
+            Ok(()) => {}
+            Err(rustix::io::Errno::WOULDBLOCK) => {
+                let holder = std::fs::read_to_string(&path).unwrap_or_default();
+                tracing::warn!(
+                    "waiting for the subnet claim ({}): migbench pid {} is bringing a host up",
+                    path.display(),
+                    holder.trim()
+                );
+                let waited = std::time::Instant::now();
+                rustix::fs::flock(&file, LockExclusive).map_err(lock_error)?;
+                tracing::warn!(
+                    "took the subnet claim after waiting {:.1} s",
+                    waited.elapsed().as_secs_f64()
+                );
             }
-        })?;
+            Err(e) => return Err(lock_error(e)),
+        }
+        // Who holds it, for whoever waits next.
+        let _ = file.set_len(0).and_then(|()| {
+            std::io::Write::write_all(&mut &file, std::process::id().to_string().as_bytes())
+        });
         Ok(SubnetClaim { _locked: file })
     }
 }
 
+/// The network host `name` would get: a free subnet (checked against this
 /// machine's addresses and routes), its names and its shaping. Nothing is created.
 pub fn plan(name: &str, bits_per_s: u64) -> Result<HostNetwork, HostError> {
     let taken = subnet::taken_here()?;

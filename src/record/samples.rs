@@ -135,4 +135,9 @@ pub struct SampleRow {
     /// targets that are not emulated, and in runs recorded before it existed.
     #[serde(default)]
     pub target_psi_memory_full_avg10: Option<f64>,
+    /// A remote target's node exporter: its latest values are too old to
+    /// judge (it stopped answering), so this row carries none of them and
+    /// the collapse rules do not judge the target on it.
+    #[serde(default)]
+    pub target_stale: Option<bool>,
 }

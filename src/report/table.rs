@@ -125,22 +125,30 @@ pub fn findings(summary: &Summary) -> Vec<String> {
     if let Some(h) = summary.harness {
         lines.push(format!(
             "harness cost: {:.1}% of one core of its own (sampling, recording, scheduling), \
-             plus {:.1} CPU s copying checkpoints (timed in their rows); peak RSS {:.0} MiB",
+             plus {:.1} CPU s moving {:.2} GB of checkpoints{} (timed in their rows); peak RSS \
+             {:.0} MiB",
             h.own_share_of_one_core_pct,
             h.migration_work_cpu_s,
+            h.migration_work_bytes as f64 / 1e9,
+            h.migration_work_cpu_s_per_gb
+                .map(|per_gb| format!(", {per_gb:.2} CPU s per GB"))
+                .unwrap_or_default(),
             h.peak_rss_bytes as f64 / 1048576.0
         ));
     }
     if !summary.rounds.is_empty() {
-        let verified: Vec<String> = summary
-            .rounds
-            .iter()
-            .map(|r| r.verified.to_string())
-            .collect();
+        let verified: Vec<usize> = summary.rounds.iter().map(|r| r.verified).collect();
+        let least = verified.iter().min().copied().unwrap_or(0);
+        let most = verified.iter().max().copied().unwrap_or(0);
+        let per_round = if least == most {
+            format!("{most} in every round")
+        } else {
+            let listed: Vec<String> = verified.iter().map(usize::to_string).collect();
+            listed.join(", ")
+        };
         lines.push(format!(
-            "soak: {} rounds, continued per round {}",
-            summary.rounds.len(),
-            verified.join(", ")
+            "soak: {} rounds, continued per round: {per_round}",
+            summary.rounds.len()
         ));
         lines.extend(
             super::soak_growth::growth(&summary.rounds)

@@ -30,6 +30,9 @@ pub struct RunPlan {
     pub staging_root: Option<PathBuf>,
     /// The same on the source's side: where a soak's way back stages them.
     pub return_staging_root: Option<PathBuf>,
+    /// The emulated target's own link and its name, when it has one: a
+    /// failed transfer says whether it is up.
+    pub link: Option<(crate::host::network::HostNetwork, String)>,
     /// The checkpoint crosses to the target inside its restore (the target
     /// engine takes it as the request's body): no transfer phase, and each
     /// restore records its transfer row (see `transfer_in_restore`).
@@ -37,6 +40,15 @@ pub struct RunPlan {
 }
 
 impl RunPlan {
+    /// "; the link to host 'h' (mbv3, 20 Mbit/s) is down", or nothing
+    /// when the target has no link of its own.
+    pub fn link_state(&self) -> String {
+        self.link
+            .as_ref()
+            .map(|(net, host)| format!("; {}", crate::host::network::describe_link(net, host)))
+            .unwrap_or_default()
+    }
+
     /// The same run the other way (a soak's even rounds): the target's engine
     /// checkpoints and the source's restores. The checkpoints still pass
     /// through this machine's checkpoint directory.

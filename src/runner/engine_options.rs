@@ -25,6 +25,8 @@ pub fn source(scenario: &Scenario) -> ConnectOptions {
             &scenario.source_endpoint,
             scenario.ssh.source_identity.clone(),
         ),
+        // A soak's way back and a rollback upload to the source.
+        upload_stall: Some(scenario.transfer_stall),
         ..ConnectOptions::default()
     }
 }
@@ -58,6 +60,7 @@ pub fn target(
         cgroup: host.map(|h| h.cgroup.clone()),
         ssh: endpoint_access(endpoint, identity),
         route,
+        upload_stall: Some(scenario.transfer_stall),
     })
 }
 

@@ -27,6 +27,11 @@ pub struct Environment {
     /// The file the PSI collapse rule read: an emulated target's own
     /// `memory.pressure` on cgroup v2, else the machine's /proc/pressure/memory.
     pub psi_rule_source: String,
+    /// What the records cannot say themselves, known at set-up (e.g. a
+    /// link the checkpoints did not cross): the summary's data notes
+    /// start with them, live and when `report` rebuilds a run.
+    #[serde(skip_serializing_if = "Vec::is_empty")]
+    pub notes: Vec<String>,
 }
 
 impl Environment {
@@ -61,6 +66,7 @@ impl Environment {
             target_metrics: None,
             cgroup_backend: backend.map(|b| b.mode()),
             psi_rule_source: psi_rule_source.display().to_string(),
+            notes: Vec::new(),
         }
     }
 }

@@ -105,7 +105,9 @@ pub async fn transfer(ctx: &RunContext, mut slot: Slot) -> Slot {
             let copy = tokio::task::spawn_blocking(move || {
                 crate::work_cpu::counted(|| {
                     copy_dir(&from_c, &to_c)?;
-                    dir_bytes(&to_c)
+                    let bytes = dir_bytes(&to_c)?;
+                    crate::work_cpu::add_bytes(bytes);
+                    Ok(bytes)
                 })
             });
             copy.await.map_err(|e| EngineError::Io {
@@ -151,9 +153,21 @@ pub async fn restore(ctx: &RunContext, mut slot: Slot) -> Slot {
     slot.timings.restore_start_ms = Some(timed.start_ms);
     slot.timings.restore_end_ms = Some(timed.end_ms);
     let target_silent = matches!(&timed.end, OpEnd::Failed(e) if e.is_engine_down());
+    // The checkpoint never reached the target: the transfer failed, named with its link.
+    let undelivered = match &timed.end {
+        OpEnd::Failed(e) if e.is_transfer() => Some(format!("{e}{}", ctx.link_state())),
+        _ => None,
+    };
     let (mut row, restored) = ctx.timed_row(ctx.row(Phase::Restore, &slot), timed);
     if ctx.transfer_in_restore {
-        super::transfer_in_restore::record(ctx, &mut slot, restored.as_ref());
+        let transfer = match &undelivered {
+            Some(error) => Err(error.as_str()),
+            None => Ok(restored.as_ref()),
+        };
+        super::transfer_in_restore::record(ctx, &mut slot, transfer);
+    }
+    if let Some(error) = undelivered {
+        row.error = error;
     }
     if target_silent {
         await_silent_target(ctx, &mut row).await;

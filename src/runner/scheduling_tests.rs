@@ -63,6 +63,7 @@ async fn run_plan(
             checkpoint_root: dir.path().join("checkpoints"),
             staging_root: None,
             return_staging_root: None,
+            link: None,
             transfer_in_restore,
         }),
         ship_image: false,

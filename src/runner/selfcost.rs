@@ -25,6 +25,7 @@ pub struct CostMeter {
     started: Instant,
     cpu_at_start_s: f64,
     work_at_start_s: f64,
+    bytes_at_start: u64,
 }
 
 impl CostMeter {
@@ -33,6 +34,7 @@ impl CostMeter {
             started: Instant::now(),
             cpu_at_start_s: cpu_s(),
             work_at_start_s: crate::work_cpu::total_s(),
+            bytes_at_start: crate::work_cpu::total_bytes(),
         }
     }
 
@@ -40,6 +42,7 @@ impl CostMeter {
         let wall_s = self.started.elapsed().as_secs_f64();
         let cpu = cpu_s() - self.cpu_at_start_s;
         let work = (crate::work_cpu::total_s() - self.work_at_start_s).min(cpu);
+        let bytes = crate::work_cpu::total_bytes() - self.bytes_at_start;
         let share = |cpu_s: f64| {
             if wall_s > 0.0 {
                 cpu_s * 100.0 / wall_s
@@ -53,6 +56,8 @@ impl CostMeter {
             cpu_share_of_one_core_pct: share(cpu),
             peak_rss_bytes: peak_rss_bytes(),
             migration_work_cpu_s: work,
+            migration_work_bytes: bytes,
+            migration_work_cpu_s_per_gb: (bytes > 0).then(|| work / (bytes as f64 / 1e9)),
             own_share_of_one_core_pct: share(cpu - work),
         }
     }

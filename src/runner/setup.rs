@@ -257,6 +257,10 @@ async fn prepare_target(
             scenario.transfer_mode,
             TransferMode::Copy | TransferMode::Ssh
         );
+    let ship_image = !same_engine;
+    environment
+        .notes
+        .extend(link_note(host.as_ref(), ship_image && !transfer_in_restore));
     let environment = serde_json::to_value(&environment).unwrap_or_default();
     let environment_path = run_dir.join(record::ENVIRONMENT_JSON);
     std::fs::write(
@@ -278,8 +282,11 @@ async fn prepare_target(
             transfer_in_restore,
             staging_root,
             return_staging_root,
+            link: host
+                .as_ref()
+                .and_then(|h| Some((h.network.clone()?, h.spec.name.clone()))),
         }),
-        ship_image: !same_engine,
+        ship_image,
         record_files: Some(record_files),
         rounds_csv,
         host,
@@ -292,9 +299,9 @@ async fn prepare_target(
 /// checkpoints did not cross (an engine that restores only from its own
 /// store gets them copied into it on this machine): its link carried the
 /// engine's API alone, so the transfer rows are local copies.
-pub fn link_note(prepared: &Prepared) -> Option<String> {
-    let network = prepared.host.as_ref()?.network.as_ref()?;
-    (prepared.ship_image && !prepared.plan.transfer_in_restore).then(|| {
+fn link_note(host: Option<&HostState>, copied_here: bool) -> Option<String> {
+    let network = host?.network.as_ref()?;
+    copied_here.then(|| {
         format!(
             "the target has a network of its own ({} at {}), but the checkpoints did not cross \
              it: they were copied into the target engine's store on this machine (transfer \

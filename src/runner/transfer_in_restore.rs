@@ -13,10 +13,24 @@ use crate::event::round_us;
 use crate::record::{OpRecord, Outcome, Phase};
 
 /// Records the transfer row of a restore that ran, from what its engine
-/// measured (`restored`: `None` when the restore failed), and times the
-/// slot's downtime parts from it.
-pub fn record(ctx: &RunContext, slot: &mut Slot, restored: Option<&Restored>) {
+/// measured (`restored`: `Ok(None)` when the restore failed after its
+/// upload, `Err` with why when the checkpoint never reached the target),
+/// and times the slot's downtime parts from it.
+pub fn record(ctx: &RunContext, slot: &mut Slot, restored: Result<Option<&Restored>, &str>) {
     let mut row = ctx.row(Phase::Transfer, slot);
+    let restored = match restored {
+        Ok(restored) => restored,
+        Err(undelivered) => {
+            // The upload was the restore request's first part: it spans the request.
+            row.start_ms = slot.timings.restore_start_ms.unwrap_or(row.start_ms);
+            row.end_ms = slot.timings.restore_end_ms.unwrap_or(row.end_ms);
+            row.latency_ms = round_us(row.end_ms - row.start_ms);
+            row.outcome = Outcome::Failed;
+            row.error = undelivered.to_string();
+            ctx.emit(row);
+            return;
+        }
+    };
     match restored.and_then(|r| r.transfer) {
         Some(transfer) => {
             fill(ctx, &mut row, transfer);

@@ -130,15 +130,27 @@ pub struct Latest {
     pub failed: bool,
 }
 
+/// Values older than this are stale: an exporter that answers late still
+/// answers within a scrape's timeout and a couple of intervals.
+pub fn stale_after(interval: Duration) -> Duration {
+    SCRAPE_TIMEOUT + interval * 2
+}
+
 impl Latest {
-    /// Fills the target columns of `row`, sampled at `now`.
-    pub fn fill(&self, row: &mut SampleRow, now: Instant) {
+    /// Fills the target columns of `row`, sampled at `now`; values older
+    /// than `stale_after` are left out and the row marked stale.
+    pub fn fill(&self, row: &mut SampleRow, now: Instant, stale_after: Duration) {
         row.target_scrape_failed = Some(self.failed);
         let Some((at, values)) = &self.values else {
+            row.target_stale = Some(self.failed);
             return;
         };
-        let age_ms = now.saturating_duration_since(*at).as_secs_f64() * 1000.0;
-        row.target_scrape_age_ms = Some(crate::event::round_us(age_ms));
+        let age = now.saturating_duration_since(*at);
+        row.target_scrape_age_ms = Some(crate::event::round_us(age.as_secs_f64() * 1000.0));
+        row.target_stale = Some(age > stale_after);
+        if age > stale_after {
+            return;
+        }
         row.target_memory_bytes = values.memory_used_bytes;
         row.target_swap_bytes = values.swap_used_bytes;
         row.target_memsw_bytes = values

@@ -69,6 +69,7 @@ impl ScenarioFile {
             target_engine,
             target,
             transfer_mode: effective.transfer.mode,
+            transfer_stall: Duration::from_secs(effective.transfer.stall_s.get()),
             ssh,
             checkpoint_dir: effective.transfer.checkpoint_dir.into_inner(),
             sample_interval,

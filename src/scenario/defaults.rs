@@ -9,6 +9,9 @@ pub fn warmup_s() -> Ranged<0, 3600> {
 pub fn timeout_s() -> Ranged<1, 3600> {
     Ranged::new_const(120)
 }
+pub fn stall_s() -> Ranged<1, 3600> {
+    Ranged::new_const(30)
+}
 pub fn rounds() -> Ranged<1, 1000> {
     Ranged::new_const(1)
 }

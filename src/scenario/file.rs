@@ -236,6 +236,10 @@ pub struct TransferFile {
     /// Where the source engine writes checkpoints (one subdirectory per run).
     #[serde(default = "defaults::checkpoint_dir")]
     pub checkpoint_dir: AbsoluteDir,
+    /// A checkpoint upload over a network connection that moves no byte
+    /// for this long fails (a link down, a peer gone), seconds.
+    #[serde(default = "defaults::stall_s")]
+    pub stall_s: Ranged<1, 3600>,
 }
 
 impl Default for TransferFile {
@@ -243,6 +247,7 @@ impl Default for TransferFile {
         TransferFile {
             mode: TransferMode::default(),
             checkpoint_dir: defaults::checkpoint_dir(),
+            stall_s: defaults::stall_s(),
         }
     }
 }

@@ -61,6 +61,8 @@ pub struct Scenario {
     pub guard_policy: GuardPolicy,
     /// What becomes of a container whose transfer or restore failed.
     pub on_failure: OnFailure,
+    /// A checkpoint upload that moves no byte for this long fails.
+    pub transfer_stall: Duration,
     /// Rounds back and forth between source and target (1: one way).
     pub rounds: u32,
     pub host_min_available_mib: u64,

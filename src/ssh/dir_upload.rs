@@ -102,7 +102,10 @@ pub async fn upload_dir(
         Err(e) if e.kind() != std::io::ErrorKind::BrokenPipe => {
             Err(io("cannot read what to send", dir)(e))
         }
-        Ok(bytes) if output.status.success() => Ok(bytes),
+        Ok(bytes) if output.status.success() => {
+            crate::work_cpu::add_bytes(bytes);
+            Ok(bytes)
+        }
         _ => Err(classify(
             access,
             &what,

@@ -147,10 +147,19 @@ pub struct HarnessCost {
     /// CPU time over wall time, as a share of one core.
     pub cpu_share_of_one_core_pct: f64,
     pub peak_rss_bytes: u64,
-    /// Of `cpu_s`, the migration work the harness does itself (copying
-    /// checkpoints), which the transfer and restore rows already time.
+    /// Of `cpu_s`, the migration work the harness does itself (moving
+    /// checkpoint bytes: copies, SSH streams, Podman's export downloads and
+    /// import uploads, archive reads), which the transfer and restore rows
+    /// already time.
     #[serde(default)]
     pub migration_work_cpu_s: f64,
+    /// The checkpoint bytes that work moved (a Podman migration moves its
+    /// archive twice: down from the source, up to the target).
+    #[serde(default)]
+    pub migration_work_bytes: u64,
+    /// `migration_work_cpu_s` per GB (10^9 bytes) of `migration_work_bytes`.
+    #[serde(default)]
+    pub migration_work_cpu_s_per_gb: Option<f64>,
     /// The harness's own cost (sampling, recording, scheduling): the rest,
     /// as a share of one core.
     #[serde(default)]
@@ -268,6 +277,19 @@ impl Summary {
             rounds: Vec::new(),
             criu_split: criu_splits(input.ops),
         };
+        // Set-up's notes, then what the samples say; a rebuild keeps the
+        // live run's notes, so none is said twice.
+        let set_up = summary.environment.get("notes").and_then(|n| n.as_array());
+        let set_up = set_up.into_iter().flatten().filter_map(|n| n.as_str());
+        let notes: Vec<String> = set_up
+            .map(String::from)
+            .chain(super::stale_metrics::note(input.samples))
+            .collect();
+        for note in notes {
+            if !summary.data_notes.contains(&note) {
+                summary.data_notes.push(note);
+            }
+        }
         summary.thresholds = thresholds::evaluate(input.thresholds, &Measured::of(&summary));
         summary.verdict = summary.judge();
         summary

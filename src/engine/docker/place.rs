@@ -81,7 +81,11 @@ impl DockerEngine {
         let target = destination.to_path_buf();
         let placed = tokio::task::spawn_blocking(move || {
             crate::work_cpu::counted(|| match placement {
-                Placement::Copy => copy_dir(&source, &target),
+                Placement::Copy => {
+                    copy_dir(&source, &target)?;
+                    crate::work_cpu::add_bytes(super::super::dir_bytes(&target).unwrap_or(0));
+                    Ok(())
+                }
                 Placement::Move => {
                     let moved = std::fs::create_dir_all(&store)
                         .and_then(|()| std::fs::rename(&source, &target));
@@ -138,7 +142,7 @@ impl DockerEngine {
         let marker = vec![(RESTORE_MARKER.to_string(), id.as_bytes().to_vec())];
         let bytes = crate::ssh::upload_dir(access, checkpoint, name, marker, store)
             .await
-            .map_err(|e| EngineError::Operation {
+            .map_err(|e| EngineError::Transfer {
                 endpoint: self.endpoint.clone(),
                 what: format!("stream the checkpoint of '{id}' over SSH"),
                 detail: e.to_string(),

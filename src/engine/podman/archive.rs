@@ -23,18 +23,20 @@ fn member_name(entry: &tar::Entry<'_, impl Read>) -> Option<String> {
 /// CRIU's dump statistics kept in the archive at `path` (empty when there are
 /// none or they cannot be read: the checkpoint itself succeeded).
 pub async fn dump_stats(path: PathBuf) -> CriuStats {
-    let read = tokio::task::spawn_blocking(move || -> Option<CriuStats> {
-        let mut archive = tar::Archive::new(std::fs::File::open(&path).ok()?);
-        // stats-dump comes before the large page images: stop at it.
-        for entry in archive.entries().ok()? {
-            let mut entry = entry.ok()?;
-            if member_name(&entry).as_deref() == Some(STATS_DUMP) {
-                let mut image = Vec::new();
-                entry.read_to_end(&mut image).ok()?;
-                return criu_stats::decode(&image).ok();
+    let read = tokio::task::spawn_blocking(move || {
+        crate::work_cpu::counted(|| -> Option<CriuStats> {
+            let mut archive = tar::Archive::new(std::fs::File::open(&path).ok()?);
+            // stats-dump comes before the large page images: stop at it.
+            for entry in archive.entries().ok()? {
+                let mut entry = entry.ok()?;
+                if member_name(&entry).as_deref() == Some(STATS_DUMP) {
+                    let mut image = Vec::new();
+                    entry.read_to_end(&mut image).ok()?;
+                    return criu_stats::decode(&image).ok();
+                }
             }
-        }
-        None
+            None
+        })
     });
     read.await.ok().flatten().unwrap_or_default()
 }
@@ -46,17 +48,19 @@ const CTR_LOG: &str = "ctr.log";
 /// How many lines of output the archive's container log holds: a clone
 /// restored from it shows these first, before any line of its own.
 pub async fn logged_lines(path: PathBuf) -> usize {
-    let read = tokio::task::spawn_blocking(move || -> Option<usize> {
-        let mut archive = tar::Archive::new(std::fs::File::open(&path).ok()?);
-        for entry in archive.entries().ok()? {
-            let mut entry = entry.ok()?;
-            if member_name(&entry).as_deref() == Some(CTR_LOG) {
-                let mut log = String::new();
-                entry.read_to_string(&mut log).ok()?;
-                return Some(complete_lines(&log));
+    let read = tokio::task::spawn_blocking(move || {
+        crate::work_cpu::counted(|| -> Option<usize> {
+            let mut archive = tar::Archive::new(std::fs::File::open(&path).ok()?);
+            for entry in archive.entries().ok()? {
+                let mut entry = entry.ok()?;
+                if member_name(&entry).as_deref() == Some(CTR_LOG) {
+                    let mut log = String::new();
+                    entry.read_to_string(&mut log).ok()?;
+                    return Some(complete_lines(&log));
+                }
             }
-        }
-        None
+            None
+        })
     });
     read.await.ok().flatten().unwrap_or(0)
 }
@@ -88,7 +92,8 @@ pub fn with_cgroup_parent(path: PathBuf, cgroup: String) -> ImportBody {
         };
         let file = std::fs::File::open(&path).map_err(io)?;
         let writer = SyncIoBridge::new(writer);
-        rewrite(file, writer, &crate::cgroup::container_parent(&cgroup)).map_err(io)
+        let parent = crate::cgroup::container_parent(&cgroup);
+        crate::work_cpu::counted(|| rewrite(file, writer, &parent)).map_err(io)
     });
     ImportBody { reader, rewriter }
 }

@@ -18,9 +18,12 @@ use http_body_util::{combinators::BoxBody, BodyExt, Empty, Full, StreamBody};
 use hyper::body::{Frame, Incoming};
 use hyper_util::rt::TokioIo;
 use std::path::{Path, PathBuf};
+use tokio_util::task::AbortOnDropHandle;
+
+/// A request's connection task: aborted when this is dropped.
+type Connection = AbortOnDropHandle<()>;
 use std::sync::Arc;
 use std::time::Duration;
-use tokio::io::AsyncWriteExt;
 
 /// The API version in every path: any libpod 4.x answers it.
 pub const API_PREFIX: &str = "/v4.0.0/libpod";
@@ -128,7 +131,9 @@ impl Client {
     ) -> Result<(StatusCode, Bytes), EngineError> {
         let what = call.what;
         let work = async {
-            let response = self.request(&call, body).await?;
+            // Held until the answer is read: dropping this future (a
+            // timeout, a stalled upload) ends the connection and its body.
+            let (response, _connection) = self.request(&call, body).await?;
             let status = response.status();
             let bytes = response
                 .into_body()
@@ -153,7 +158,7 @@ impl Client {
     pub async fn download(&self, call: Call<'_>, to: &Path) -> Result<u64, EngineError> {
         let what = call.what;
         let work = async {
-            let response = self.request(&call, Body::Empty).await?;
+            let (response, _connection) = self.request(&call, Body::Empty).await?;
             let status = response.status();
             let mut body = response.into_body();
             if !status.is_success() {
@@ -169,28 +174,33 @@ impl Client {
                 path: to.to_path_buf(),
                 source,
             };
-            let mut file = tokio::fs::File::create(to).await.map_err(io)?;
+            // Written here, not on tokio's blocking pool: a frame into the
+            // page cache is quick, and its CPU is then counted with the rest.
+            let mut file = std::fs::File::create(to).map_err(io)?;
             let mut written = 0u64;
             while let Some(frame) = body.frame().await {
                 let frame = frame.map_err(|e| self.hyper_error(what, e))?;
                 if let Ok(data) = frame.into_data() {
-                    file.write_all(&data).await.map_err(io)?;
+                    std::io::Write::write_all(&mut file, &data).map_err(io)?;
                     written += data.len() as u64;
                 }
             }
-            file.flush().await.map_err(io)?;
+            crate::work_cpu::add_bytes(written);
             Ok(written)
         };
-        tokio::time::timeout(self.timeout, work)
+        // Downloading a checkpoint is migration work, not the harness's own.
+        tokio::time::timeout(self.timeout, crate::work_cpu::counted_future(work))
             .await
             .map_err(|_| self.timed_out(what))?
     }
 
+    /// Sends `call`; the answer, and the connection's task, which ends (and
+    /// with it the request: its body, its socket) when the guard is dropped.
     async fn request(
         &self,
         call: &Call<'_>,
         body: Body,
-    ) -> Result<hyper::Response<Incoming>, EngineError> {
+    ) -> Result<(hyper::Response<Incoming>, Connection), EngineError> {
         let what = call.what;
         let meter = match &body {
             Body::Metered(_, meter) => Some(meter.clone()),
@@ -207,12 +217,12 @@ impl Client {
         let request = builder
             .body(body)
             .map_err(|e| self.operation(what, format!("cannot build the request: {e}")))?;
-        let mut sender = match &self.address {
+        let (mut sender, connection) = match &self.address {
             Address::Unix(path) => {
                 let stream = tokio::net::UnixStream::connect(path)
                     .await
                     .map_err(|e| self.unreachable(what, e))?;
-                self.handshake(what, stream).await?
+                self.handshake(what, stream, meter.is_some()).await?
             }
             Address::Tcp(host) => {
                 let stream = tokio::net::TcpStream::connect(host)
@@ -223,31 +233,39 @@ impl Client {
                 if let (Some(meter), Ok(socket)) = (&meter, socket) {
                     meter.watch(socket);
                 }
-                self.handshake(what, stream).await?
+                self.handshake(what, stream, meter.is_some()).await?
             }
         };
-        sender
+        let response = sender
             .send_request(request)
             .await
-            .map_err(|e| self.hyper_error(what, e))
+            .map_err(|e| self.hyper_error(what, e))?;
+        Ok((response, connection))
     }
 
+    /// `uploads`: the request carries a checkpoint, whose sending (the
+    /// connection's work) is migration work.
     async fn handshake<S>(
         &self,
         what: &str,
         stream: S,
-    ) -> Result<hyper::client::conn::http1::SendRequest<ReqBody>, EngineError>
+        uploads: bool,
+    ) -> Result<(hyper::client::conn::http1::SendRequest<ReqBody>, Connection), EngineError>
     where
         S: tokio::io::AsyncRead + tokio::io::AsyncWrite + Unpin + Send + 'static,
     {
         let (sender, connection) = hyper::client::conn::http1::handshake(TokioIo::new(stream))
             .await
             .map_err(|e| self.unreachable(what, e))?;
-        tokio::spawn(async move {
+        let task = tokio::spawn(async move {
             // Ends with the request; its error, if any, reaches the sender.
-            let _ = connection.await;
+            let _ = if uploads {
+                crate::work_cpu::counted_future(connection).await
+            } else {
+                connection.await
+            };
         });
-        Ok(sender)
+        Ok((sender, AbortOnDropHandle::new(task)))
     }
 
     fn body<'a>(
@@ -278,16 +296,14 @@ impl Client {
                 Full::new(Bytes::from(bytes)).map_err(never).boxed(),
             ),
             Body::TarFile(path) => {
-                let file =
-                    tokio::fs::File::open(&path)
-                        .await
-                        .map_err(|source| EngineError::Io {
-                            what: format!("{what}: cannot read"),
-                            path: path.clone(),
-                            source,
-                        })?;
-                let stream = tokio_util::io::ReaderStream::with_capacity(file, 256 * 1024)
-                    .map_ok(Frame::data);
+                let file = std::fs::File::open(&path).map_err(|source| EngineError::Io {
+                    what: format!("{what}: cannot read"),
+                    path: path.clone(),
+                    source,
+                })?;
+                // Read where the body is polled (the connection's counted
+                // work), not on tokio's blocking pool.
+                let stream = file_chunks(file).map_ok(Frame::data);
                 (
                     Some("application/x-tar"),
                     BodyExt::boxed(StreamBody::new(stream)),
@@ -322,6 +338,28 @@ impl Client {
         }
     }
 }
+
+/// Bytes of the archive in `file` chunk by chunk, read by whoever polls
+/// (from the page cache, where the checkpoint was just written).
+fn file_chunks(
+    file: std::fs::File,
+) -> impl futures_util::Stream<Item = std::io::Result<Bytes>> + Send + Unpin {
+    Box::pin(futures_util::stream::try_unfold(
+        file,
+        |mut file| async move {
+            let mut chunk = vec![0u8; UPLOAD_CHUNK_BYTES];
+            let read = std::io::Read::read(&mut file, &mut chunk)?;
+            if read == 0 {
+                return Ok(None);
+            }
+            chunk.truncate(read);
+            Ok(Some((Bytes::from(chunk), file)))
+        },
+    ))
+}
+
+/// Bytes read from an archive per body frame.
+const UPLOAD_CHUNK_BYTES: usize = 256 * 1024;
 
 /// True when an I/O error under `error` says the connection went away.
 fn connection_lost(error: &hyper::Error) -> bool {

@@ -22,6 +22,8 @@ use std::time::{Duration, Instant};
 
 /// How often the socket is asked whether everything was acknowledged.
 const ACK_POLL: Duration = Duration::from_millis(1);
+/// How often a stall watch asks how far the upload got.
+const STALL_POLL: Duration = Duration::from_millis(250);
 /// How long acknowledgements are waited for after the last byte was handed over.
 const ACK_WAIT: Duration = Duration::from_secs(600);
 
@@ -31,7 +33,7 @@ struct Marks {
     started: Option<Instant>,
     handed_over: Option<Instant>,
     acknowledged: Option<Instant>,
-    socket: Option<OwnedFd>,
+    socket: Option<Arc<OwnedFd>>,
 }
 
 /// What one upload measured; shared by the body and whoever reads it.
@@ -45,7 +47,7 @@ impl UploadMeter {
     /// acknowledgement of the last byte.
     pub fn watch(&self, socket: OwnedFd) {
         if let Ok(mut marks) = self.marks.lock() {
-            marks.socket = Some(socket);
+            marks.socket = Some(Arc::new(socket));
         }
     }
 
@@ -67,14 +69,55 @@ impl UploadMeter {
         }
     }
 
+    /// Bytes the peer has acknowledged so far (handed over, minus those still
+    /// in the socket's queue); `None` when there is no TCP socket to ask.
+    fn acknowledged_bytes(&self) -> Option<u64> {
+        let (bytes, socket) = {
+            let marks = self.marks.lock().ok()?;
+            (marks.bytes, marks.socket.clone()?)
+        };
+        let queued = unacknowledged_bytes(&socket)?;
+        Some(bytes.saturating_sub(queued.max(0) as u64))
+    }
+
+    fn upload_done(&self) -> bool {
+        self.marks.lock().map_or(true, |m| m.acknowledged.is_some())
+    }
+
+    /// Resolves when the upload moved no byte for `limit` (the peer
+    /// acknowledged nothing new): why, with how far it got. Never resolves
+    /// over a Unix socket, nor once every byte was acknowledged (what
+    /// follows is the engine's restore, not the upload).
+    pub async fn stalled(&self, limit: Duration) -> String {
+        let mut last = (0, Instant::now());
+        loop {
+            tokio::time::sleep(STALL_POLL).await;
+            if self.upload_done() {
+                return std::future::pending().await;
+            }
+            let Some(acknowledged) = self.acknowledged_bytes() else {
+                continue;
+            };
+            if acknowledged > last.0 {
+                last = (acknowledged, Instant::now());
+            } else if last.1.elapsed() >= limit {
+                return format!(
+                    "the upload stalled: no byte acknowledged by the engine's machine for {} s \
+                     (transfer.stall_s), after {:.1} MB had crossed",
+                    limit.as_secs(),
+                    acknowledged as f64 / 1e6
+                );
+            }
+        }
+    }
+
     /// The last byte was handed over: notes it, and waits in the background
     /// for the peer to acknowledge everything sent.
     fn handed_over(self: &Arc<Self>) {
         let mut socket = None;
         self.with(|marks| {
             marks.handed_over = Some(Instant::now());
-            // Only the watcher keeps the duplicate open, and not for long.
-            socket = marks.socket.take();
+            socket = marks.socket.clone();
         });
         let (Some(socket), Ok(runtime)) = (socket, tokio::runtime::Handle::try_current()) else {
             return;
@@ -144,7 +187,11 @@ where
                     this.meter.with(|marks| marks.bytes += bytes);
                 }
             }
-            Poll::Ready(None) => this.meter.handed_over(),
+            Poll::Ready(None) => {
+                let bytes = this.meter.marks.lock().map_or(0, |m| m.bytes);
+                crate::work_cpu::add_bytes(bytes);
+                this.meter.handed_over();
+            }
             _ => {}
         }
         polled

@@ -98,6 +98,15 @@ impl Timeline<'_> {
         let budget = self.0.summary.target_budget().unwrap_or_default();
         let budget_gib = budget.memory_bytes.map(|b| b as f64 / GIB);
         let with_swap_gib = budget_gib.map(|ram| ram + budget.swap_bytes.unwrap_or(0) as f64 / GIB);
+        // Where the target's values came from: its cgroup (emulated) or its
+        // node exporter (remote, `target_scrape_failed` filled in).
+        let source = if samples.iter().any(|s| s.target_scrape_failed.is_some()) {
+            "node exporter"
+        } else {
+            "cgroup"
+        };
+        let target_memory = format!("target memory ({source})");
+        let target_swap = format!("target swap ({source})");
         let lines: [(&str, RGBColor, Pick); 5] = [
             ("machine memory used", style::MEMORY, |s| {
                 Some(s.mem_used_bytes as f64)
@@ -105,10 +114,10 @@ impl Timeline<'_> {
             ("machine swap used", style::SWAP, |s| {
                 Some(s.swap_used_bytes as f64)
             }),
-            ("target memory (cgroup)", style::TARGET_MEMORY, |s| {
+            (&target_memory, style::TARGET_MEMORY, |s| {
                 s.target_memory_bytes.map(|b| b as f64)
             }),
-            ("target swap (cgroup)", style::TARGET_SWAP, |s| {
+            (&target_swap, style::TARGET_SWAP, |s| {
                 s.target_swap_bytes.map(|b| b as f64)
             }),
             (
@@ -238,7 +247,10 @@ impl Timeline<'_> {
             .map_err(err)?
             .label("containers restored (right axis)")
             .legend(|(x, y)| PathElement::new([(x, y), (x + 20, y)], style::COUNT.stroke_width(2)));
-        for (t, label, color, height) in self.markers() {
+        let markers = self.markers();
+        let mut labels = Vec::new();
+        for (t, label, color, height) in &markers {
+            let t = *t;
             chart
                 .draw_series(LineSeries::new(
                     [(t, 0.0), (t, y_max)],
@@ -252,18 +264,19 @@ impl Timeline<'_> {
                 HPos::Left
             };
             let font = style::label_font()
-                .color(&color)
+                .color(color)
                 .pos(Pos::new(anchor, VPos::Top));
             let x = if t > t_max / 2.0 {
                 t - t_max * 0.005
             } else {
                 t + t_max * 0.005
             };
-            chart
-                .draw_series([Text::new(label, (x, y_max * height), font)])
-                .map_err(err)?;
+            labels.push(Text::new(label.clone(), (x, y_max * height), font));
         }
-        style::draw_legend(&mut chart, SeriesLabelPosition::UpperLeft)
+        style::draw_legend(&mut chart, SeriesLabelPosition::UpperLeft)?;
+        // Drawn after the legend, so the legend never covers them.
+        chart.draw_series(labels).map_err(err)?;
+        Ok(())
     }
 
     fn pressure_panel<DB: DrawingBackend>(
@@ -362,5 +375,57 @@ impl Chart for Timeline<'_> {
         let (top, bottom) = root.split_vertically((style::SIZE.1 as f64 * 0.6) as u32);
         self.memory_panel(&top)?;
         self.pressure_panel(&bottom)
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::super::super::series::{load_series, Series};
+    use super::*;
+    use crate::summary::Summary;
+    use std::path::Path;
+
+    fn collapsed_run() -> (Summary, Series) {
+        let run = Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/fixtures/runs/collapsed");
+        let summary = crate::summary::read(&run).expect("the fixture's summary");
+        (summary, load_series(&run).expect("the fixture's rows"))
+    }
+
+    fn svg(summary: &Summary, series: &Series) -> String {
+        style::register_font();
+        let mut svg = String::new();
+        {
+            let root = SVGBackend::with_string(&mut svg, style::SIZE).into_drawing_area();
+            Timeline(RunData { summary, series })
+                .draw(&root)
+                .expect("drawn");
+            root.present().expect("presented");
+        }
+        svg
+    }
+
+    #[test]
+    fn the_collapse_label_is_drawn_over_the_legend() {
+        let (summary, series) = collapsed_run();
+        let svg = svg(&summary, &series);
+        let legend = svg
+            .find("containers restored (right axis)")
+            .expect("the legend");
+        let label = svg
+            .find("collapse at restore 16: memory pressure")
+            .expect("the collapse label");
+        assert!(label > legend, "drawn after the legend, so on top of it");
+    }
+
+    #[test]
+    fn the_target_lines_name_where_their_values_came_from() {
+        let (summary, mut series) = collapsed_run();
+        assert!(svg(&summary, &series).contains("target memory (cgroup)"));
+        for sample in &mut series.samples {
+            sample.target_scrape_failed = Some(false);
+        }
+        let scraped = svg(&summary, &series);
+        assert!(scraped.contains("target memory (node exporter)"), "remote");
+        assert!(!scraped.contains("(cgroup)"));
     }
 }

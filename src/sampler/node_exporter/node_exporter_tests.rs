@@ -15,9 +15,11 @@ fn a_row_takes_the_scrape_its_age_and_whether_the_last_one_failed() {
         values: Some((at, values)),
         failed: true,
     };
+    let stale_after = Duration::from_secs(2);
     let mut row = SampleRow::default();
-    latest.fill(&mut row, at + Duration::from_millis(1500));
+    latest.fill(&mut row, at + Duration::from_millis(1500), stale_after);
     assert_eq!(row.target_scrape_age_ms, Some(1500.0));
+    assert_eq!(row.target_stale, Some(false));
     assert_eq!(row.target_scrape_failed, Some(true));
     assert_eq!(row.target_memory_bytes, Some(600));
     assert_eq!(row.target_swap_bytes, Some(25));
@@ -28,9 +30,19 @@ fn a_row_takes_the_scrape_its_age_and_whether_the_last_one_failed() {
     assert_eq!(row.target_cpu_pct, None);
 
     let mut row = SampleRow::default();
-    Latest::default().fill(&mut row, at);
+    Latest::default().fill(&mut row, at, stale_after);
     assert_eq!(row.target_scrape_failed, Some(false));
     assert_eq!(row.target_scrape_age_ms, None, "nothing scraped yet");
+
+    // Older than `stale_after`: its age and the failure, and no values to judge.
+    let mut row = SampleRow::default();
+    latest.fill(&mut row, at + Duration::from_millis(2500), stale_after);
+    assert_eq!(row.target_stale, Some(true));
+    assert_eq!(row.target_scrape_age_ms, Some(2500.0));
+    assert_eq!(row.target_scrape_failed, Some(true));
+    assert_eq!(row.target_memory_bytes, None);
+    assert_eq!(row.target_swap_bytes, None);
+    assert_eq!(row.target_psi_memory_full_pct, None);
 }
 
 #[tokio::test]
