@@ -407,26 +407,44 @@ fn assert_rolled_back_and_went_on(
     failed
 }
 
+/// Containers of a fault run: the fault meets one migration, the others go on.
+const FAULT_CONTAINERS: usize = 4;
+
+/// Starts a pipeline run, one migration at a time, of 16 MiB containers onto
+/// a host behind a 20 Mbit/s link (a checkpoint takes ~7 s to cross), with
+/// `extra` scenario sections; returns it once its first restore is recorded,
+/// with its run directory.
+fn start_fault_run(
+    dir: &Path,
+    name: &str,
+    extra: &str,
+) -> (std::process::Child, std::path::PathBuf) {
+    let file = scenario(
+        dir,
+        name,
+        &format!(
+            "name = \"{name}\"\ncontainers = {FAULT_CONTAINERS}\nwarmup_s = 1\ntimeout_s = 120\n\
+             mode = \"pipeline\"\nconcurrency = 1\n\
+             [workload]\nmemory_mib = 16\nlog_interval_ms = 200\n\
+             [target]\nemulate = {{ memory = \"1GiB\", network = {{ bandwidth = \"20mbit\" }} }}\n\
+             {extra}"
+        ),
+    );
+    let results = dir.join("results");
+    let child = common::spawn_run(&file, &results);
+    let run = common::wait_for_rows(&results, "restore", 1);
+    (child, run)
+}
+
 #[test]
 fn a_link_that_goes_down_mid_transfer_fails_that_transfer_naming_the_link() {
     let _engine = common::engine_lock();
     let dir = tempfile::tempdir().expect("tempdir");
-    let containers = 4;
-    let file = scenario(
+    let (child, run) = start_fault_run(
         dir.path(),
         "linkdown",
-        &format!(
-            "name = \"linkdown\"\ncontainers = {containers}\nwarmup_s = 1\ntimeout_s = 120\n\
-             mode = \"pipeline\"\nconcurrency = 1\n\
-             [source]\nengine = \"podman\"\n\
-             [workload]\nmemory_mib = 16\nlog_interval_ms = 200\n\
-             [transfer]\nstall_s = 3\n\
-             [target]\nemulate = {{ memory = \"1GiB\", network = {{ bandwidth = \"20mbit\" }} }}\n"
-        ),
+        "[source]\nengine = \"podman\"\n[transfer]\nstall_s = 3\n",
     );
-    let results = dir.path().join("results");
-    let child = common::spawn_run(&file, &results);
-    let run = common::wait_for_rows(&results, "restore", 1);
     let network = the_host_state()["network"].clone();
     let (netns, host_link, root_link) = (
         network["netns"].as_str().expect("netns").to_string(),
@@ -453,7 +471,7 @@ fn a_link_that_goes_down_mid_transfer_fails_that_transfer_naming_the_link() {
     wait_for_a_failed_transfer(&run);
     link("up");
     let output = common::finish(child);
-    let failed = assert_rolled_back_and_went_on(&output, &run, containers);
+    let failed = assert_rolled_back_and_went_on(&output, &run, FAULT_CONTAINERS);
     for transfer in &failed {
         assert!(
             transfer.error.contains("the upload stalled")
@@ -472,21 +490,7 @@ fn a_link_that_goes_down_mid_transfer_fails_that_transfer_naming_the_link() {
 fn an_ssh_connection_that_drops_mid_stream_fails_that_transfer_and_it_rolls_back() {
     let _engine = common::engine_lock();
     let dir = tempfile::tempdir().expect("tempdir");
-    let containers = 4;
-    let file = scenario(
-        dir.path(),
-        "sshdrop",
-        &format!(
-            "name = \"sshdrop\"\ncontainers = {containers}\nwarmup_s = 1\ntimeout_s = 120\n\
-             mode = \"pipeline\"\nconcurrency = 1\n\
-             [workload]\nmemory_mib = 16\nlog_interval_ms = 200\n\
-             [transfer]\nmode = \"ssh\"\n\
-             [target]\nemulate = {{ memory = \"1GiB\", network = {{ bandwidth = \"20mbit\" }} }}\n"
-        ),
-    );
-    let results = dir.path().join("results");
-    let child = common::spawn_run(&file, &results);
-    let run = common::wait_for_rows(&results, "restore", 1);
+    let (child, run) = start_fault_run(dir.path(), "sshdrop", "[transfer]\nmode = \"ssh\"\n");
     let state = the_host_state();
     let root_link = state["network"]["root_link"]
         .as_str()
@@ -506,7 +510,7 @@ fn an_ssh_connection_that_drops_mid_stream_fails_that_transfer_and_it_rolls_back
     }
     wait_for_a_failed_transfer(&run);
     let output = common::finish(child);
-    let failed = assert_rolled_back_and_went_on(&output, &run, containers);
+    let failed = assert_rolled_back_and_went_on(&output, &run, FAULT_CONTAINERS);
     assert!(failed[0].error.contains("over SSH"), "{}", failed[0].error);
 }
 

@@ -20,25 +20,35 @@ fn member_name(entry: &tar::Entry<'_, impl Read>) -> Option<String> {
     Some(path.to_string_lossy().trim_start_matches("./").to_string())
 }
 
-/// CRIU's dump statistics kept in the archive at `path` (empty when there are
-/// none or they cannot be read: the checkpoint itself succeeded).
-pub async fn dump_stats(path: PathBuf) -> CriuStats {
+/// The member `name` of the archive at `path`, read on a blocking thread
+/// (its CPU counted as migration work: the archive is the checkpoint's
+/// bytes); `None` when it is missing or cannot be read. Reading stops at it.
+async fn read_member(path: PathBuf, name: &'static str) -> Option<Vec<u8>> {
     let read = tokio::task::spawn_blocking(move || {
-        crate::work_cpu::counted(|| -> Option<CriuStats> {
+        crate::work_cpu::counted(|| -> Option<Vec<u8>> {
             let mut archive = tar::Archive::new(std::fs::File::open(&path).ok()?);
-            // stats-dump comes before the large page images: stop at it.
             for entry in archive.entries().ok()? {
                 let mut entry = entry.ok()?;
-                if member_name(&entry).as_deref() == Some(STATS_DUMP) {
-                    let mut image = Vec::new();
-                    entry.read_to_end(&mut image).ok()?;
-                    return criu_stats::decode(&image).ok();
+                if member_name(&entry).as_deref() == Some(name) {
+                    let mut bytes = Vec::new();
+                    entry.read_to_end(&mut bytes).ok()?;
+                    return Some(bytes);
                 }
             }
             None
         })
     });
-    read.await.ok().flatten().unwrap_or_default()
+    read.await.ok().flatten()
+}
+
+/// CRIU's dump statistics kept in the archive at `path` (empty when there are
+/// none or they cannot be read: the checkpoint itself succeeded). stats-dump
+/// comes before the large page images.
+pub async fn dump_stats(path: PathBuf) -> CriuStats {
+    read_member(path, STATS_DUMP)
+        .await
+        .and_then(|image| criu_stats::decode(&image).ok())
+        .unwrap_or_default()
 }
 
 /// The member holding the container's log (k8s-file format), which travels
@@ -48,21 +58,9 @@ const CTR_LOG: &str = "ctr.log";
 /// How many lines of output the archive's container log holds: a clone
 /// restored from it shows these first, before any line of its own.
 pub async fn logged_lines(path: PathBuf) -> usize {
-    let read = tokio::task::spawn_blocking(move || {
-        crate::work_cpu::counted(|| -> Option<usize> {
-            let mut archive = tar::Archive::new(std::fs::File::open(&path).ok()?);
-            for entry in archive.entries().ok()? {
-                let mut entry = entry.ok()?;
-                if member_name(&entry).as_deref() == Some(CTR_LOG) {
-                    let mut log = String::new();
-                    entry.read_to_string(&mut log).ok()?;
-                    return Some(complete_lines(&log));
-                }
-            }
-            None
-        })
-    });
-    read.await.ok().flatten().unwrap_or(0)
+    read_member(path, CTR_LOG)
+        .await
+        .map_or(0, |log| complete_lines(&String::from_utf8_lossy(&log)))
 }
 
 /// Complete lines in a k8s-file log ("TIME STREAM F|P TEXT": a line ends with
