@@ -268,6 +268,10 @@ pub async fn clean(engines: &[(EngineKind, String)]) -> Vec<String> {
     lines.extend(crate::host::remove_orphan_networks(|name| {
         live_host_owner(name).is_some()
     }));
+    // runc's state of stopped containers of Podman hosts that are gone.
+    lines.extend(crate::host::remove_orphan_runtime_state(|name| {
+        live_host_owner(name).is_some()
+    }));
     for (kind, endpoint) in engines {
         lines.extend(clean_engine(*kind, endpoint).await);
     }

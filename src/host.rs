@@ -13,6 +13,7 @@ mod host_error;
 pub mod network;
 mod podman_service;
 mod reserve;
+mod runtime_state;
 mod sshd;
 mod state;
 mod swap;
@@ -204,6 +205,12 @@ pub fn remove_orphan_swap_files(run_still_going: impl Fn(&str) -> bool) -> Vec<S
                 .flatten()
                 .is_some_and(|host| host.engine_alive())
     })
+}
+
+/// Removes runc's state of stopped containers of Podman hosts that are gone
+/// (and that no live run named); returns one line per container.
+pub fn remove_orphan_runtime_state(run_still_going: impl Fn(&str) -> bool) -> Vec<String> {
+    runtime_state::remove_orphans(run_still_going)
 }
 
 /// Removes the namespaces and links of hosts whose state is gone (and that

@@ -8,6 +8,7 @@
 
 pub mod criu_split;
 mod ending;
+mod harness_cost;
 mod host_budget;
 pub mod migration;
 pub mod percentiles;
@@ -19,10 +20,11 @@ pub mod transfer;
 
 pub use criu_split::{criu_splits, CriuSplit};
 pub use ending::{Ending, RunVerdict};
+pub use harness_cost::HarnessCost;
 pub use host_budget::HostBudget;
 pub use percentiles::Percentiles;
 pub use run_summary::{
-    HarnessCost, Peaks, PhaseSummary, Summary, SummaryInput, Verification, DIED_AFTER_CONTINUING,
+    Peaks, PhaseSummary, Summary, SummaryInput, Verification, DIED_AFTER_CONTINUING,
 };
 pub use summary_json::{read, write};
 pub use thresholds::ThresholdCheck;

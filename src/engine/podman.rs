@@ -12,6 +12,7 @@
 //! on import, since libpod would otherwise restore the clone into the source's.
 
 mod archive;
+mod file_chunks;
 mod http;
 mod metered_upload;
 mod restore;
@@ -295,12 +296,7 @@ impl Engine for PodmanEngine {
         // upload is measured from inside the request (see `upload`).
         let meter = std::sync::Arc::new(metered_upload::UploadMeter::default());
         let body = Body::Metered(Box::new(body), meter.clone());
-        let stall = async {
-            match self.upload_stall {
-                Some(limit) => meter.stalled(limit).await,
-                None => std::future::pending().await,
-            }
-        };
+        let stall = meter.stalled(self.upload_stall);
         let answer = tokio::select! {
             answer = self.client.send(call, body, &[]) => answer,
             // Dropping the request closes the connection: libpod drops the partial body.

@@ -303,7 +303,7 @@ impl Client {
                 })?;
                 // Read where the body is polled (the connection's counted
                 // work), not on tokio's blocking pool.
-                let stream = file_chunks(file).map_ok(Frame::data);
+                let stream = super::file_chunks::file_chunks(file).map_ok(Frame::data);
                 (
                     Some("application/x-tar"),
                     BodyExt::boxed(StreamBody::new(stream)),
@@ -338,28 +338,6 @@ impl Client {
         }
     }
 }
-
-/// Bytes of the archive in `file` chunk by chunk, read by whoever polls
-/// (from the page cache, where the checkpoint was just written).
-fn file_chunks(
-    file: std::fs::File,
-) -> impl futures_util::Stream<Item = std::io::Result<Bytes>> + Send + Unpin {
-    Box::pin(futures_util::stream::try_unfold(
-        file,
-        |mut file| async move {
-            let mut chunk = vec![0u8; UPLOAD_CHUNK_BYTES];
-            let read = std::io::Read::read(&mut file, &mut chunk)?;
-            if read == 0 {
-                return Ok(None);
-            }
-            chunk.truncate(read);
-            Ok(Some((Bytes::from(chunk), file)))
-        },
-    ))
-}
-
-/// Bytes read from an archive per body frame.
-const UPLOAD_CHUNK_BYTES: usize = 256 * 1024;
 
 /// True when an I/O error under `error` says the connection went away.
 fn connection_lost(error: &hyper::Error) -> bool {

@@ -86,9 +86,12 @@ impl UploadMeter {
 
     /// Resolves when the upload moved no byte for `limit` (the peer
     /// acknowledged nothing new): why, with how far it got. Never resolves
-    /// over a Unix socket, nor once every byte was acknowledged (what
-    /// follows is the engine's restore, not the upload).
-    pub async fn stalled(&self, limit: Duration) -> String {
+    /// without a limit, over a Unix socket, nor once every byte was
+    /// acknowledged (what follows is the engine's restore, not the upload).
+    pub async fn stalled(&self, limit: Option<Duration>) -> String {
+        let Some(limit) = limit else {
+            return std::future::pending().await;
+        };
         let mut last = (0, Instant::now());
         loop {
             tokio::time::sleep(STALL_POLL).await;

@@ -379,53 +379,5 @@ impl Chart for Timeline<'_> {
 }
 
 #[cfg(test)]
-mod tests {
-    use super::super::super::series::{load_series, Series};
-    use super::*;
-    use crate::summary::Summary;
-    use std::path::Path;
-
-    fn collapsed_run() -> (Summary, Series) {
-        let run = Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/fixtures/runs/collapsed");
-        let summary = crate::summary::read(&run).expect("the fixture's summary");
-        (summary, load_series(&run).expect("the fixture's rows"))
-    }
-
-    fn svg(summary: &Summary, series: &Series) -> String {
-        style::register_font();
-        let mut svg = String::new();
-        {
-            let root = SVGBackend::with_string(&mut svg, style::SIZE).into_drawing_area();
-            Timeline(RunData { summary, series })
-                .draw(&root)
-                .expect("drawn");
-            root.present().expect("presented");
-        }
-        svg
-    }
-
-    #[test]
-    fn the_collapse_label_is_drawn_over_the_legend() {
-        let (summary, series) = collapsed_run();
-        let svg = svg(&summary, &series);
-        let legend = svg
-            .find("containers restored (right axis)")
-            .expect("the legend");
-        let label = svg
-            .find("collapse at restore 16: memory pressure")
-            .expect("the collapse label");
-        assert!(label > legend, "drawn after the legend, so on top of it");
-    }
-
-    #[test]
-    fn the_target_lines_name_where_their_values_came_from() {
-        let (summary, mut series) = collapsed_run();
-        assert!(svg(&summary, &series).contains("target memory (cgroup)"));
-        for sample in &mut series.samples {
-            sample.target_scrape_failed = Some(false);
-        }
-        let scraped = svg(&summary, &series);
-        assert!(scraped.contains("target memory (node exporter)"), "remote");
-        assert!(!scraped.contains("(cgroup)"));
-    }
-}
+#[path = "timeline_tests.rs"]
+mod tests;
