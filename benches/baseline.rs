@@ -209,6 +209,10 @@ fn main() {
         .unwrap_or_else(|_| "docker".into())
         .parse()
         .expect("MIGBENCH_BASELINE_ENGINE: docker or podman");
+    if kind == EngineKind::Runc {
+        println!("baseline: runc has no daemon API to compare; `cargo bench --bench floor` measures it against raw CRIU and bare runc");
+        return;
+    }
     let endpoint = kind.default_endpoint();
     let runtime = tokio::runtime::Runtime::new().expect("runtime");
     let engine = engine::connect(kind, endpoint, Duration::from_secs(120)).expect("endpoint");
@@ -242,7 +246,8 @@ fn main() {
             ),
             ("(c) migbench, c=best", migbench_run(n, best, kind)),
         ],
-        EngineKind::Podman => {
+        // runc returned above.
+        EngineKind::Podman | EngineKind::Runc => {
             let socket = endpoint.trim_start_matches("unix://");
             vec![
                 ("(b) bare REST (curl), c=1", bare_rest(n, 1, &image, socket)),
@@ -274,7 +279,9 @@ fn main() {
     };
     let (bare1, bare_best) = match kind {
         EngineKind::Docker => ("(b) bare Engine API, c=1", "(b) bare Engine API, c=best"),
-        EngineKind::Podman => ("(b) bare REST (curl), c=1", "(b) bare REST (curl), c=best"),
+        EngineKind::Podman | EngineKind::Runc => {
+            ("(b) bare REST (curl), c=1", "(b) bare REST (curl), c=best")
+        }
     };
     println!(
         "migbench / bare API at c=1:    {:.3}",

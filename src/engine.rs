@@ -26,6 +26,7 @@ mod options;
 mod podman;
 mod procs;
 mod readiness;
+mod runc;
 
 pub use connect::{connect, open};
 pub use containerd_copies::survey as litter_survey;
@@ -38,3 +39,4 @@ pub use fsutil::{copy_dir, dir_bytes};
 pub use kind::{EngineKind, KindError};
 pub use options::{CheckpointRoute, ConnectOptions};
 pub use readiness::{Check, Role};
+pub use runc::DEFAULT_DATA_DIR as RUNC_DATA_DIR;

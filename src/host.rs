@@ -55,6 +55,16 @@ pub async fn up(spec: HostSpec, engine: EngineKind) -> Result<HostState, HostErr
 }
 
 async fn bring_up(host: &mut HostState) -> Result<(), HostError> {
+    if host.engine == EngineKind::Runc
+        && (host.spec.bandwidth_bits_per_s.is_some() || host.spec.ssh)
+    {
+        return Err(HostError::Unsupported(format!(
+            "host '{}': a runc host has no daemon to put into a network of its own, and \
+             checkpoints reach it as files on this machine: drop `network` and `ssh` from its \
+             emulate = {{...}} (or use Docker or Podman for a networked host)",
+            host.spec.name
+        )));
+    }
     host_cgroup::create(&host.cgroup, &host.spec)?;
     if let Some(bits_per_s) = host.spec.bandwidth_bits_per_s {
         // Two processes bringing hosts up at once: the subnet is chosen and
@@ -75,7 +85,9 @@ async fn bring_up(host: &mut HostState) -> Result<(), HostError> {
         host.save()?;
         swap::create(&file, host.spec.swap_bytes)?;
     }
-    host.started(start_engine(host)?);
+    if let Some(pid) = start_engine(host)? {
+        host.started(pid);
+    }
     host.save()?;
     wait_ready(host).await?;
     host.save()?;
@@ -99,19 +111,27 @@ async fn bring_up(host: &mut HostState) -> Result<(), HostError> {
     Ok(())
 }
 
-/// Starts the host's engine inside its budget; returns the engine's pid.
-fn start_engine(host: &HostState) -> Result<u32, HostError> {
-    match host.engine {
+/// Starts the host's engine inside its budget; returns the engine's pid,
+/// when it has a daemon.
+fn start_engine(host: &HostState) -> Result<Option<u32>, HostError> {
+    Ok(Some(match host.engine {
         EngineKind::Docker => {
             // In a namespace of its own, the engine cannot touch this
             // machine's docker0 and needs no bridge (see dockerd::start).
             if host.network.is_none() {
                 dockerd::create_bridge(&host.bridge, &host.spec.name)?;
             }
-            dockerd::start(host)
+            dockerd::start(host)?
         }
-        EngineKind::Podman => podman_service::start(host),
-    }
+        EngineKind::Podman => podman_service::start(host)?,
+        EngineKind::Runc => {
+            // Containers go into the budget by their cgroup path (the engine
+            // is told the host's cgroup); runc keeps its state in the data root.
+            let data = host.data_root();
+            std::fs::create_dir_all(&data).map_err(io_error("cannot create directory", &data))?;
+            return Ok(None);
+        }
+    }))
 }
 
 /// Waits until the host's engine answers.
@@ -119,7 +139,12 @@ async fn wait_ready(host: &HostState) -> Result<(), HostError> {
     let started = Instant::now();
     while started.elapsed() < READY_TIMEOUT {
         // A networked host has no socket: its TCP address answers when ready.
-        if host.network.is_some() || host.socket().exists() {
+        // A runc host has no daemon: runc answers from its first moment.
+        let listening = match host.engine {
+            EngineKind::Runc => true,
+            _ => host.network.is_some() || host.socket().exists(),
+        };
+        if listening {
             if let Ok(engine) =
                 crate::engine::connect(host.engine, &host.endpoint(), Duration::from_secs(5))
             {
@@ -146,7 +171,9 @@ pub async fn restart(name: &str) -> Result<HostState, HostError> {
     host.pid = None;
     host.daemon = None;
     host.save()?;
-    host.started(start_engine(&host)?);
+    if let Some(pid) = start_engine(&host)? {
+        host.started(pid);
+    }
     host.save()?;
     wait_ready(&host).await?;
     Ok(host)

@@ -150,7 +150,7 @@ impl Footprint {
 }
 
 /// Container cgroups directly under `dir`: Docker names them by the 64-hex
-/// container id, libpod `libpod-<id>`.
+/// container id, libpod `libpod-<id>`, migbench's runc engine `runc-<name>`.
 pub fn count_containers(dir: &Path) -> u64 {
     let is_id = |id: &str| id.len() == 64 && id.chars().all(|c| c.is_ascii_hexdigit());
     std::fs::read_dir(dir)
@@ -161,7 +161,8 @@ pub fn count_containers(dir: &Path) -> u64 {
                 .filter(|e| {
                     let name = e.file_name();
                     let name = name.to_string_lossy();
-                    is_id(name.strip_prefix("libpod-").unwrap_or(&name))
+                    name.starts_with("runc-")
+                        || is_id(name.strip_prefix("libpod-").unwrap_or(&name))
                 })
                 .count() as u64
         })
@@ -207,12 +208,13 @@ mod tests {
     }
 
     #[test]
-    fn containers_of_both_engines_are_counted_and_nothing_else() {
+    fn containers_of_every_engine_are_counted_and_nothing_else() {
         let root = tempfile::tempdir().expect("tempdir");
         let id = "a".repeat(64);
         for name in [
             id.clone(),
             format!("libpod-{}", "b".repeat(64)),
+            "runc-mb-run-0001".into(),
             "engine".into(),
             "conmon".into(),
             "libpod-short".into(),
@@ -220,6 +222,6 @@ mod tests {
             std::fs::create_dir(root.path().join(name)).expect("mkdir");
         }
         std::fs::write(root.path().join("c".repeat(64)), "").expect("a file, not a cgroup");
-        assert_eq!(count_containers(root.path()), 2);
+        assert_eq!(count_containers(root.path()), 3);
     }
 }

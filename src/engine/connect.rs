@@ -11,6 +11,7 @@ use super::endpoint::EngineEndpoint;
 use super::kind::EngineKind;
 use super::options::{CheckpointRoute, ConnectOptions};
 use super::podman::PodmanEngine;
+use super::runc::RuncEngine;
 use crate::ssh::{Access, SshEndpoint, Tunnel};
 use std::sync::Arc;
 use std::time::Duration;
@@ -31,6 +32,14 @@ pub async fn open(
         detail,
     };
     let parsed = SshEndpoint::parse(endpoint).map_err(|e| failed("read the endpoint", e))?;
+    if parsed.is_some() && kind == EngineKind::Runc {
+        return Err(failed(
+            "reach it over SSH",
+            "a remote runc engine (runc driven over SSH on the far machine) is not supported \
+             yet: run the target as an emulated host (emulate = {...}) or use Docker or Podman"
+                .into(),
+        ));
+    }
     let Some(ssh_endpoint) = parsed else {
         return build(kind, EngineEndpoint::direct(endpoint), api_timeout, options);
     };
@@ -96,6 +105,18 @@ fn build(
                 PodmanEngine::connect(&endpoint, api_timeout)?
                     .with_cgroup_parent(options.cgroup.clone())
                     .with_upload_stall(options.upload_stall),
+            )
+        }
+        EngineKind::Runc => {
+            if let CheckpointRoute::Ssh(_) = options.route {
+                return Err(EngineError::Operation {
+                    endpoint: endpoint.name,
+                    what: "take checkpoints over SSH".into(),
+                    detail: kind.ssh_transfer_refusal().unwrap_or_default().into(),
+                });
+            }
+            Arc::new(
+                RuncEngine::connect(&endpoint.name)?.with_cgroup_parent(options.cgroup.clone()),
             )
         }
     })

@@ -11,20 +11,23 @@ pub enum EngineKind {
     Docker,
     /// The libpod REST API (`podman system service`, runc).
     Podman,
+    /// runc driven directly (runc + CRIU, no daemon): the floor under both.
+    Runc,
 }
 
 /// An engine name that is neither `docker` nor `podman`.
 #[derive(Debug, thiserror::Error)]
-#[error("unknown engine {}: use 'docker' or 'podman'", crate::quote::quote(.0))]
+#[error("unknown engine {}: use 'docker', 'podman' or 'runc'", crate::quote::quote(.0))]
 pub struct KindError(String);
 
 impl EngineKind {
-    pub const ALL: [EngineKind; 2] = [EngineKind::Docker, EngineKind::Podman];
+    pub const ALL: [EngineKind; 3] = [EngineKind::Docker, EngineKind::Podman, EngineKind::Runc];
 
     pub fn as_str(self) -> &'static str {
         match self {
             EngineKind::Docker => "docker",
             EngineKind::Podman => "podman",
+            EngineKind::Runc => "runc",
         }
     }
 
@@ -38,6 +41,10 @@ impl EngineKind {
                  no store to stream into: use transfer.mode = \"copy\" (reach a remote \
                  Podman at ssh://)",
             ),
+            EngineKind::Runc => Some(
+                "a runc target restores from checkpoint directories on this machine: use \
+                 transfer.mode = \"copy\" (a remote runc over ssh:// is not supported yet)",
+            ),
         }
     }
 
@@ -46,6 +53,7 @@ impl EngineKind {
         match self {
             EngineKind::Docker => "unix:///var/run/docker.sock",
             EngineKind::Podman => "unix:///run/podman/podman.sock",
+            EngineKind::Runc => "runc:///var/lib/migbench/runc",
         }
     }
 }
@@ -76,6 +84,6 @@ mod tests {
             assert_eq!(kind.as_str().parse::<EngineKind>().ok(), Some(kind));
         }
         let e = "lxd".parse::<EngineKind>().expect_err("unknown");
-        assert!(e.to_string().contains("'docker' or 'podman'"), "{e}");
+        assert!(e.to_string().contains("'podman' or 'runc'"), "{e}");
     }
 }

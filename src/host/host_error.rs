@@ -29,6 +29,9 @@ pub enum HostError {
     Budget(String),
     #[error("{0}")]
     Network(String),
+    /// A host this engine cannot be (the text says why and what to use).
+    #[error("{0}")]
+    Unsupported(String),
     #[error("the engine of host '{name}' did not come up within {seconds} s; its log: {log}")]
     EngineStart {
         name: String,

@@ -106,6 +106,10 @@ impl HostState {
     /// Where the harness reaches the host's engine: its unix socket, or
     /// with a network of its own, plain TCP on the host's address only.
     pub fn endpoint(&self) -> String {
+        if self.engine == EngineKind::Runc {
+            // No daemon: the engine is runc with its state in the data root.
+            return format!("runc://{}", self.data_root().display());
+        }
         match &self.network {
             Some(network) => format!("tcp://{}:{}", network.address, self.api_port()),
             None => format!("unix://{}", self.socket().display()),
@@ -116,6 +120,7 @@ impl HostState {
         match self.engine {
             EngineKind::Docker => 2375,
             EngineKind::Podman => 8888,
+            EngineKind::Runc => 0,
         }
     }
     /// The engine's log (its name says which engine: `dockerd.log`, `podman.log`).
@@ -126,6 +131,7 @@ impl HostState {
         match self.engine {
             EngineKind::Docker => "dockerd.log",
             EngineKind::Podman => "podman.log",
+            EngineKind::Runc => "runc.log",
         }
     }
     fn state_file(&self) -> PathBuf {
@@ -134,6 +140,10 @@ impl HostState {
 
     /// Whether the host's engine still runs.
     pub fn engine_alive(&self) -> bool {
+        if self.engine == EngineKind::Runc {
+            // runc runs no daemon: the host's engine is there while its data is.
+            return self.data_root().is_dir();
+        }
         self.pid
             .is_some_and(|pid| self.is_own_daemon(pid) && process::is_alive(pid))
     }
