@@ -90,7 +90,7 @@ pub enum Command {
     Image(ImageCommand),
     /// Check every prerequisite and say what to do about each failure.
     Doctor {
-        /// Engine to check: docker or podman.
+        /// Engine to check: docker, podman or runc.
         #[arg(long, default_value_t = EngineKind::default())]
         engine: EngineKind,
         /// Its endpoint (default: the engine's local one).
@@ -157,7 +157,7 @@ pub enum HostCommand {
         /// CPU quota in cores (default: none).
         #[arg(long)]
         cpus: Option<f64>,
-        /// The host's engine: docker or podman.
+        /// The host's engine: docker, podman or runc (no daemon: containers in the budget by cgroup).
         #[arg(long, default_value_t = EngineKind::default())]
         engine: EngineKind,
         /// Memory held inside --memory for a guest OS, e.g. 512MiB (default: none).
@@ -189,7 +189,7 @@ pub enum HostCommand {
 pub enum ImageCommand {
     /// Build the workload image into an engine (no registry needed).
     Build {
-        /// The engine: docker or podman.
+        /// The engine: docker, podman or runc.
         #[arg(long, default_value_t = EngineKind::default())]
         engine: EngineKind,
         /// Its endpoint (default: the engine's local one).

@@ -10,6 +10,7 @@
 //! their cgroups (`cgroup/reading.rs`), without asking an engine that may be
 //! the one collapsing.
 
+mod capabilities;
 mod connect;
 mod containerd_copies;
 mod contract;
@@ -28,6 +29,7 @@ mod procs;
 mod readiness;
 mod runc;
 
+pub use capabilities::{Capabilities, Intake, Strategy};
 pub use connect::{connect, open};
 pub use containerd_copies::survey as litter_survey;
 pub use contract::{

@@ -10,6 +10,7 @@ pub mod criu_split;
 mod ending;
 mod harness_cost;
 mod host_budget;
+mod lazy_restore;
 pub mod migration;
 pub mod percentiles;
 mod run_summary;
@@ -22,6 +23,7 @@ pub use criu_split::{criu_splits, CriuSplit};
 pub use ending::{Ending, RunVerdict};
 pub use harness_cost::HarnessCost;
 pub use host_budget::HostBudget;
+pub use lazy_restore::LazyRestores;
 pub use percentiles::Percentiles;
 pub use run_summary::{
     Peaks, PhaseSummary, Summary, SummaryInput, Verification, DIED_AFTER_CONTINUING,

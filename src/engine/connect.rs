@@ -116,7 +116,9 @@ fn build(
                 });
             }
             Arc::new(
-                RuncEngine::connect(&endpoint.name)?.with_cgroup_parent(options.cgroup.clone()),
+                RuncEngine::connect(&endpoint.name)?
+                    .with_cgroup_parent(options.cgroup.clone())
+                    .with_strategy(options.strategy),
             )
         }
     })

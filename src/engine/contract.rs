@@ -1,6 +1,7 @@
 //! What the runner needs from an engine: the [`Engine`] trait, the values its
 //! operations take and give, and the errors at the engine edge.
 
+use super::capabilities::Capabilities;
 use super::criu_stats::CriuStats;
 use super::kind::EngineKind;
 use super::readiness::{Check, Role};
@@ -162,6 +163,8 @@ pub trait Engine: Send + Sync {
     fn endpoint(&self) -> &str;
     /// Which engine this is.
     fn kind(&self) -> EngineKind;
+    /// What it can do: how checkpoints reach it, which strategies it runs.
+    fn capabilities(&self) -> Capabilities;
     async fn info(&self) -> Result<EngineInfo, EngineError>;
     /// What this engine needs to checkpoint (as `Role::Source`) or restore
     /// (as `Role::Target`) here, each check with what to do when it fails.
@@ -187,10 +190,16 @@ pub trait Engine: Send + Sync {
         dir: &Path,
         name: &str,
     ) -> Result<Checkpointed, EngineError>;
-    /// Where a transfer should put a checkpoint for a restore on this engine
-    /// to take it, creating it: `None` when the engine takes checkpoints from
-    /// anywhere the harness can read (its restore reads them itself).
-    async fn staging_dir(&self, run_id: &str) -> Result<Option<PathBuf>, EngineError>;
+    /// Where a transfer puts a checkpoint for a restore on this engine to
+    /// take it, creating it; only engines whose intake is
+    /// [`Intake::Staged`](super::Intake::Staged) have one.
+    async fn staging_dir(&self, _run_id: &str) -> Result<PathBuf, EngineError> {
+        Err(EngineError::Operation {
+            endpoint: self.endpoint().to_string(),
+            what: "name a staging directory".into(),
+            detail: "this engine takes checkpoints inside its restores".into(),
+        })
+    }
     /// Creates the clone `spec` from the checkpoint at `checkpoint` and starts
     /// it; returns its id. The clone's id is put into `created` as soon as it
     /// exists, so that a failed or hung restore can still be cleaned up.

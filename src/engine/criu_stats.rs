@@ -22,8 +22,14 @@ pub struct CriuStats {
     /// Restore: CRIU's restore time (forking included), ms.
     pub restore_ms: Option<f64>,
     pub pages_restored: Option<u64>,
-    /// The OCI runtime's own time for the operation (runc + CRIU), ms.
+    /// The OCI runtime's own time for the operation (runc + CRIU), ms; for
+    /// a lazy restore, until the process runs again.
     pub runtime_ms: Option<f64>,
+    /// Lazy restore: pages served after the process ran.
+    pub lazy_pages: Option<u64>,
+    /// Lazy restore: from its start to the last page in, ms (the degraded
+    /// period is this minus `runtime_ms`).
+    pub lazy_last_page_ms: Option<f64>,
 }
 
 impl CriuStats {

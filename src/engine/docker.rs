@@ -8,6 +8,7 @@
 //! (by the harness on this machine, or streamed over SSH into the engine's
 //! machine with a [`CheckpointRoute::Ssh`]).
 
+use super::capabilities::{Capabilities, Intake, Strategy};
 use super::contract::{
     Checkpointed, ContainerSpec, Engine, EngineError, EngineInfo, LabelledContainer, Restored,
 };
@@ -37,6 +38,19 @@ impl Engine for DockerEngine {
 
     fn kind(&self) -> EngineKind {
         EngineKind::Docker
+    }
+
+    fn capabilities(&self) -> Capabilities {
+        Capabilities {
+            // Docker restores only from the clone's own store: the harness
+            // puts checkpoints there, or each restore streams its own in.
+            intake: match self.route {
+                CheckpointRoute::Local => Intake::Staged,
+                CheckpointRoute::Ssh(_) => Intake::InRestore,
+            },
+            // containerd exposes no lazy pages.
+            strategies: &[Strategy::StopAndCopy],
+        }
     }
 
     async fn readiness(&self, role: Role) -> Vec<Check> {
@@ -184,14 +198,18 @@ impl Engine for DockerEngine {
         }
     }
 
-    async fn staging_dir(&self, run_id: &str) -> Result<Option<PathBuf>, EngineError> {
-        if let CheckpointRoute::Ssh(_) = self.route {
-            // Each restore streams its checkpoint into the clone's store itself.
-            return Ok(None);
-        }
+    async fn staging_dir(&self, run_id: &str) -> Result<PathBuf, EngineError> {
         let root = self.data_root().await?;
         if !root.is_dir() {
-            return Ok(None);
+            return Err(EngineError::Operation {
+                endpoint: self.endpoint.clone(),
+                what: "stage checkpoints".into(),
+                detail: format!(
+                    "its data root '{}' is not on this machine: Docker restores only from its \
+                     own store (run migbench on the target, or use transfer.mode = \"ssh\")",
+                    root.display()
+                ),
+            });
         }
         let staging = root.join(STAGING_DIR).join(run_id);
         std::fs::create_dir_all(&staging).map_err(|source| EngineError::Io {
@@ -199,7 +217,7 @@ impl Engine for DockerEngine {
             path: staging.clone(),
             source,
         })?;
-        Ok(Some(staging))
+        Ok(staging)
     }
 
     async fn restore(

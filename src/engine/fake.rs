@@ -10,6 +10,7 @@
 //! Every user-visible behaviour is also tested on the real engines
 //! (`tests/`); this one only makes the scheduling deterministic and fast.
 
+use super::capabilities::{Capabilities, Intake, Strategy};
 use super::contract::{
     Checkpointed, ContainerSpec, Engine, EngineError, EngineInfo, LabelledContainer, Restored,
 };
@@ -17,7 +18,7 @@ use super::kind::EngineKind;
 use super::readiness::{Check, Role};
 use async_trait::async_trait;
 use std::collections::{BTreeMap, HashMap};
-use std::path::{Path, PathBuf};
+use std::path::Path;
 use std::sync::{Mutex, MutexGuard, OnceLock};
 use std::time::Duration;
 
@@ -265,6 +266,13 @@ impl Engine for FakeEngine {
         EngineKind::Docker
     }
 
+    fn capabilities(&self) -> Capabilities {
+        Capabilities {
+            intake: Intake::InRestore,
+            strategies: &[Strategy::StopAndCopy],
+        }
+    }
+
     async fn info(&self) -> Result<EngineInfo, EngineError> {
         let running = self
             .state()
@@ -347,10 +355,6 @@ impl Engine for FakeEngine {
             bytes: 8,
             ..Checkpointed::default()
         })
-    }
-
-    async fn staging_dir(&self, _run_id: &str) -> Result<Option<PathBuf>, EngineError> {
-        Ok(None)
     }
 
     async fn restore(

@@ -32,4 +32,6 @@ pub struct ConnectOptions {
     /// A checkpoint upload over TCP that moves no byte for this long fails
     /// (`transfer.stall_s`); `None`: it waits as long as the operation may.
     pub upload_stall: Option<std::time::Duration>,
+    /// How its restores get the memory back (runc only runs lazy ones).
+    pub strategy: super::Strategy,
 }

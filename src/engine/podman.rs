@@ -18,6 +18,7 @@ mod metered_upload;
 mod restore;
 mod wire;
 
+use super::capabilities::{Capabilities, Intake, Strategy};
 use super::contract::{
     Checkpointed, ContainerSpec, Engine, EngineError, EngineInfo, LabelledContainer, Restored,
 };
@@ -142,6 +143,15 @@ impl Engine for PodmanEngine {
         EngineKind::Podman
     }
 
+    fn capabilities(&self) -> Capabilities {
+        Capabilities {
+            // The archive travels as the import request's body.
+            intake: Intake::InRestore,
+            // libpod has no lazy pages.
+            strategies: &[Strategy::StopAndCopy],
+        }
+    }
+
     async fn info(&self) -> Result<EngineInfo, EngineError> {
         let call = Self::call(Method::GET, "/info".into(), "info");
         let info: wire::Info = self.json(call, Body::Empty).await?;
@@ -257,11 +267,6 @@ impl Engine for PodmanEngine {
             bytes,
             stats,
         })
-    }
-
-    async fn staging_dir(&self, _run_id: &str) -> Result<Option<PathBuf>, EngineError> {
-        // The archive travels as the import request's body: nothing to stage.
-        Ok(None)
     }
 
     async fn restore(

@@ -13,10 +13,12 @@
 mod bundle;
 mod command;
 mod layout;
+mod lazy_pages;
 mod output;
 mod rootfs_store;
 mod runc_ready;
 
+use super::capabilities::{Capabilities, Intake, Strategy};
 use super::contract::{
     Checkpointed, ContainerSpec, Engine, EngineError, EngineInfo, LabelledContainer, Restored,
 };
@@ -28,6 +30,7 @@ use async_trait::async_trait;
 use command::Runc;
 use layout::Layout;
 pub use layout::{DEFAULT_DATA_DIR, SCHEME};
+use lazy_pages::LazyPages;
 use std::path::{Path, PathBuf};
 use std::sync::OnceLock;
 use std::time::Instant;
@@ -38,6 +41,8 @@ pub struct RuncEngine {
     layout: Layout,
     /// The cgroup every container belongs under (an emulated host's budget).
     cgroup_parent: Option<String>,
+    /// How restores get the memory back: all at once, or lazily.
+    strategy: Strategy,
     base_spec: tokio::sync::OnceCell<serde_json::Value>,
 }
 
@@ -56,6 +61,7 @@ impl RuncEngine {
             runc: Runc::new(endpoint, layout.state()),
             layout,
             cgroup_parent: None,
+            strategy: Strategy::StopAndCopy,
             base_spec: tokio::sync::OnceCell::new(),
         })
     }
@@ -63,6 +69,12 @@ impl RuncEngine {
     /// Puts every container this engine creates or restores under `cgroup`.
     pub fn with_cgroup_parent(mut self, cgroup: Option<String>) -> RuncEngine {
         self.cgroup_parent = cgroup;
+        self
+    }
+
+    /// Restores lazily (`Strategy::Lazy`) or all at once.
+    pub fn with_strategy(mut self, strategy: Strategy) -> RuncEngine {
+        self.strategy = strategy;
         self
     }
 
@@ -108,6 +120,14 @@ impl Engine for RuncEngine {
         EngineKind::Runc
     }
 
+    fn capabilities(&self) -> Capabilities {
+        Capabilities {
+            // The restore reads an image directory on this machine.
+            intake: Intake::Staged,
+            strategies: &[Strategy::StopAndCopy, Strategy::Lazy],
+        }
+    }
+
     async fn info(&self) -> Result<EngineInfo, EngineError> {
         let version = self.runc.check(&["--version"], "tell its version").await?;
         let version = String::from_utf8_lossy(&version);
@@ -120,12 +140,12 @@ impl Engine for RuncEngine {
         ))
     }
 
-    async fn readiness(&self, role: Role) -> Vec<Check> {
-        runc_ready::checks(self, role).await
+    async fn readiness(&self, _role: Role) -> Vec<Check> {
+        runc_ready::checks(self).await
     }
 
     async fn clean_leftovers(&self, is_live: for<'a> fn(&'a str) -> bool) -> Vec<String> {
-        runc_ready::clean_leftovers(self, is_live).await
+        runc_ready::clean_leftovers(self, &self.layout.staging(), is_live).await
     }
 
     async fn has_image(&self, tag: &str) -> Result<bool, EngineError> {
@@ -198,10 +218,10 @@ impl Engine for RuncEngine {
         })
     }
 
-    async fn staging_dir(&self, run_id: &str) -> Result<Option<PathBuf>, EngineError> {
+    async fn staging_dir(&self, run_id: &str) -> Result<PathBuf, EngineError> {
         let dir = self.layout.staging().join(run_id);
         std::fs::create_dir_all(&dir).map_err(Runc::io("cannot create staging directory", &dir))?;
-        Ok(Some(dir))
+        Ok(dir)
     }
 
     async fn restore(
@@ -215,8 +235,16 @@ impl Engine for RuncEngine {
         let what = format!("restore container '{id}'");
         let work = self.layout.restore_work(&id);
         std::fs::create_dir_all(&work).map_err(Runc::io("cannot create restore work", &work))?;
-        let mut restore = self.runc.command(&["restore", "-d", "--image-path"]);
+        let lazy = match self.strategy {
+            Strategy::Lazy => Some(LazyPages::start(&self.runc, checkpoint, &work).await?),
+            _ => None,
+        };
+        let mut restore = self.runc.command(&["restore", "-d"]);
+        if lazy.is_some() {
+            restore.arg("--lazy-pages");
+        }
         restore
+            .arg("--image-path")
             .arg(checkpoint)
             .arg("--work-path")
             .arg(&work)
@@ -228,10 +256,19 @@ impl Engine for RuncEngine {
         if let Err(error) = ran {
             return Err(criu_log::with_log_file(error, work.join("restore.log")).await);
         }
-        let stats = CriuStats {
+        let mut stats = CriuStats {
             runtime_ms: ms_since(started),
             ..Self::stats(&[&work, checkpoint], "stats-restore")
         };
+        if let Some(lazy) = lazy {
+            // The restore is done when the last page is in, not when the
+            // process runs: the time between is the degraded period.
+            stats.lazy_last_page_ms = Some(lazy.finish(&self.runc, started).await?);
+            // CRIU restores few pages eagerly (stats-restore counts them);
+            // the daemon served the rest of what the dump wrote.
+            let dumped = Self::stats(&[checkpoint], "stats-dump").pages_written;
+            stats.lazy_pages = dumped.map(|d| d.saturating_sub(stats.pages_restored.unwrap_or(0)));
+        }
         Ok(Restored {
             id,
             stats,

@@ -178,6 +178,14 @@ pub struct OpRecord {
     /// the source to the target, even ones back); 1 in a run of one round.
     #[serde(default = "first_round")]
     pub round: u32,
+    /// Lazy restore (runc, `strategy = "lazy"`): pages served after the
+    /// process ran again.
+    #[serde(default)]
+    pub lazy_pages: Option<u64>,
+    /// Lazy restore: from its start to the last page in, ms; `runtime_ms`
+    /// is until the process ran, and the time between is its degraded period.
+    #[serde(default)]
+    pub lazy_last_page_ms: Option<f64>,
 }
 
 fn first_round() -> u32 {
@@ -226,6 +234,8 @@ impl OpRecord {
             criu_pages_written: None,
             criu_pages_restored: None,
             runtime_ms: None,
+            lazy_pages: None,
+            lazy_last_page_ms: None,
             rate_mb_per_s: None,
             seq: 0,
         }
@@ -286,6 +296,8 @@ mod tests {
             criu_pages_written: None,
             criu_pages_restored: None,
             runtime_ms: None,
+            lazy_pages: None,
+            lazy_last_page_ms: None,
             rate_mb_per_s: None,
             seq: 57,
             round: 2,
@@ -295,8 +307,8 @@ mod tests {
         let text = String::from_utf8(writer.into_inner().expect("flush")).expect("utf8");
         assert_eq!(
             text,
-            "run_id,phase,index,container,container_id,source_host,target_host,started_at,start_ms,end_ms,latency_ms,bytes,outcome,error,seq_before,seq_after,downtime_ms,downtime_checkpoint_ms,downtime_transfer_ms,downtime_waiting_ms,downtime_restore_ms,downtime_resume_ms,criu_ms,criu_freezing_ms,criu_frozen_ms,criu_memdump_ms,criu_memwrite_ms,criu_pages_scanned,criu_pages_written,criu_pages_restored,runtime_ms,rate_mb_per_s,seq,round\n\
-             smoke-20260101T000000Z-1,verify,2,mb-x-0002,abc,unix:///var/run/docker.sock,emulated:r1,2026-01-01T00:00:01.000Z,1000.5,1002.25,1.75,,ok,\"a, \"\"quoted\"\" error\",6,7,912.0,180.5,,400.0,301.5,30.0,,,,,,,,,,,57,2\n"
+            "run_id,phase,index,container,container_id,source_host,target_host,started_at,start_ms,end_ms,latency_ms,bytes,outcome,error,seq_before,seq_after,downtime_ms,downtime_checkpoint_ms,downtime_transfer_ms,downtime_waiting_ms,downtime_restore_ms,downtime_resume_ms,criu_ms,criu_freezing_ms,criu_frozen_ms,criu_memdump_ms,criu_memwrite_ms,criu_pages_scanned,criu_pages_written,criu_pages_restored,runtime_ms,rate_mb_per_s,seq,round,lazy_pages,lazy_last_page_ms\n\
+             smoke-20260101T000000Z-1,verify,2,mb-x-0002,abc,unix:///var/run/docker.sock,emulated:r1,2026-01-01T00:00:01.000Z,1000.5,1002.25,1.75,,ok,\"a, \"\"quoted\"\" error\",6,7,912.0,180.5,,400.0,301.5,30.0,,,,,,,,,,,57,2,,\n"
         );
         let back: OpRecord = csv::Reader::from_reader(text.as_bytes())
             .deserialize()

@@ -76,6 +76,7 @@ pub fn findings(summary: &Summary) -> Vec<String> {
             p.checkpoint_ms, p.transfer_ms, p.waiting_ms, p.restore_ms, p.resume_ms
         ));
     }
+    lines.extend(summary.lazy_restores.as_ref().map(|lazy| lazy.line()));
     if let Some(t) = &summary.transfer {
         lines.push(format!(
             "transfers: {} ok, {:.1} MB, effective rate p50 {:.2} MB/s (min {:.2}, max {:.2}, \

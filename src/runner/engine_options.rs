@@ -27,6 +27,8 @@ pub fn source(scenario: &Scenario) -> ConnectOptions {
         ),
         // A soak's way back and a rollback upload to the source.
         upload_stall: Some(scenario.transfer_stall),
+        // A local run restores on the source's engine.
+        strategy: scenario.strategy,
         ..ConnectOptions::default()
     }
 }
@@ -61,6 +63,7 @@ pub fn target(
         ssh: endpoint_access(endpoint, identity),
         route,
         upload_stall: Some(scenario.transfer_stall),
+        strategy: scenario.strategy,
     })
 }
 

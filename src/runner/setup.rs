@@ -6,7 +6,9 @@ use super::cleanup;
 use super::context::{RunContext, RunPlan, Slot};
 use super::environment::{criu_version, Environment};
 use super::run_options::{RunError, RunOptions};
-use crate::engine::{self, image, Check, ConnectOptions, Engine, EngineInfo, EngineKind, Role};
+use crate::engine::{
+    self, image, Check, ConnectOptions, Engine, EngineInfo, EngineKind, Intake, Role, Strategy,
+};
 use crate::host::{self, HostSpec, HostState};
 use crate::record::{self, CsvAppender, OpRecord, Phase, RoundRow, SampleRow};
 use crate::scenario::{Scenario, TargetSpec, TransferMode};
@@ -98,12 +100,17 @@ pub async fn prepare(scenario: Scenario, options: &RunOptions) -> Result<Prepare
         scenario.op_timeout,
     )
     .await?;
+    // An emulated target runs the source's kind of engine: it can do what
+    // the source can.
+    refuse_unsupported_strategy(source.as_ref(), scenario.strategy, "source")?;
     if let Some(endpoint) = scenario.target_endpoint() {
         // Checked before anything is created, so a dead target leaves nothing.
         if endpoint != scenario.source_endpoint {
             let kind = scenario.target_engine;
             let reach = super::engine_options::target(&scenario, endpoint, None)?;
-            connect_checked(kind, endpoint, Role::Target, &reach, scenario.op_timeout).await?;
+            let (target, _) =
+                connect_checked(kind, endpoint, Role::Target, &reach, scenario.op_timeout).await?;
+            refuse_unsupported_strategy(target.as_ref(), scenario.strategy, "target")?;
         }
     }
     if let Some(metrics) = &scenario.target_metrics {
@@ -225,20 +232,26 @@ async fn prepare_target(
     let checkpoint_root = scenario.checkpoint_dir.join(&run_id);
     std::fs::create_dir_all(&checkpoint_root)
         .map_err(io("cannot create checkpoint directory", &checkpoint_root))?;
-    let staging_root = match (same_engine, scenario.transfer_mode) {
-        // Where the target engine wants transferred checkpoints, if anywhere.
-        (false, TransferMode::Copy) => target
-            .staging_dir(&run_id)
-            .await
-            .map_err(|e| RunError::Environment(format!("target {e}")))?,
+    // The target says how checkpoints reach it: into a directory it names
+    // (a transfer of its own), or inside each restore.
+    let intake = target.capabilities().intake;
+    let staging_root = match (same_engine, scenario.transfer_mode, intake) {
+        (false, TransferMode::Copy, Intake::Staged) => Some(
+            target
+                .staging_dir(&run_id)
+                .await
+                .map_err(|e| RunError::Environment(format!("target {e}")))?,
+        ),
         _ => None,
     };
     // A soak's way back stages on the source's side as the way there does on the target's.
     let return_staging_root = match (&staging_root, scenario.rounds) {
-        (Some(_), 2..) => source
-            .staging_dir(&run_id)
-            .await
-            .map_err(|e| RunError::Environment(format!("source {e}")))?,
+        (Some(_), 2..) => Some(
+            source
+                .staging_dir(&run_id)
+                .await
+                .map_err(|e| RunError::Environment(format!("source {e}")))?,
+        ),
         _ => None,
     };
     let mut environment = Environment::collect(
@@ -248,11 +261,11 @@ async fn prepare_target(
         host.as_ref().map(|h| h.cgroup.as_str()),
     );
     environment.target_metrics = scenario.target_metrics.as_ref().map(|m| m.url.clone());
-    // Another engine that stages nothing takes the checkpoint in its restore:
+    // Another engine whose intake is its restore takes the checkpoint there:
     // as the restore request's body (copy), or streamed over SSH into the
     // clone's store (ssh). A shared directory hands over only a path.
     let transfer_in_restore = !same_engine
-        && staging_root.is_none()
+        && intake == Intake::InRestore
         && matches!(
             scenario.transfer_mode,
             TransferMode::Copy | TransferMode::Ssh
@@ -376,4 +389,29 @@ pub async fn host_down(host: &HostState, run_dir: &Path) {
     if let Err(e) = host::down_state(host).await {
         tracing::error!("tearing down emulated host '{}': {e}", host.spec.name);
     }
+}
+
+/// Refuses a strategy the engine does not run, saying why where it is known.
+fn refuse_unsupported_strategy(
+    engine: &dyn Engine,
+    strategy: Strategy,
+    name: &str,
+) -> Result<(), RunError> {
+    if engine.capabilities().supports(strategy) {
+        return Ok(());
+    }
+    let why = match strategy {
+        // Verified on this machine's CRIU 4.1.1 (../shared/PLATFORM-NOTES.md).
+        Strategy::PostCopy => {
+            "CRIU's page server fails lazy pages over a connection here (CRIU 4.1.1: \
+             `page-pipe: splice: Bad file descriptor`, then `Lazy pages transfer FAILED`); \
+             strategy = \"lazy\" restores lazily from the transferred image instead"
+        }
+        _ => "its restores cannot do it",
+    };
+    Err(RunError::Environment(format!(
+        "{name} {} engine '{}' does not run strategy = \"{strategy}\": {why}",
+        engine.kind(),
+        engine.endpoint()
+    )))
 }

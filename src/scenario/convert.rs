@@ -9,7 +9,7 @@ use super::metrics_url::{default_interval_ms, MetricsSource};
 use super::ranged::Ranged;
 use super::ssh_settings::{self, SshSettings};
 use super::validated::{Pacing, Scenario, TargetSpec};
-use crate::engine::EngineKind;
+use crate::engine::{EngineKind, Strategy};
 use std::time::Duration;
 
 impl ScenarioFile {
@@ -78,6 +78,7 @@ impl ScenarioFile {
             guard_policy: effective.guard.policy,
             on_failure: effective.on_failure,
             rounds: effective.rounds.get() as u32,
+            strategy: effective.strategy,
             host_min_available_mib: effective.guard.host_min_available_mib.get(),
             source_text: format!("{header}{body}"),
         })
@@ -130,6 +131,7 @@ impl ScenarioFile {
             self.target.endpoint.get_or_insert(source);
         }
         ssh_settings::check(&self)?;
+        check_runc(&self, source_engine)?;
         if self.rounds.get() > 1 && self.transfer.mode == TransferMode::Ssh {
             return Err(format!(
                 "rounds = {}: a soak migrates back to the source, and transfer.mode = \"ssh\" \
@@ -140,4 +142,28 @@ impl ScenarioFile {
         }
         Ok(self)
     }
+}
+
+/// What only runc does (lazy strategies), and what a runc host cannot be.
+fn check_runc(file: &ScenarioFile, engine: EngineKind) -> Result<(), String> {
+    if file.strategy != Strategy::StopAndCopy && engine != EngineKind::Runc {
+        return Err(format!(
+            "strategy = \"{}\" needs engine \"runc\": {engine} exposes no lazy pages; \
+             use strategy = \"stop-and-copy\" or --set source.engine=runc",
+            file.strategy
+        ));
+    }
+    let networked = file
+        .target
+        .emulate
+        .as_ref()
+        .is_some_and(|e| e.network.is_some());
+    if engine == EngineKind::Runc && (networked || file.target.ssh.is_some()) {
+        return Err(
+            "[target]: a runc target has no daemon to put behind a link or reach over SSH: \
+             drop target.emulate.network and target.ssh, or use Docker or Podman"
+                .into(),
+        );
+    }
+    Ok(())
 }

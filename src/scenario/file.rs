@@ -6,7 +6,7 @@ use super::defaults;
 use super::metrics_url::MetricsUrl;
 use super::ranged::{Factor, Percent, Ranged, Rate};
 use super::ssh_fields::{IdentityFile, SshTarget};
-use crate::engine::EngineKind;
+use crate::engine::{EngineKind, Strategy};
 use serde::{Deserialize, Serialize};
 
 /// Root of a scenario file.
@@ -39,6 +39,10 @@ pub struct ScenarioFile {
     /// source, and so on, each round verified (1: one way only).
     #[serde(default = "defaults::rounds")]
     pub rounds: Ranged<1, 1000>,
+    /// How a restore gets the memory back: `stop-and-copy` (every engine),
+    /// `lazy` or `post-copy` (runc only: CRIU's lazy pages).
+    #[serde(default)]
+    pub strategy: Strategy,
     #[serde(default)]
     pub checkpoint: PhaseFile,
     #[serde(default)]

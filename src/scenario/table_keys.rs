@@ -7,6 +7,7 @@ use crate::quote::quote;
 /// Fields that may be lists, and the short tag each adds to a point's name.
 pub const SWEEPABLE: &[(&str, &str)] = &[
     ("mode", ""),
+    ("strategy", ""),
     ("containers", "n"),
     ("concurrency", "c"),
     ("checkpoint.concurrency", "cc"),

@@ -7,6 +7,7 @@ use super::file::{
 };
 use super::metrics_url::MetricsSource;
 use super::ssh_settings::SshSettings;
+use crate::engine::Strategy;
 use std::path::PathBuf;
 use std::time::Duration;
 
@@ -61,6 +62,8 @@ pub struct Scenario {
     pub guard_policy: GuardPolicy,
     /// What becomes of a container whose transfer or restore failed.
     pub on_failure: OnFailure,
+    /// How each restore gets the memory back (runc: lazy pages).
+    pub strategy: Strategy,
     /// A checkpoint upload that moves no byte for this long fails.
     pub transfer_stall: Duration,
     /// Rounds back and forth between source and target (1: one way).

@@ -34,6 +34,8 @@ impl OpRecord {
         self.criu_pages_written = stats.pages_written;
         self.criu_pages_restored = stats.pages_restored;
         self.runtime_ms = stats.runtime_ms;
+        self.lazy_pages = stats.lazy_pages;
+        self.lazy_last_page_ms = stats.lazy_last_page_ms;
     }
 
     /// The engine's overhead over CRIU for this operation, ms.

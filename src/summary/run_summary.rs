@@ -138,6 +138,9 @@ pub struct Summary {
     /// overhead (only for engines that give CRIU's statistics).
     #[serde(default)]
     pub criu_split: Vec<CriuSplit>,
+    /// Lazy restores: running again, last page in, the degraded period.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub lazy_restores: Option<super::LazyRestores>,
 }
 
 /// What the summary is built from besides the rows.
@@ -250,6 +253,7 @@ impl Summary {
             harness: None,
             rounds: Vec::new(),
             criu_split: criu_splits(input.ops),
+            lazy_restores: super::lazy_restore::lazy_restores(input.ops),
         };
         // Set-up's notes, then what the samples say; a rebuild keeps the
         // live run's notes, so none is said twice.

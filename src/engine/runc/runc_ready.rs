@@ -2,9 +2,8 @@
 //! the PATH runc calls it from), and what runs no longer going left in its
 //! data directory: containers, their runc state, staged checkpoints.
 
-use super::RuncEngine;
-use crate::engine::{Check, Engine, EngineInfo, EngineKind, Role, RUN_LABEL};
-use std::path::PathBuf;
+use crate::engine::{Check, Engine, EngineInfo, EngineKind, RUN_LABEL};
+use std::path::{Path, PathBuf};
 
 /// The engine's description; a runc engine's machine is this one.
 pub fn info(endpoint: &str, version: &str, data_root: PathBuf, containers: u64) -> EngineInfo {
@@ -31,7 +30,7 @@ pub fn info(endpoint: &str, version: &str, data_root: PathBuf, containers: u64) 
 }
 
 /// runc answering, and CRIU where runc looks for it.
-pub async fn checks(engine: &RuncEngine, _role: Role) -> Vec<Check> {
+pub async fn checks(engine: &dyn Engine) -> Vec<Check> {
     let info = engine.info().await;
     let criu = std::process::Command::new("criu")
         .arg("--version")
@@ -68,10 +67,11 @@ pub async fn checks(engine: &RuncEngine, _role: Role) -> Vec<Check> {
     ]
 }
 
-/// Removes the containers (their runc state with them) and staged
-/// checkpoints of runs no longer going.
+/// Removes the containers (their runc state with them) and the checkpoints
+/// staged under `staging` of runs no longer going.
 pub async fn clean_leftovers(
-    engine: &RuncEngine,
+    engine: &dyn Engine,
+    staging: &Path,
     is_live: for<'a> fn(&'a str) -> bool,
 ) -> Vec<String> {
     let mut lines = Vec::new();
@@ -90,8 +90,7 @@ pub async fn clean_leftovers(
             });
         }
     }
-    let staging = engine.layout.staging();
-    for entry in std::fs::read_dir(&staging).into_iter().flatten().flatten() {
+    for entry in std::fs::read_dir(staging).into_iter().flatten().flatten() {
         let run = entry.file_name().to_string_lossy().to_string();
         if is_live(&run) {
             continue;
