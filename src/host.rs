@@ -167,6 +167,11 @@ async fn wait_ready(host: &HostState) -> Result<(), HostError> {
 pub async fn restart(name: &str) -> Result<HostState, HostError> {
     state::check_name(name)?;
     let mut host = HostState::load(name)?.ok_or_else(|| HostError::Unknown(name.to_string()))?;
+    if host.engine == EngineKind::Runc {
+        return Err(HostError::Unsupported(format!(
+            "host '{name}' runs runc, which has no daemon to restart"
+        )));
+    }
     dockerd::stop(&host).await;
     host.pid = None;
     host.daemon = None;
