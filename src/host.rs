@@ -55,16 +55,6 @@ pub async fn up(spec: HostSpec, engine: EngineKind) -> Result<HostState, HostErr
 }
 
 async fn bring_up(host: &mut HostState) -> Result<(), HostError> {
-    if host.engine == EngineKind::Runc
-        && (host.spec.bandwidth_bits_per_s.is_some() || host.spec.ssh)
-    {
-        return Err(HostError::Unsupported(format!(
-            "host '{}': a runc host has no daemon to put into a network of its own, and \
-             checkpoints reach it as files on this machine: drop `network` and `ssh` from its \
-             emulate = {{...}} (or use Docker or Podman for a networked host)",
-            host.spec.name
-        )));
-    }
     host_cgroup::create(&host.cgroup, &host.spec)?;
     if let Some(bits_per_s) = host.spec.bandwidth_bits_per_s {
         // Two processes bringing hosts up at once: the subnet is chosen and

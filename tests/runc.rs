@@ -1,6 +1,7 @@
 //! runc as the engine, real runc and real CRIU, no daemon: a smoke run
 //! locally with CRIU's statistics in every checkpoint and restore row, a
-//! lazy run onto an emulated runc host (the degraded period recorded), a
+//! lazy run onto an emulated runc host behind a link, its checkpoints
+//! streamed over SSH (the degraded period recorded), a
 //! checkpoint CRIU refuses as a recorded failure with CRIU's log,
 //! post-copy refused before anything is created, and nothing left behind
 //! (bundles, runc state, output readers, lazy-pages daemons, cgroups).
@@ -140,19 +141,24 @@ fn smoke_on_runc_locally_keeps_counters_and_criu_s_timings() {
 }
 
 #[test]
-fn a_lazy_restore_onto_an_emulated_runc_host_records_its_degraded_period() {
+fn a_lazy_restore_onto_a_runc_host_behind_a_link_records_its_degraded_period() {
     let _engine = common::engine_lock();
     let (rows, summary) = smoke(
         "runclazy",
-        "strategy = \"lazy\"\n[target]\nemulate = { memory = \"256MiB\", swap = \"0\" }",
+        "strategy = \"lazy\"\n[transfer]\nmode = \"ssh\"\n[target]\n\
+         emulate = { memory = \"256MiB\", swap = \"0\", network = { bandwidth = \"1gbit\" } }",
     );
-    // The checkpoint was staged into the host's data root: a transfer row each.
-    assert_eq!(
-        rows.iter()
-            .filter(|r| r.phase == Phase::Transfer && r.outcome.is_ok())
-            .count(),
-        3
-    );
+    // Each checkpoint crossed the host's link over SSH inside its restore:
+    // a transfer row within each restore row.
+    for transfer in rows.iter().filter(|r| r.phase == Phase::Transfer) {
+        let restore = common::op(&rows, Phase::Restore, transfer.index);
+        assert_eq!(transfer.outcome, Outcome::Ok, "{transfer:?}");
+        assert!(
+            transfer.bytes.is_some_and(|b| b > 16 << 20),
+            "the pages crossed: {transfer:?}"
+        );
+        assert!(transfer.start_ms >= restore.start_ms && transfer.end_ms <= restore.end_ms);
+    }
     for restore in rows.iter().filter(|r| r.phase == Phase::Restore) {
         let running = restore.runtime_ms.expect("running again");
         let last_page = restore.lazy_last_page_ms.expect("last page in");

@@ -107,19 +107,11 @@ fn build(
                     .with_upload_stall(options.upload_stall),
             )
         }
-        EngineKind::Runc => {
-            if let CheckpointRoute::Ssh(_) = options.route {
-                return Err(EngineError::Operation {
-                    endpoint: endpoint.name,
-                    what: "take checkpoints over SSH".into(),
-                    detail: kind.ssh_transfer_refusal().unwrap_or_default().into(),
-                });
-            }
-            Arc::new(
-                RuncEngine::connect(&endpoint.name)?
-                    .with_cgroup_parent(options.cgroup.clone())
-                    .with_strategy(options.strategy),
-            )
-        }
+        EngineKind::Runc => Arc::new(
+            RuncEngine::connect(&endpoint.name)?
+                .with_cgroup_parent(options.cgroup.clone())
+                .with_strategy(options.strategy)
+                .with_route(options.route.clone()),
+        ),
     })
 }

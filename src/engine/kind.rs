@@ -41,10 +41,8 @@ impl EngineKind {
                  no store to stream into: use transfer.mode = \"copy\" (reach a remote \
                  Podman at ssh://)",
             ),
-            EngineKind::Runc => Some(
-                "a runc target restores from checkpoint directories on this machine: use \
-                 transfer.mode = \"copy\" (a remote runc over ssh:// is not supported yet)",
-            ),
+            // Into an emulated runc host's data root, across its link.
+            EngineKind::Runc => None,
         }
     }
 

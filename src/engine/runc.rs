@@ -16,99 +16,27 @@ mod layout;
 mod lazy_pages;
 mod output;
 mod rootfs_store;
+mod runc_engine;
 mod runc_ready;
 
 use super::capabilities::{Capabilities, Intake, Strategy};
 use super::contract::{
     Checkpointed, ContainerSpec, Engine, EngineError, EngineInfo, LabelledContainer, Restored,
 };
-use super::criu_stats::{self, CriuStats};
+use super::criu_stats::CriuStats;
 use super::kind::EngineKind;
+use super::options::CheckpointRoute;
 use super::readiness::{Check, Role};
 use super::{criu_log, fsutil, procs};
 use async_trait::async_trait;
 use command::Runc;
-use layout::Layout;
-pub use layout::{DEFAULT_DATA_DIR, SCHEME};
+pub use layout::DEFAULT_DATA_DIR;
 use lazy_pages::LazyPages;
+use runc_engine::ms_since;
+pub use runc_engine::RuncEngine;
 use std::path::{Path, PathBuf};
 use std::sync::OnceLock;
 use std::time::Instant;
-
-/// runc with its state, bundles and images under one data directory.
-pub struct RuncEngine {
-    runc: Runc,
-    layout: Layout,
-    /// The cgroup every container belongs under (an emulated host's budget).
-    cgroup_parent: Option<String>,
-    /// How restores get the memory back: all at once, or lazily.
-    strategy: Strategy,
-    base_spec: tokio::sync::OnceCell<serde_json::Value>,
-}
-
-impl RuncEngine {
-    /// The engine whose data directory `endpoint` (`runc:///DIR`) names.
-    pub fn connect(endpoint: &str) -> Result<RuncEngine, EngineError> {
-        let layout = Layout::from_endpoint(endpoint).ok_or_else(|| EngineError::Operation {
-            endpoint: endpoint.to_string(),
-            what: "connect".into(),
-            detail: format!(
-                "a runc endpoint is {SCHEME} followed by an absolute data directory, \
-                 e.g. {SCHEME}{DEFAULT_DATA_DIR}"
-            ),
-        })?;
-        Ok(RuncEngine {
-            runc: Runc::new(endpoint, layout.state()),
-            layout,
-            cgroup_parent: None,
-            strategy: Strategy::StopAndCopy,
-            base_spec: tokio::sync::OnceCell::new(),
-        })
-    }
-
-    /// Puts every container this engine creates or restores under `cgroup`.
-    pub fn with_cgroup_parent(mut self, cgroup: Option<String>) -> RuncEngine {
-        self.cgroup_parent = cgroup;
-        self
-    }
-
-    /// Restores lazily (`Strategy::Lazy`) or all at once.
-    pub fn with_strategy(mut self, strategy: Strategy) -> RuncEngine {
-        self.strategy = strategy;
-        self
-    }
-
-    async fn write_bundle(&self, spec: &ContainerSpec) -> Result<(), EngineError> {
-        let base = self
-            .base_spec
-            .get_or_try_init(|| bundle::default_spec(&self.runc))
-            .await?;
-        bundle::write(&self.layout, base, spec, self.cgroup_parent.as_deref())
-    }
-
-    /// runc's view of container `id`: its status, when runc knows it.
-    async fn status(&self, id: &str) -> Option<String> {
-        let ran = self.runc.run(&["state", id], "read its state").await.ok()?;
-        let state: serde_json::Value = serde_json::from_slice(&ran.stdout).ok()?;
-        Some(state.get("status")?.as_str()?.to_string())
-    }
-
-    /// CRIU's stats file `name`, looked for in each of `dirs`.
-    fn stats(dirs: &[&Path], name: &str) -> CriuStats {
-        dirs.iter()
-            .find_map(|dir| criu_stats::decode(&std::fs::read(dir.join(name)).ok()?).ok())
-            .unwrap_or_default()
-    }
-
-    fn data_dir(&self) -> PathBuf {
-        self.layout.data().to_path_buf()
-    }
-}
-
-fn ms_since(started: Instant) -> Option<f64> {
-    // Whole microseconds, as every other duration in the records.
-    Some((started.elapsed().as_secs_f64() * 1e6).round() / 1000.0)
-}
 
 #[async_trait]
 impl Engine for RuncEngine {
@@ -122,8 +50,11 @@ impl Engine for RuncEngine {
 
     fn capabilities(&self) -> Capabilities {
         Capabilities {
-            // The restore reads an image directory on this machine.
-            intake: Intake::Staged,
+            intake: match self.route {
+                // The restore reads an image directory on this machine.
+                CheckpointRoute::Local => Intake::Staged,
+                CheckpointRoute::Ssh(_) => Intake::InRestore,
+            },
             strategies: &[Strategy::StopAndCopy, Strategy::Lazy],
         }
     }
@@ -235,6 +166,14 @@ impl Engine for RuncEngine {
         let what = format!("restore container '{id}'");
         let work = self.layout.restore_work(&id);
         std::fs::create_dir_all(&work).map_err(Runc::io("cannot create restore work", &work))?;
+        let (checkpoint, transfer) = match &self.route {
+            CheckpointRoute::Local => (checkpoint.to_path_buf(), None),
+            CheckpointRoute::Ssh(access) => {
+                let (image, transferred) = self.receive(access, &id, checkpoint).await?;
+                (image, Some(transferred))
+            }
+        };
+        let checkpoint = checkpoint.as_path();
         let lazy = match self.strategy {
             Strategy::Lazy => Some(LazyPages::start(&self.runc, checkpoint, &work).await?),
             _ => None,
@@ -272,7 +211,7 @@ impl Engine for RuncEngine {
         Ok(Restored {
             id,
             stats,
-            transfer: None,
+            transfer,
         })
     }
 

@@ -46,8 +46,9 @@ impl RunName {
     }
 }
 
-/// An engine endpoint: `unix://`, `tcp://`, `http://`, `https://` or
-/// `ssh://[user@]host[:port]/path/to/engine.sock`.
+/// An engine endpoint: `unix://`, `tcp://`, `http://`, `https://`,
+/// `ssh://[user@]host[:port]/path/to/engine.sock`, or a runc engine's data
+/// directory, `runc:///DIR`.
 #[derive(Debug, Clone, PartialEq, Eq, Deserialize, Serialize)]
 #[serde(try_from = "String", into = "String")]
 pub struct Endpoint(String);
@@ -56,10 +57,13 @@ impl TryFrom<String> for Endpoint {
     type Error = String;
 
     fn try_from(value: String) -> Result<Self, String> {
-        let known = ["unix://", "tcp://", "http://", "https://", "ssh://"];
+        let known = [
+            "unix://", "tcp://", "http://", "https://", "ssh://", "runc:///",
+        ];
         if !known.iter().any(|scheme| value.starts_with(scheme)) {
             return Err(format!(
-                "must start with unix://, tcp://, http://, https:// or ssh://, got {}",
+                "must start with unix://, tcp://, http://, https://, ssh:// or (runc's data \
+                 directory) runc:///, got {}",
                 quote(&value)
             ));
         }

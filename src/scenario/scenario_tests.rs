@@ -1,7 +1,7 @@
 //! Scenario parsing, defaults and every validation error.
 
 use super::*;
-use crate::engine::EngineKind;
+use crate::engine::{EngineKind, Strategy};
 use std::path::{Path, PathBuf};
 use std::time::Duration;
 
@@ -355,4 +355,43 @@ fn target_metrics_are_refused_where_they_cannot_apply() {
     let s = Scenario::parse(Path::new("t.toml"), base, &set).expect("valid");
     assert!(matches!(s.target, TargetSpec::Emulated(_)));
     assert_eq!(s.target_metrics, None);
+}
+
+#[test]
+fn lazy_strategies_are_runc_s_and_a_runc_target_is_on_this_machine() {
+    let runc =
+        parse("name = \"x\"\ncontainers = 1\nstrategy = \"lazy\"\n[source]\nengine = \"runc\"\n")
+            .expect("valid");
+    assert_eq!(runc.strategy, Strategy::Lazy);
+    assert_eq!(runc.source_endpoint, "runc:///var/lib/migbench/runc");
+    let docker = error_of("name = \"x\"\ncontainers = 1\nstrategy = \"lazy\"\n");
+    assert!(
+        docker.contains("needs engine \"runc\"") && docker.contains("docker"),
+        "{docker}"
+    );
+    let unknown = error_of("name = \"x\"\ncontainers = 1\nstrategy = \"pre-copy\"\n");
+    assert!(
+        unknown.contains("post-copy"),
+        "names the known strategies: {unknown}"
+    );
+    let remote = error_of(
+        "name = \"x\"\ncontainers = 1\n[source]\nengine = \"runc\"\n[transfer]\nmode = \"ssh\"\n\
+         [target]\nendpoint = \"runc:///var/lib/x\"\nssh = \"root@lab2\"\n",
+    );
+    assert!(
+        remote.contains("runc target runs on this machine"),
+        "{remote}"
+    );
+    let dir = tempfile::tempdir().expect("tempdir");
+    let path = dir.path().join("sweep.toml");
+    let text = "name = \"x\"\ncontainers = 1\nstrategy = [\"stop-and-copy\", \"lazy\"]\n\
+                [source]\nengine = \"runc\"\n";
+    std::fs::write(&path, text).expect("write");
+    let points = load_grid(&path, &[]).expect("a grid");
+    let strategies: Vec<Strategy> = points.iter().map(|p| p.strategy).collect();
+    assert_eq!(
+        strategies,
+        [Strategy::StopAndCopy, Strategy::Lazy],
+        "a sweep axis"
+    );
 }
