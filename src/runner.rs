@@ -17,6 +17,7 @@ mod owner;
 mod phases;
 mod pipeline;
 mod pool;
+mod prepare_ahead;
 mod progress;
 mod recorder;
 mod rollback;

@@ -13,6 +13,7 @@ mod host_budget;
 mod lazy_restore;
 pub mod migration;
 pub mod percentiles;
+mod prepared_ahead;
 mod run_summary;
 mod stale_metrics;
 mod summary_json;
@@ -25,6 +26,7 @@ pub use harness_cost::HarnessCost;
 pub use host_budget::HostBudget;
 pub use lazy_restore::LazyRestores;
 pub use percentiles::Percentiles;
+pub use prepared_ahead::line as prepared_ahead_line;
 pub use run_summary::{
     Peaks, PhaseSummary, Summary, SummaryInput, Verification, DIED_AFTER_CONTINUING,
 };

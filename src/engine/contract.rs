@@ -200,8 +200,16 @@ pub trait Engine: Send + Sync {
             detail: "this engine takes checkpoints inside its restores".into(),
         })
     }
+    /// Does ahead of the checkpoint what a restore of `spec` can do before
+    /// the container stops (Docker: creates the clone; runc: writes its
+    /// bundle), so that it is not inside the freeze; returns the clone's id
+    /// when it was made, for [`Engine::restore`] to take in `created`.
+    async fn prepare_clone(&self, _spec: &ContainerSpec) -> Result<Option<String>, EngineError> {
+        Ok(None)
+    }
     /// Creates the clone `spec` from the checkpoint at `checkpoint` and starts
-    /// it; returns its id. The clone's id is put into `created` as soon as it
+    /// it (a clone [`Engine::prepare_clone`] made is in `created` already);
+    /// returns its id. The clone's id is put into `created` as soon as it
     /// exists, so that a failed or hung restore can still be cleaned up.
     async fn restore(
         &self,

@@ -220,14 +220,25 @@ impl Engine for DockerEngine {
         Ok(staging)
     }
 
+    async fn prepare_clone(&self, spec: &ContainerSpec) -> Result<Option<String>, EngineError> {
+        // Created now, started from its checkpoint in the restore.
+        self.create(spec).await.map(Some)
+    }
+
     async fn restore(
         &self,
         spec: &ContainerSpec,
         checkpoint: &Path,
         created: &OnceLock<String>,
     ) -> Result<Restored, EngineError> {
-        let id = self.create(spec).await?;
-        let _ = created.set(id.clone());
+        let id = match created.get() {
+            Some(prepared) => prepared.clone(),
+            None => {
+                let id = self.create(spec).await?;
+                let _ = created.set(id.clone());
+                id
+            }
+        };
         let placement = match self.data_root().await {
             Ok(root) if checkpoint.starts_with(root.join(STAGING_DIR)) => Placement::Move,
             _ => Placement::Copy,

@@ -155,14 +155,25 @@ impl Engine for RuncEngine {
         Ok(dir)
     }
 
+    async fn prepare_clone(&self, spec: &ContainerSpec) -> Result<Option<String>, EngineError> {
+        // The bundle is written now; the restore only runs runc.
+        self.create(spec).await.map(Some)
+    }
+
     async fn restore(
         &self,
         spec: &ContainerSpec,
         checkpoint: &Path,
         created: &OnceLock<String>,
     ) -> Result<Restored, EngineError> {
-        let id = self.create(spec).await?;
-        let _ = created.set(id.clone());
+        let id = match created.get() {
+            Some(prepared) => prepared.clone(),
+            None => {
+                let id = self.create(spec).await?;
+                let _ = created.set(id.clone());
+                id
+            }
+        };
         let what = format!("restore container '{id}'");
         let work = self.layout.restore_work(&id);
         std::fs::create_dir_all(&work).map_err(Runc::io("cannot create restore work", &work))?;

@@ -186,6 +186,11 @@ pub struct OpRecord {
     /// is until the process ran, and the time between is its degraded period.
     #[serde(default)]
     pub lazy_last_page_ms: Option<f64>,
+    /// Restore: how long making its clone on the target took before the
+    /// checkpoint (outside the downtime), ms; empty where the engine makes
+    /// it inside the restore (Podman's import).
+    #[serde(default)]
+    pub prepared_ms: Option<f64>,
 }
 
 fn first_round() -> u32 {
@@ -236,6 +241,7 @@ impl OpRecord {
             runtime_ms: None,
             lazy_pages: None,
             lazy_last_page_ms: None,
+            prepared_ms: None,
             rate_mb_per_s: None,
             seq: 0,
         }
@@ -298,6 +304,7 @@ mod tests {
             runtime_ms: None,
             lazy_pages: None,
             lazy_last_page_ms: None,
+            prepared_ms: None,
             rate_mb_per_s: None,
             seq: 57,
             round: 2,
@@ -307,8 +314,8 @@ mod tests {
         let text = String::from_utf8(writer.into_inner().expect("flush")).expect("utf8");
         assert_eq!(
             text,
-            "run_id,phase,index,container,container_id,source_host,target_host,started_at,start_ms,end_ms,latency_ms,bytes,outcome,error,seq_before,seq_after,downtime_ms,downtime_checkpoint_ms,downtime_transfer_ms,downtime_waiting_ms,downtime_restore_ms,downtime_resume_ms,criu_ms,criu_freezing_ms,criu_frozen_ms,criu_memdump_ms,criu_memwrite_ms,criu_pages_scanned,criu_pages_written,criu_pages_restored,runtime_ms,rate_mb_per_s,seq,round,lazy_pages,lazy_last_page_ms\n\
-             smoke-20260101T000000Z-1,verify,2,mb-x-0002,abc,unix:///var/run/docker.sock,emulated:r1,2026-01-01T00:00:01.000Z,1000.5,1002.25,1.75,,ok,\"a, \"\"quoted\"\" error\",6,7,912.0,180.5,,400.0,301.5,30.0,,,,,,,,,,,57,2,,\n"
+            "run_id,phase,index,container,container_id,source_host,target_host,started_at,start_ms,end_ms,latency_ms,bytes,outcome,error,seq_before,seq_after,downtime_ms,downtime_checkpoint_ms,downtime_transfer_ms,downtime_waiting_ms,downtime_restore_ms,downtime_resume_ms,criu_ms,criu_freezing_ms,criu_frozen_ms,criu_memdump_ms,criu_memwrite_ms,criu_pages_scanned,criu_pages_written,criu_pages_restored,runtime_ms,rate_mb_per_s,seq,round,lazy_pages,lazy_last_page_ms,prepared_ms\n\
+             smoke-20260101T000000Z-1,verify,2,mb-x-0002,abc,unix:///var/run/docker.sock,emulated:r1,2026-01-01T00:00:01.000Z,1000.5,1002.25,1.75,,ok,\"a, \"\"quoted\"\" error\",6,7,912.0,180.5,,400.0,301.5,30.0,,,,,,,,,,,57,2,,,\n"
         );
         let back: OpRecord = csv::Reader::from_reader(text.as_bytes())
             .deserialize()

@@ -76,6 +76,12 @@ pub fn findings(summary: &Summary) -> Vec<String> {
             p.checkpoint_ms, p.transfer_ms, p.waiting_ms, p.restore_ms, p.resume_ms
         ));
     }
+    lines.extend(
+        summary
+            .prepared_ahead
+            .as_ref()
+            .map(crate::summary::prepared_ahead_line),
+    );
     lines.extend(summary.lazy_restores.as_ref().map(|lazy| lazy.line()));
     if let Some(t) = &summary.transfer {
         lines.push(format!(

@@ -114,6 +114,16 @@ pub struct Slot {
     pub stopped_at: Option<Phase>,
     /// When its steps ran, for the parts of its downtime.
     pub timings: StepTimings,
+    /// Its clone, made on the target before the checkpoint.
+    pub prepared: Option<PreparedClone>,
+}
+
+/// A clone the target made ahead of the freeze (`Engine::prepare_clone`).
+#[derive(Debug, Clone)]
+pub struct PreparedClone {
+    pub id: String,
+    /// How long it took: work no longer inside the downtime, ms.
+    pub took_ms: f64,
 }
 
 /// When a container's steps ended or took, ms since the run started.
@@ -136,6 +146,7 @@ impl Slot {
             checkpoint: None,
             source_checkpoint: None,
             clone_id: None,
+            prepared: None,
             restored: false,
             round: 1,
             stopped_at: None,

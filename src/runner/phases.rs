@@ -62,6 +62,7 @@ pub async fn checkpoint(ctx: &RunContext, mut slot: Slot) -> Slot {
         ctx.skip(Phase::Checkpoint, &mut slot, why);
         return slot;
     };
+    super::prepare_ahead::prepare_clone(ctx, &mut slot).await;
     let timed = {
         let _in_flight = ctx.live.enter(Step::Checkpoint);
         ctx.timed(
@@ -145,6 +146,9 @@ pub async fn restore(ctx: &RunContext, mut slot: Slot) -> Slot {
     };
     let spec = spec(ctx, &slot, slot.made_name("r"));
     let created = std::sync::OnceLock::new();
+    if let Some(prepared) = &slot.prepared {
+        let _ = created.set(prepared.id.clone());
+    }
     let in_flight = ctx.live.enter(Step::Restore);
     let timed = ctx
         .timed(ctx.target.restore(&spec, &checkpoint, &created))
@@ -179,6 +183,10 @@ pub async fn restore(ctx: &RunContext, mut slot: Slot) -> Slot {
         slot.clone_id = Some(restored.id.clone());
     }
     row.container_id = slot.clone_id.clone().unwrap_or_default();
+    row.prepared_ms = slot
+        .prepared
+        .as_ref()
+        .map(|p| crate::event::round_us(p.took_ms));
     if let (Outcome::Timeout, Some(id)) = (row.outcome, &slot.clone_id) {
         abandon_hung_restore(ctx, ctx.target.as_ref(), &mut row, id).await;
     }

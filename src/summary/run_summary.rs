@@ -141,6 +141,10 @@ pub struct Summary {
     /// Lazy restores: running again, last page in, the degraded period.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub lazy_restores: Option<super::LazyRestores>,
+    /// Making each clone on the target before its checkpoint, outside the
+    /// downtime (engines that can: Docker, runc).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub prepared_ahead: Option<Percentiles>,
 }
 
 /// What the summary is built from besides the rows.
@@ -254,6 +258,7 @@ impl Summary {
             rounds: Vec::new(),
             criu_split: criu_splits(input.ops),
             lazy_restores: super::lazy_restore::lazy_restores(input.ops),
+            prepared_ahead: super::prepared_ahead::prepared_ahead(input.ops),
         };
         // Set-up's notes, then what the samples say; a rebuild keeps the
         // live run's notes, so none is said twice.
