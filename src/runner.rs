@@ -4,6 +4,7 @@
 
 mod batch;
 mod cleanup;
+mod container_spec;
 mod context;
 mod downtime_from_log;
 mod drive;

@@ -1,32 +1,12 @@
 //! The per-container operations of each phase. Each takes a slot, records
 //! exactly one row for it, and hands the slot on.
 
+use super::container_spec::spec;
 use super::context::{OpEnd, RunContext, Slot, TargetWait};
-use crate::engine::{copy_dir, dir_bytes, image, ContainerSpec, Engine, EngineError, RUN_LABEL};
+use crate::engine::{copy_dir, dir_bytes, Engine, EngineError};
 use crate::event::Step;
 use crate::record::{OpRecord, Outcome, Phase};
-use std::collections::HashMap;
 use std::path::PathBuf;
-
-/// Label holding the container's index in the batch.
-const INDEX_LABEL: &str = "io.migbench.index";
-
-/// The spec of container `slot` under `name` (the original, a clone, a rollback).
-pub fn spec(ctx: &RunContext, slot: &Slot, name: String) -> ContainerSpec {
-    ContainerSpec {
-        name,
-        image: ctx.image.clone(),
-        cmd: image::workload_cmd(
-            ctx.scenario.log_interval.as_millis() as u64,
-            ctx.scenario.workload_memory_mib,
-            ctx.scenario.tick.as_millis() as u64,
-        ),
-        labels: HashMap::from([
-            (RUN_LABEL.to_string(), ctx.run_id.clone()),
-            (INDEX_LABEL.to_string(), slot.index.to_string()),
-        ]),
-    }
-}
 
 /// Launch: create and start the original on the source.
 pub async fn launch(ctx: &RunContext, mut slot: Slot) -> Slot {

@@ -9,7 +9,7 @@ use super::context::{OpEnd, PreparedClone, RunContext, Slot};
 /// Prepares `slot`'s clone on the target; a preparation that fails is only
 /// logged: the restore then makes the clone itself, as without one.
 pub async fn prepare_clone(ctx: &RunContext, slot: &mut Slot) {
-    let spec = super::phases::spec(ctx, slot, slot.made_name("r"));
+    let spec = super::container_spec::spec(ctx, slot, slot.made_name("r"));
     let timed = ctx.timed(ctx.target.prepare_clone(&spec)).await;
     let took_ms = timed.end_ms - timed.start_ms;
     match timed.end {

@@ -37,7 +37,7 @@ async fn roll_back(ctx: &RunContext, mut slot: Slot) -> Slot {
         ctx.skip(Phase::Verify, &mut slot, "not restored");
         return slot;
     };
-    let spec = super::phases::spec(ctx, &slot, slot.made_name("b"));
+    let spec = super::container_spec::spec(ctx, &slot, slot.made_name("b"));
     let created = std::sync::OnceLock::new();
     let timed = ctx
         .timed(ctx.source.restore(&spec, &checkpoint, &created))
