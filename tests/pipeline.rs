@@ -37,6 +37,11 @@ fn every_container_continues_and_its_downtime_is_measured() {
         let restore = common::op(&rows, Phase::Restore, verify.index);
         let checkpoint = common::op(&rows, Phase::Checkpoint, verify.index);
         assert!(restore.start_ms >= checkpoint.end_ms);
+        // Its clone was created before the checkpoint, outside the freeze.
+        assert!(
+            restore.prepared_ms.is_some_and(|ms| ms > 0.0),
+            "{restore:?}"
+        );
     }
     // Checkpoints and restores overlapped: a later checkpoint began before an
     // earlier restore ended.
@@ -60,6 +65,11 @@ fn every_container_continues_and_its_downtime_is_measured() {
             > 0.0
     );
     assert!(summary["migrations"]["per_s"].as_f64().expect("per s") > 0.0);
+    assert!(
+        summary["prepared_ahead"]["p50_ms"].as_f64().is_some(),
+        "{summary}"
+    );
+    assert!(stdout.contains("made before the freeze"), "{stdout}");
     assert!(run.join("charts/downtime.png").exists());
     common::assert_nothing_left_behind();
 }

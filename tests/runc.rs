@@ -131,6 +131,10 @@ fn smoke_on_runc_locally_keeps_counters_and_criu_s_timings() {
     let _engine = common::engine_lock();
     let (rows, summary) = smoke("runclocal", "");
     assert!(rows.iter().all(|r| r.lazy_last_page_ms.is_none()));
+    // Each clone's bundle was written before its checkpoint.
+    for restore in rows.iter().filter(|r| r.phase == Phase::Restore) {
+        assert!(restore.prepared_ms.is_some(), "{restore:?}");
+    }
     let split = summary["criu_split"].as_array().expect("criu_split");
     assert_eq!(split.len(), 2, "checkpoint and restore: {split:?}");
     assert_eq!(
