@@ -41,4 +41,4 @@ pub use fsutil::{copy_dir, dir_bytes};
 pub use kind::{EngineKind, KindError};
 pub use options::{CheckpointRoute, ConnectOptions};
 pub use readiness::{Check, Role};
-pub use runc::DEFAULT_DATA_DIR as RUNC_DATA_DIR;
+pub use runc::post_copy_probe;

@@ -102,7 +102,7 @@ pub async fn prepare(scenario: Scenario, options: &RunOptions) -> Result<Prepare
     .await?;
     // An emulated target runs the source's kind of engine: it can do what
     // the source can.
-    refuse_unsupported_strategy(source.as_ref(), scenario.strategy, "source")?;
+    refuse_unsupported_strategy(source.as_ref(), scenario.strategy, "source").await?;
     if let Some(endpoint) = scenario.target_endpoint() {
         // Checked before anything is created, so a dead target leaves nothing.
         if endpoint != scenario.source_endpoint {
@@ -110,7 +110,7 @@ pub async fn prepare(scenario: Scenario, options: &RunOptions) -> Result<Prepare
             let reach = super::engine_options::target(&scenario, endpoint, None)?;
             let (target, _) =
                 connect_checked(kind, endpoint, Role::Target, &reach, scenario.op_timeout).await?;
-            refuse_unsupported_strategy(target.as_ref(), scenario.strategy, "target")?;
+            refuse_unsupported_strategy(target.as_ref(), scenario.strategy, "target").await?;
         }
     }
     if let Some(metrics) = &scenario.target_metrics {
@@ -391,8 +391,9 @@ pub async fn host_down(host: &HostState, run_dir: &Path) {
     }
 }
 
-/// Refuses a strategy the engine does not run, saying why where it is known.
-fn refuse_unsupported_strategy(
+/// Refuses a strategy the engine does not run, saying why: for post-copy,
+/// what CRIU on this machine does with it (a probe of a second or so).
+async fn refuse_unsupported_strategy(
     engine: &dyn Engine,
     strategy: Strategy,
     name: &str,
@@ -401,13 +402,16 @@ fn refuse_unsupported_strategy(
         return Ok(());
     }
     let why = match strategy {
-        // Verified on this machine's CRIU 4.1.1 (../shared/PLATFORM-NOTES.md).
-        Strategy::PostCopy => {
-            "CRIU's page server fails lazy pages over a connection here (CRIU 4.1.1: \
-             `page-pipe: splice: Bad file descriptor`, then `Lazy pages transfer FAILED`); \
-             strategy = \"lazy\" restores lazily from the transferred image instead"
-        }
-        _ => "its restores cannot do it",
+        Strategy::PostCopy => match engine::post_copy_probe().await {
+            Err(reason) => format!(
+                "CRIU here fails a post-copy restore (probe: {reason}); strategy = \"lazy\" \
+                 restores lazily from the transferred image instead"
+            ),
+            Ok(()) => "CRIU here passes a post-copy probe, but migbench does not drive \
+                       post-copy migrations yet; use strategy = \"lazy\""
+                .into(),
+        },
+        _ => "its restores cannot do it".into(),
     };
     Err(RunError::Environment(format!(
         "{name} {} engine '{}' does not run strategy = \"{strategy}\": {why}",
