@@ -239,9 +239,9 @@ fn post_copy_is_refused_before_anything_is_created() {
         .expect("runs");
     let stderr = String::from_utf8_lossy(&output.stderr);
     assert_eq!(output.status.code(), Some(3), "{stderr}");
-    assert!(
     // The reason is what CRIU did in the probe on this machine.
-    assert!(stderr.contains("post-copy") && stderr.contains("probe:"), "{stderr}");
+    assert!(
+        stderr.contains("post-copy") && stderr.contains("probe:"),
         "{stderr}"
     );
     assert!(!results.exists(), "no run directory for a refused run");
