@@ -145,6 +145,36 @@ fn smoke_on_runc_locally_keeps_counters_and_criu_s_timings() {
 }
 
 #[test]
+fn smoke_to_an_emulated_runc_host_stages_each_checkpoint_in_its_data_root() {
+    let _engine = common::engine_lock();
+    let (rows, summary) = smoke(
+        "runcemu",
+        "[target]\nemulate = { memory = \"256MiB\", swap = \"0\" }",
+    );
+    // The transfer phase copied each image directory into the host's data
+    // root, before its restore.
+    for transfer in rows.iter().filter(|r| r.phase == Phase::Transfer) {
+        let restore = common::op(&rows, Phase::Restore, transfer.index);
+        assert_eq!(transfer.outcome, Outcome::Ok, "{transfer:?}");
+        assert!(transfer.bytes.is_some_and(|b| b > 16 << 20), "{transfer:?}");
+        assert!(transfer.end_ms <= restore.start_ms);
+    }
+    // The clones ran inside the host's budget: its cgroup grew by about
+    // their 16 MiB each.
+    let per_container = summary["projection"]["footprint"]["bytes_per_container"]
+        .as_f64()
+        .unwrap_or(0.0);
+    assert!(per_container > 12e6, "{}", summary["projection"]);
+    assert!(
+        summary["peaks"]["target_memory_bytes"]
+            .as_u64()
+            .is_some_and(|b| b > 3 * (12 << 20)),
+        "{}",
+        summary["peaks"]
+    );
+}
+
+#[test]
 fn a_lazy_restore_onto_a_runc_host_behind_a_link_records_its_degraded_period() {
     let _engine = common::engine_lock();
     let (rows, summary) = smoke(
