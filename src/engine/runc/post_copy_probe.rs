@@ -86,7 +86,38 @@ async fn run(holder: &Child, images: &Path) -> Result<(), String> {
         return Ok(());
     }
     let log = std::fs::read_to_string(images.join("dump.log")).unwrap_or_default();
-    Err(why(&log))
+    Err(format!(
+        "{}{}",
+        why(&log),
+        pipe_limit_hint().unwrap_or_default()
+    ))
+}
+
+/// The page server's pipe: CRIU asks for PIPE_MAX_SIZE pages (about
+/// 3.3 MB, 4 MiB once the kernel rounds it).
+const PAGE_PIPE_BYTES: u64 = 4 << 20;
+/// CAP_SYS_RESOURCE, which lets a process grow a pipe past fs.pipe-max-size.
+const CAP_SYS_RESOURCE: u32 = 24;
+
+/// Why CRIU 4.x's page server fails where a process may not grow a pipe to
+/// 4 MiB: its resize fails, it goes on without its sink (fd -1), serves the
+/// first page and then fails every splice (`Bad file descriptor`).
+fn pipe_limit_hint() -> Option<String> {
+    let max: u64 = std::fs::read_to_string("/proc/sys/fs/pipe-max-size")
+        .ok()?
+        .trim()
+        .parse()
+        .ok()?;
+    let status = std::fs::read_to_string("/proc/self/status").ok()?;
+    let effective = status.lines().find_map(|l| l.strip_prefix("CapEff:"))?;
+    let caps = u64::from_str_radix(effective.trim(), 16).ok()?;
+    (max < PAGE_PIPE_BYTES && caps & (1 << CAP_SYS_RESOURCE) == 0).then(|| {
+        format!(
+            " (CRIU's page server needs a pipe of 4 MiB: fs.pipe-max-size is {max} bytes here \
+             and this root lacks CAP_SYS_RESOURCE; `sysctl -w fs.pipe-max-size=4194304` \
+             lets CRIU through)"
+        )
+    })
 }
 
 fn spawn(command: &mut Command) -> Result<Child, String> {
