@@ -10,24 +10,18 @@
 
 use super::super::contract::EngineError;
 use super::super::endpoint::EngineEndpoint;
-use super::archive::ImportBody;
-use super::metered_upload::UploadMeter;
-use super::raw_http::{self, SendError, Socket};
+use super::raw_http::Socket;
 use bytes::Bytes;
 use http::{Method, Request, StatusCode};
 use http_body_util::{combinators::BoxBody, BodyExt, Empty, Full};
 use hyper::body::Incoming;
 use hyper_util::rt::TokioIo;
-use std::path::{Path, PathBuf};
+use std::path::PathBuf;
 use tokio_util::task::AbortOnDropHandle;
 
 /// A request's connection task: aborted when this is dropped.
 type Connection = AbortOnDropHandle<()>;
-use std::sync::Arc;
 use std::time::Duration;
-
-/// How long a service that stopped taking an upload is given to say why.
-const REFUSAL_WAIT: Duration = Duration::from_secs(2);
 
 /// The API version in every path: any libpod 4.x answers it.
 pub const API_PREFIX: &str = "/v4.0.0/libpod";
@@ -158,107 +152,6 @@ impl Client {
         } else {
             Err(self.operation(what, refusal(status, &bytes)))
         }
-    }
-
-    /// Sends `call` with the archive `body` as its body (see `raw_http`),
-    /// measured by `meter`; returns the answer as `send` does. Sending it
-    /// is migration work.
-    pub async fn upload(
-        &self,
-        call: Call<'_>,
-        body: ImportBody,
-        meter: Arc<UploadMeter>,
-    ) -> Result<(StatusCode, Bytes), EngineError> {
-        let what = call.what;
-        let work = async {
-            let socket = self.connect(what).await?;
-            if let Socket::Tcp(stream) = &socket {
-                // A duplicate: the meter may ask it after the socket closed.
-                if let Ok(dup) = std::os::fd::AsFd::as_fd(stream).try_clone_to_owned() {
-                    meter.watch(dup);
-                }
-            }
-            let head = format!(
-                "{} {API_PREFIX}{} HTTP/1.1\r\nHost: d\r\nContent-Type: application/x-tar\r\n\
-                 Content-Length: {}\r\nConnection: close\r\n\r\n",
-                call.method,
-                call.path,
-                body.total_bytes()
-            );
-            let sent = raw_http::send_archive(&socket, head.as_bytes(), &body, &meter).await;
-            let answer = match &sent {
-                Ok(()) => raw_http::read_answer(&socket).await,
-                // A service that stops reading may have said why before it hung up.
-                Err(_) => tokio::time::timeout(REFUSAL_WAIT, raw_http::read_answer(&socket))
-                    .await
-                    .unwrap_or_else(|_| Err(std::io::ErrorKind::TimedOut.into())),
-            };
-            match (sent, answer) {
-                (Ok(()), Ok(answer)) => Ok(answer),
-                (Ok(()), Err(e)) => Err(self.unreachable(what, e)),
-                (Err(SendError::Archive(source)), _) => Err(EngineError::Io {
-                    what: format!("{what}: cannot send"),
-                    path: body.path.clone(),
-                    source,
-                }),
-                // Its refusal, never a success: the body did not arrive whole.
-                (Err(SendError::Socket(_)), Ok(answer)) if !answer.0.is_success() => Ok(answer),
-                (Err(SendError::Socket(e)), _) => Err(self.unreachable(what, e)),
-            }
-        };
-        let answer = tokio::time::timeout(self.timeout, crate::work_cpu::counted_future(work))
-            .await
-            .map_err(|_| self.timed_out(what))??;
-        self.accepted(what, answer, &[])
-    }
-
-    /// Sends `call` and streams a successful answer into the file `to`;
-    /// returns the bytes written.
-    pub async fn download(&self, call: Call<'_>, to: &Path) -> Result<u64, EngineError> {
-        let what = call.what;
-        let work = async {
-            let (response, _connection) = self.request(&call, Body::Empty).await?;
-            let status = response.status();
-            let mut body = response.into_body();
-            if !status.is_success() {
-                let bytes = body
-                    .collect()
-                    .await
-                    .map_err(|e| self.hyper_error(what, e))?
-                    .to_bytes();
-                return Err(self.operation(what, refusal(status, &bytes)));
-            }
-            let io = |source| EngineError::Io {
-                what: format!("{what}: cannot write"),
-                path: to.to_path_buf(),
-                source,
-            };
-            // Written here, not on tokio's blocking pool: a frame into the
-            // page cache is quick, and its CPU is then counted with the rest.
-            let mut file = std::fs::File::create(to).map_err(io)?;
-            let mut written = 0u64;
-            while let Some(frame) = body.frame().await {
-                // A body cut short (a connection closed mid-chunk, fewer bytes
-                // than its length) is an error here, never an end.
-                let frame = frame.map_err(|e| self.hyper_error(what, e))?;
-                if let Ok(data) = frame.into_data() {
-                    std::io::Write::write_all(&mut file, &data).map_err(io)?;
-                    written += data.len() as u64;
-                }
-            }
-            crate::work_cpu::add_bytes(written);
-            Ok(written)
-        };
-        // Downloading a checkpoint is migration work, not the harness's own.
-        let downloaded = tokio::time::timeout(self.timeout, crate::work_cpu::counted_future(work))
-            .await
-            .map_err(|_| self.timed_out(what))
-            .and_then(|written| written);
-        if downloaded.is_err() {
-            // No partial archive is left to pass for a checkpoint.
-            let _ = std::fs::remove_file(to);
-        }
-        downloaded
     }
 
     /// Sends `call`; the answer, and the connection's task, which ends (and
@@ -405,6 +298,9 @@ pub fn encode(value: &str) -> String {
         })
         .collect()
 }
+
+#[path = "archive_transfer.rs"]
+mod archive_transfer;
 
 #[cfg(test)]
 #[path = "http_tests.rs"]

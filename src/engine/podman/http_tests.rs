@@ -1,8 +1,11 @@
 //! The libpod client against fake services: classification and streaming.
 
 use super::super::archive;
+use super::super::metered_upload::UploadMeter;
 use super::*;
 use crate::engine::endpoint::EngineEndpoint;
+use std::path::Path;
+use std::sync::Arc;
 
 #[test]
 fn libpod_refusals_keep_its_message() {
@@ -152,8 +155,9 @@ fn call(path: &str) -> Call<'static> {
 fn sized_server(
     path: &Path,
     body_len: usize,
-    answer: &'static str,
+    answer: impl Into<Vec<u8>>,
 ) -> tokio::task::JoinHandle<Vec<u8>> {
+    let answer = answer.into();
     let listener = tokio::net::UnixListener::bind(path).expect("bind");
     tokio::spawn(async move {
         use tokio::io::{AsyncReadExt, AsyncWriteExt};
@@ -171,7 +175,7 @@ fn sized_server(
             }
             request.extend_from_slice(&buf[..n]);
         }
-        stream.write_all(answer.as_bytes()).await.expect("answer");
+        stream.write_all(&answer).await.expect("answer");
         let head = request
             .windows(4)
             .position(|w| w == b"\r\n\r\n")
@@ -245,19 +249,65 @@ async fn a_refused_upload_keeps_the_engine_s_reason() {
     );
 }
 
+/// A one-request server on a unix socket that reads a request without a
+/// body and answers `answer`. (Closing with the request unread would reset
+/// the connection.)
+fn answering(path: &Path, answer: Vec<u8>) -> tokio::task::JoinHandle<Vec<u8>> {
+    sized_server(path, 0, answer)
+}
+
 #[tokio::test]
-async fn an_answer_is_downloaded_to_a_file_whole() {
+async fn an_answer_is_downloaded_to_a_file_byte_for_byte() {
     let dir = tempfile::tempdir().expect("tempdir");
-    let socket = dir.path().join("d.sock");
-    let _server = one_shot(
-        &socket,
-        "HTTP/1.1 200 OK\r\nTransfer-Encoding: chunked\r\n\r\n3\r\nhel\r\n2\r\nlo\r\n0\r\n\r\n",
-    );
+    let archive: Vec<u8> = (0..3 * 1024 * 1024 + 7).map(|i| (i % 253) as u8).collect();
+    // libpod's way: 32 KiB chunks; one with an extension, as HTTP allows.
+    let mut answer = b"HTTP/1.1 200 OK\r\nTransfer-Encoding: chunked\r\n\r\n".to_vec();
+    for (n, chunk) in archive.chunks(32 * 1024).enumerate() {
+        let extension = if n == 1 { ";x=y" } else { "" };
+        answer.extend_from_slice(format!("{:x}{extension}\r\n", chunk.len()).as_bytes());
+        answer.extend_from_slice(chunk);
+        answer.extend_from_slice(b"\r\n");
+    }
+    answer.extend_from_slice(b"0\r\n\r\n");
+    let sized = [
+        b"HTTP/1.1 200 OK\r\nContent-Length: 5\r\n\r\nhello".to_vec(),
+        b"HTTP/1.1 200 OK\r\n\r\nto the end".to_vec(),
+    ];
+    for (n, (answer, expected)) in [
+        (answer, archive.as_slice()),
+        (sized[0].clone(), b"hello".as_slice()),
+        (sized[1].clone(), b"to the end".as_slice()),
+    ]
+    .into_iter()
+    .enumerate()
+    {
+        let socket = dir.path().join(format!("d{n}.sock"));
+        let _server = answering(&socket, answer);
+        let to = dir.path().join(format!("out{n}.tar"));
+        let client = client_at(&socket);
+        let downloaded = client.download(call("/containers/c/checkpoint"), &to).await;
+        assert_eq!(downloaded.expect("downloaded"), expected.len() as u64);
+        assert!(
+            std::fs::read(&to).expect("file") == expected,
+            "the archive's bytes"
+        );
+    }
+}
+
+#[tokio::test]
+async fn a_refused_export_keeps_the_engine_s_reason_and_leaves_no_file() {
+    let dir = tempfile::tempdir().expect("tempdir");
+    let socket = dir.path().join("r.sock");
+    let answer = b"HTTP/1.1 500 Internal Server Error\r\nContent-Length: 30\r\n\r\n{\"message\":\"criu dump failed\"}";
+    let _server = answering(&socket, answer.to_vec());
     let to = dir.path().join("out.tar");
     let client = client_at(&socket);
-    let downloaded = client.download(call("/containers/c/checkpoint"), &to).await;
-    assert_eq!(downloaded.expect("downloaded"), 5);
-    assert_eq!(std::fs::read(&to).expect("file"), b"hello");
+    let e = client
+        .download(call("/containers/c/checkpoint"), &to)
+        .await
+        .expect_err("refused");
+    assert!(e.to_string().contains("criu dump failed"), "{e}");
+    assert!(!to.exists());
 }
 
 #[tokio::test]

@@ -1,21 +1,13 @@
-//! An import request written on a socket migbench holds itself, its archive
-//! sent by sendfile(2): the kernel hands the page cache's pages (where the
-//! checkpoint was just written) to the socket. Through hyper the same body
-//! is read into a buffer, then copied into the socket (chunk-encoded): two
-//! copies of every byte in this process, where sendfile makes none on a
-//! Unix socket and one on TCP. The answer (a short JSON) is read whole.
+//! HTTP/1.1 on a socket migbench holds itself, for the requests whose
+//! bodies are checkpoint archives (see `archive_transfer`): the socket, and
+//! an answer read whole and parsed.
 
-use super::archive::ImportBody;
-use super::metered_upload::UploadMeter;
 use bytes::Bytes;
 use http::StatusCode;
 use std::io::{self, ErrorKind};
 use std::os::fd::{AsFd, BorrowedFd};
-use std::sync::Arc;
 use tokio::io::Interest;
 
-/// Bytes asked of sendfile at once: the socket takes what its buffer holds.
-const SENDFILE_BYTES: usize = 16 << 20;
 /// The largest answer read: libpod's are a few hundred bytes.
 const MAX_ANSWER_BYTES: usize = 1 << 20;
 
@@ -26,7 +18,7 @@ pub enum Socket {
 }
 
 impl Socket {
-    fn fd(&self) -> BorrowedFd<'_> {
+    pub(super) fn fd(&self) -> BorrowedFd<'_> {
         match self {
             Socket::Unix(s) => s.as_fd(),
             Socket::Tcp(s) => s.as_fd(),
@@ -48,7 +40,7 @@ impl Socket {
     }
 
     /// Runs the non-blocking `f` on the socket once it is ready for `interest`.
-    async fn io<R>(
+    pub(super) async fn io<R>(
         &self,
         interest: Interest,
         mut f: impl FnMut() -> io::Result<R>,
@@ -63,72 +55,8 @@ impl Socket {
     }
 }
 
-/// Why an archive's upload stopped.
-#[derive(Debug)]
-pub enum SendError {
-    /// The socket failed (the peer went away).
-    Socket(io::Error),
-    /// The archive could not be read, or ended before its length.
-    Archive(io::Error),
-}
-
-/// Writes `head`, then `body` (its prefix, then its file range by sendfile),
-/// noting on `meter` what was handed over.
-pub async fn send_archive(
-    socket: &Socket,
-    head: &[u8],
-    body: &ImportBody,
-    meter: &Arc<UploadMeter>,
-) -> Result<(), SendError> {
-    write_all(socket, head).await.map_err(SendError::Socket)?;
-    write_all(socket, &body.prefix)
-        .await
-        .map_err(SendError::Socket)?;
-    meter.sent(body.prefix.len() as u64);
-    let mut offset = body.offset;
-    let end = body.offset + body.len;
-    while offset < end {
-        let want = (end - offset).min(SENDFILE_BYTES as u64) as usize;
-        let sent = socket
-            .io(Interest::WRITABLE, || {
-                rustix::fs::sendfile(socket.fd(), &body.file, Some(&mut offset), want)
-                    .map_err(io::Error::from)
-            })
-            .await;
-        match sent {
-            Ok(0) => {
-                // The file is shorter than it was: a partial body must not pass for an archive.
-                return Err(SendError::Archive(io::Error::new(
-                    ErrorKind::UnexpectedEof,
-                    format!(
-                        "the archive ended after {} of {} bytes",
-                        offset - body.offset,
-                        body.len
-                    ),
-                )));
-            }
-            Ok(n) => meter.sent(n as u64),
-            // sendfile names no side: a failing write is the socket's, as the
-            // archive's reads fail only on a broken disk.
-            Err(e) if is_socket_error(&e) => return Err(SendError::Socket(e)),
-            Err(e) => return Err(SendError::Archive(e)),
-        }
-    }
-    meter.handed_over();
-    Ok(())
-}
-
-fn is_socket_error(e: &io::Error) -> bool {
-    matches!(
-        e.kind(),
-        ErrorKind::BrokenPipe
-            | ErrorKind::ConnectionReset
-            | ErrorKind::ConnectionAborted
-            | ErrorKind::NotConnected
-    )
-}
-
-async fn write_all(socket: &Socket, mut bytes: &[u8]) -> io::Result<()> {
+/// Writes all of `bytes`.
+pub(super) async fn write_all(socket: &Socket, mut bytes: &[u8]) -> io::Result<()> {
     while !bytes.is_empty() {
         let n = socket
             .io(Interest::WRITABLE, || {
@@ -140,9 +68,9 @@ async fn write_all(socket: &Socket, mut bytes: &[u8]) -> io::Result<()> {
     Ok(())
 }
 
-/// Reads the answer on `socket` to its end: its status and body.
-pub async fn read_answer(socket: &Socket) -> io::Result<(StatusCode, Bytes)> {
-    let mut raw = Vec::with_capacity(4096);
+/// Reads the answer on `socket` to its end (`raw`: its start, already
+/// read): its status and body.
+pub async fn read_answer(socket: &Socket, mut raw: Vec<u8>) -> io::Result<(StatusCode, Bytes)> {
     let mut buf = vec![0u8; 16 * 1024];
     loop {
         let n = socket
@@ -169,18 +97,39 @@ pub async fn read_answer(socket: &Socket) -> io::Result<(StatusCode, Bytes)> {
     }
 }
 
-/// An HTTP/1.1 answer in `raw`, when it is complete (`eof`: nothing more
-/// will come); an informational (1xx) head before it is skipped.
-pub fn parse_answer(raw: &[u8], eof: bool) -> Result<Option<(StatusCode, Bytes)>, String> {
+/// How an answer's body is delimited.
+#[derive(Debug, Clone, Copy, PartialEq)]
+pub enum Framing {
+    Chunked,
+    Length(u64),
+    /// Neither: the body ends with the connection.
+    ToEnd,
+}
+
+/// An answer's head: its status, its length in bytes (an informational
+/// (1xx) head before it included) and how its body is delimited.
+#[derive(Debug, PartialEq)]
+pub struct Head {
+    pub status: StatusCode,
+    pub len: usize,
+    pub framing: Framing,
+}
+
+/// The head at the start of `raw`, when it is complete.
+pub fn parse_head(raw: &[u8]) -> Result<Option<Head>, String> {
     let mut headers = [httparse::EMPTY_HEADER; 64];
     let mut answer = httparse::Response::new(&mut headers);
-    let head_len = match answer.parse(raw).map_err(|e| e.to_string())? {
+    let len = match answer.parse(raw).map_err(|e| e.to_string())? {
         httparse::Status::Complete(n) => n,
         httparse::Status::Partial => return Ok(None),
     };
     let status = StatusCode::from_u16(answer.code.unwrap_or(0)).map_err(|e| e.to_string())?;
     if status.is_informational() {
-        return parse_answer(&raw[head_len..], eof);
+        let next = parse_head(&raw[len..])?;
+        return Ok(next.map(|head| Head {
+            len: len + head.len,
+            ..head
+        }));
     }
     let header = |name: &str| {
         answer
@@ -189,39 +138,77 @@ pub fn parse_answer(raw: &[u8], eof: bool) -> Result<Option<(StatusCode, Bytes)>
             .find(|h| h.name.eq_ignore_ascii_case(name))
             .map(|h| String::from_utf8_lossy(h.value).trim().to_ascii_lowercase())
     };
-    let body = &raw[head_len..];
-    let complete = if header("transfer-encoding").is_some_and(|te| te.ends_with("chunked")) {
-        dechunk(body)?
+    let framing = if header("transfer-encoding").is_some_and(|te| te.ends_with("chunked")) {
+        Framing::Chunked
     } else if let Some(length) = header("content-length") {
-        let length: usize = length.parse().map_err(|_| "a bad Content-Length")?;
-        (body.len() >= length).then(|| body[..length].to_vec())
+        Framing::Length(length.parse().map_err(|_| "a bad Content-Length")?)
     } else {
-        // Neither: the body ends with the connection.
-        eof.then(|| body.to_vec())
+        Framing::ToEnd
     };
-    Ok(complete.map(|body| (status, Bytes::from(body))))
+    Ok(Some(Head {
+        status,
+        len,
+        framing,
+    }))
+}
+
+/// An HTTP/1.1 answer in `raw`, when it is complete (`eof`: nothing more
+/// will come).
+pub fn parse_answer(raw: &[u8], eof: bool) -> Result<Option<(StatusCode, Bytes)>, String> {
+    let Some(head) = parse_head(raw)? else {
+        return Ok(None);
+    };
+    let body = &raw[head.len..];
+    let complete = match head.framing {
+        Framing::Chunked => dechunk(body)?,
+        Framing::Length(length) => {
+            let length = usize::try_from(length).map_err(|_| "a bad Content-Length")?;
+            (body.len() >= length).then(|| body[..length].to_vec())
+        }
+        Framing::ToEnd => eof.then(|| body.to_vec()),
+    };
+    Ok(complete.map(|body| (head.status, Bytes::from(body))))
+}
+
+/// The size of the chunk whose header line starts `raw` (after the CRLF that
+/// ends the previous chunk's data, if `after_data`), and the header's length
+/// with that CRLF; `None` until the line is complete.
+pub fn chunk_header(raw: &[u8], after_data: bool) -> Result<Option<(u64, usize)>, String> {
+    let skip = if after_data { 2 } else { 0 };
+    if raw.len() < skip {
+        return Ok(None);
+    }
+    if !raw.starts_with(&b"\r\n"[..skip]) {
+        return Err("a chunk's data is not followed by CRLF".into());
+    }
+    let Some(line_end) = raw[skip..].windows(2).position(|w| w == b"\r\n") else {
+        return Ok(None);
+    };
+    let line = String::from_utf8_lossy(&raw[skip..skip + line_end]);
+    let size = line.split(';').next().unwrap_or_default().trim();
+    let size = u64::from_str_radix(size, 16).map_err(|_| format!("a bad chunk size '{size}'"))?;
+    Ok(Some((size, skip + line_end + 2)))
 }
 
 /// A chunked body's data, once its last (empty) chunk arrived.
 fn dechunk(mut body: &[u8]) -> Result<Option<Vec<u8>>, String> {
     let mut data = Vec::new();
+    let mut after_data = false;
     loop {
-        let Some(line_end) = body.windows(2).position(|w| w == b"\r\n") else {
+        let Some((size, header_len)) = chunk_header(body, after_data)? else {
             return Ok(None);
         };
-        let line = String::from_utf8_lossy(&body[..line_end]);
-        let size = line.split(';').next().unwrap_or_default().trim();
-        let size =
-            usize::from_str_radix(size, 16).map_err(|_| format!("a bad chunk size '{size}'"))?;
         if size == 0 {
             return Ok(Some(data));
         }
-        let chunk = &body[line_end + 2..];
-        if chunk.len() < size + 2 {
+        let size = usize::try_from(size).map_err(|_| "a chunk too large")?;
+        let chunk = &body[header_len..];
+        if chunk.len() < size {
             return Ok(None);
         }
         data.extend_from_slice(&chunk[..size]);
-        body = &chunk[size + 2..];
+        body = &chunk[size..];
+        after_data = true;
     }
 }
 
