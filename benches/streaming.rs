@@ -195,6 +195,19 @@ async fn measure(engine: Arc<dyn Engine>, image: &str, memory_mib: u64, rounds: 
     sides
 }
 
+/// The lock the real-engine tests take (tests/common): they check that
+/// nothing is left behind, and would see this bench's containers and files.
+fn engine_lock() -> std::fs::File {
+    let lock = std::fs::OpenOptions::new()
+        .create(true)
+        .truncate(false)
+        .write(true)
+        .open("/tmp/migbench-engine-tests.lock")
+        .expect("open the machine-wide test lock");
+    rustix::fs::flock(&lock, rustix::fs::FlockOperation::LockExclusive).expect("flock");
+    lock
+}
+
 fn env_list(name: &str, default: &str) -> Vec<u64> {
     std::env::var(name)
         .unwrap_or_else(|_| default.into())
@@ -210,6 +223,7 @@ fn main() {
     let sizes = env_list("MIGBENCH_STREAMING_MIB", "100");
     let rounds = env_list("MIGBENCH_STREAMING_ROUNDS", "2")[0] as usize;
     let kind = EngineKind::Podman;
+    let _engine = engine_lock();
     let runtime = tokio::runtime::Runtime::new().expect("runtime");
     let engine =
         engine::connect(kind, kind.default_endpoint(), Duration::from_secs(300)).expect("endpoint");
