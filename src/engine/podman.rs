@@ -12,9 +12,9 @@
 //! on import, since libpod would otherwise restore the clone into the source's.
 
 mod archive;
-mod file_chunks;
 mod http;
 mod metered_upload;
+mod raw_http;
 mod restore;
 mod wire;
 
@@ -26,7 +26,6 @@ use super::criu_log;
 use super::endpoint::EngineEndpoint;
 use super::kind::EngineKind;
 use super::readiness::{Check, Role};
-use archive::ImportBody;
 use async_trait::async_trait;
 use http::{encode, Body, Call, Client};
 use hyper::{Method, StatusCode};
@@ -256,10 +255,7 @@ impl Engine for PodmanEngine {
         let call = Self::call(Method::POST, path, &what);
         let bytes = match self.client.download(call, &archive).await {
             Ok(bytes) => bytes,
-            Err(e) => {
-                let _ = tokio::fs::remove_file(&archive).await;
-                return Err(self.with_criu_log(e, id, "dump.log").await);
-            }
+            Err(e) => return Err(self.with_criu_log(e, id, "dump.log").await),
         };
         let stats = archive::dump_stats(archive.clone()).await;
         Ok(Checkpointed {
@@ -288,22 +284,15 @@ impl Engine for PodmanEngine {
         // clone is known by its name, which every endpoint also takes.
         let _ = created.set(spec.name.clone());
         let inherited = archive::logged_lines(checkpoint.to_path_buf()).await;
-        let (body, rewriter) = match &self.cgroup_parent {
-            None => (Body::TarFile(checkpoint.to_path_buf()), None),
-            Some(cgroup) => {
-                let ImportBody { reader, rewriter } =
-                    archive::with_cgroup_parent(checkpoint.to_path_buf(), cgroup.clone());
-                (Body::TarStream(reader), Some(rewriter))
-            }
-        };
+        let body =
+            archive::import_body(checkpoint.to_path_buf(), self.cgroup_parent.clone()).await?;
         let call = Self::call(Method::POST, path, &what);
         // The archive crosses to the engine as this request's body: its
-        // upload is measured from inside the request (see `upload`).
+        // upload is measured from inside the request (see `metered_upload`).
         let meter = std::sync::Arc::new(metered_upload::UploadMeter::default());
-        let body = Body::Metered(Box::new(body), meter.clone());
         let stall = meter.stalled(self.upload_stall);
         let answer = tokio::select! {
-            answer = self.client.send(call, body, &[]) => answer,
+            answer = self.client.upload(call, body, meter.clone()) => answer,
             // Dropping the request closes the connection: libpod drops the partial body.
             why = stall => Err(EngineError::Transfer {
                 endpoint: self.client.endpoint().to_string(),
@@ -311,20 +300,10 @@ impl Engine for PodmanEngine {
                 detail: why,
             }),
         };
-        // A broken archive shows in the rewriter's error first; after a
-        // stalled upload, the rewriter only met the body's end.
-        let rewrite_error = match (rewriter, &answer) {
-            (Some(_), Err(e)) if e.is_transfer() => None,
-            (Some(rewriter), _) => rewriter.await.ok().and_then(Result::err),
-            (None, _) => None,
-        };
-        let restored = self
-            .restored(spec, answer, rewrite_error)
-            .await
-            .map(|restored| Restored {
-                transfer: meter.measured(),
-                ..restored
-            });
+        let restored = self.restored(spec, answer).await.map(|restored| Restored {
+            transfer: meter.measured(),
+            ..restored
+        });
         self.inherits(restored, inherited)
     }
 

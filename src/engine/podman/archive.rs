@@ -1,19 +1,15 @@
 //! Podman checkpoint archives (uncompressed tar): CRIU's `stats-dump` read
-//! out of one, and one streamed to an import with its cgroup parent rewritten.
+//! out of one, and one as an import's body, its cgroup parent rewritten.
 
 use super::super::criu_stats::{self, CriuStats};
 use super::super::EngineError;
-use std::io::{Read, Write};
+use std::io::Read;
 use std::path::PathBuf;
-use tokio::task::JoinHandle;
-use tokio_util::io::SyncIoBridge;
 
 /// The member holding the container's libpod config.
 const CONFIG_DUMP: &str = "config.dump";
 /// The member holding CRIU's dump statistics.
 const STATS_DUMP: &str = "stats-dump";
-/// How much of the archive is buffered between the rewriter and the request.
-const PIPE_BYTES: usize = 1 << 20;
 
 fn member_name(entry: &tar::Entry<'_, impl Read>) -> Option<String> {
     let path = entry.path().ok()?;
@@ -71,52 +67,107 @@ fn complete_lines(log: &str) -> usize {
         .count()
 }
 
-/// The archive as an import body, and the task writing it.
+/// An archive as an import request's body: `prefix` (bytes held in memory),
+/// then `len` bytes of `file` from `offset`, sent as they are (by sendfile).
 pub struct ImportBody {
-    pub reader: tokio::io::DuplexStream,
-    pub rewriter: JoinHandle<Result<(), EngineError>>,
+    pub path: PathBuf,
+    pub prefix: Vec<u8>,
+    pub file: std::fs::File,
+    pub offset: u64,
+    pub len: u64,
 }
 
-/// Streams the archive at `path` with its container config's cgroup parent
-/// set to the host's (see `cgroup::container_parent`): libpod restores an imported container into the cgroup
-/// parent the archive names (the source's), not the service's.
-pub fn with_cgroup_parent(path: PathBuf, cgroup: String) -> ImportBody {
-    let (writer, reader) = tokio::io::duplex(PIPE_BYTES);
-    let rewriter = tokio::task::spawn_blocking(move || {
+impl ImportBody {
+    /// The body's length, bytes.
+    pub fn total_bytes(&self) -> u64 {
+        self.prefix.len() as u64 + self.len
+    }
+}
+
+/// The archive at `path` as an import body; with `cgroup`, its container
+/// config's cgroup parent set to the host's (see `cgroup::container_parent`):
+/// libpod restores an imported container into the cgroup parent the archive
+/// names (the source's), not the service's.
+pub async fn import_body(path: PathBuf, cgroup: Option<String>) -> Result<ImportBody, EngineError> {
+    let archive = path.clone();
+    let built = tokio::task::spawn_blocking(move || {
         let io = |source| EngineError::Io {
-            what: "cannot stream the checkpoint archive".into(),
+            what: "cannot read the checkpoint archive".into(),
             path: path.clone(),
             source,
         };
         let file = std::fs::File::open(&path).map_err(io)?;
-        let writer = SyncIoBridge::new(writer);
-        let parent = crate::cgroup::container_parent(&cgroup);
-        crate::work_cpu::counted(|| rewrite(file, writer, &parent)).map_err(io)
+        let file_len = file.metadata().map_err(io)?.len();
+        let (prefix, offset) = match cgroup {
+            None => (Vec::new(), 0),
+            Some(cgroup) => {
+                let parent = crate::cgroup::container_parent(&cgroup);
+                crate::work_cpu::counted(|| rewritten_prefix(&file, &parent)).map_err(io)?
+            }
+        };
+        Ok(ImportBody {
+            path: path.clone(),
+            prefix,
+            file,
+            offset,
+            len: file_len.saturating_sub(offset),
+        })
     });
-    ImportBody { reader, rewriter }
+    built.await.map_err(|e| EngineError::Io {
+        what: "the archive reader failed".into(),
+        path: archive,
+        source: std::io::Error::other(e),
+    })?
 }
 
-/// Copies a tar from `input` to `output`, changing `cgroupParent` in its config.
-fn rewrite(input: impl Read, output: impl Write, cgroup_parent: &str) -> std::io::Result<()> {
-    let mut archive = tar::Archive::new(input);
-    let mut builder = tar::Builder::new(output);
+/// Tar's block: headers and padded data come in these.
+const BLOCK: u64 = 512;
+
+/// The archive up to and including its container config, that config's
+/// `cgroupParent` changed; and the offset where the members after it begin,
+/// which follow unchanged. config.dump comes third in libpod's archives, so
+/// only their first few dozen KB are read and rewritten, never the pages.
+fn rewritten_prefix(file: &std::fs::File, cgroup_parent: &str) -> std::io::Result<(Vec<u8>, u64)> {
+    // The positions tar gives count from where it starts reading.
+    std::io::Seek::rewind(&mut &*file)?;
+    let mut archive = tar::Archive::new(file);
     for entry in archive.entries()? {
         let mut entry = entry?;
-        let mut header = entry.header().clone();
-        if member_name(&entry).as_deref() == Some(CONFIG_DUMP) {
-            let mut config: serde_json::Value = serde_json::from_reader(&mut entry)?;
-            if let Some(object) = config.as_object_mut() {
-                object.insert("cgroupParent".into(), cgroup_parent.into());
-            }
-            let bytes = serde_json::to_vec(&config)?;
-            header.set_size(bytes.len() as u64);
-            header.set_cksum();
-            builder.append(&header, bytes.as_slice())?;
-        } else {
-            builder.append(&header, &mut entry)?;
+        if member_name(&entry).as_deref() != Some(CONFIG_DUMP) {
+            continue;
         }
+        // A size given in a PAX record (Go writes one only above 8 GiB)
+        // would override the header's, which alone is rewritten.
+        let pax_size = entry
+            .pax_extensions()?
+            .is_some_and(|mut p| p.any(|e| e.is_ok_and(|e| e.key() == Ok("size"))));
+        if pax_size {
+            return Err(std::io::Error::other(
+                "config.dump's size is in a PAX record",
+            ));
+        }
+        let header_at = entry.raw_header_position();
+        let rest_at = entry.raw_file_position() + entry.size().div_ceil(BLOCK) * BLOCK;
+        let mut header = entry.header().clone();
+        let mut config: serde_json::Value = serde_json::from_reader(&mut entry)?;
+        if let Some(object) = config.as_object_mut() {
+            object.insert("cgroupParent".into(), cgroup_parent.into());
+        }
+        let config = serde_json::to_vec(&config)?;
+        header.set_size(config.len() as u64);
+        header.set_cksum();
+        let mut prefix = vec![0u8; header_at as usize];
+        std::os::unix::fs::FileExt::read_exact_at(file, &mut prefix, 0)?;
+        prefix.extend_from_slice(header.as_bytes());
+        prefix.extend_from_slice(&config);
+        let padded = (config.len() as u64).div_ceil(BLOCK) * BLOCK;
+        prefix.resize(prefix.len() + (padded - config.len() as u64) as usize, 0);
+        return Ok((prefix, rest_at));
     }
-    builder.into_inner()?.flush()
+    Err(std::io::Error::new(
+        std::io::ErrorKind::InvalidData,
+        "the archive holds no config.dump",
+    ))
 }
 
 #[cfg(test)]
@@ -137,13 +188,25 @@ mod tests {
         builder.into_inner().expect("tar")
     }
 
+    /// The body `import_body` makes of `input` with a cgroup parent, as sent.
+    fn sent(input: &[u8], cgroup: &str) -> std::io::Result<Vec<u8>> {
+        let mut file = tempfile::tempfile()?;
+        std::io::Write::write_all(&mut file, input)?;
+        let (mut body, rest_at) = rewritten_prefix(&file, cgroup)?;
+        body.extend_from_slice(&input[rest_at as usize..]);
+        Ok(body)
+    }
+
     #[test]
     fn the_cgroup_parent_is_rewritten_and_the_rest_kept() {
         let config = br#"{"cgroupParent":"/libpod_parent","name":"c"}"#;
         let pages = vec![7u8; 10_000];
-        let input = archive(&[("config.dump", config), ("checkpoint/pages-1.img", &pages)]);
-        let mut output = Vec::new();
-        rewrite(input.as_slice(), &mut output, "/migbench-h1").expect("rewrites");
+        let input = archive(&[
+            ("stats-dump", b"s"),
+            ("config.dump", config),
+            ("checkpoint/pages-1.img", &pages),
+        ]);
+        let output = sent(&input, "/migbench-h1-with-a-longer-name").expect("rewrites");
         let mut read = tar::Archive::new(output.as_slice());
         let mut members = Vec::new();
         for entry in read.entries().expect("entries") {
@@ -153,11 +216,14 @@ mod tests {
             entry.read_to_end(&mut data).expect("data");
             members.push((name, data));
         }
-        assert_eq!(members.len(), 2);
-        let config: serde_json::Value = serde_json::from_slice(&members[0].1).expect("json");
-        assert_eq!(config["cgroupParent"], "/migbench-h1");
+        assert_eq!(members.len(), 3);
+        assert_eq!(members[0], ("stats-dump".to_string(), b"s".to_vec()));
+        let config: serde_json::Value = serde_json::from_slice(&members[1].1).expect("json");
+        assert_eq!(config["cgroupParent"], "/migbench-h1-with-a-longer-name");
         assert_eq!(config["name"], "c");
-        assert_eq!(members[1], ("checkpoint/pages-1.img".to_string(), pages));
+        assert_eq!(members[2], ("checkpoint/pages-1.img".to_string(), pages));
+        // The pages were not read: they follow the prefix as the file has them.
+        assert!(output.ends_with(&input[input.len() - 11_000..]));
     }
 
     #[test]
@@ -169,9 +235,9 @@ mod tests {
     }
 
     #[test]
-    fn a_damaged_archive_is_an_error() {
-        let mut output = Vec::new();
-        let junk = vec![0x5a_u8; 2048];
-        assert!(rewrite(junk.as_slice(), &mut output, "/x").is_err());
+    fn a_damaged_archive_or_one_without_a_config_is_an_error() {
+        assert!(sent(&[0x5a_u8; 2048], "/x").is_err());
+        let e = sent(&archive(&[("stats-dump", b"s")]), "/x").expect_err("no config");
+        assert!(e.to_string().contains("no config.dump"), "{e}");
     }
 }

@@ -10,19 +10,17 @@
 
 use super::super::contract::EngineError;
 use super::super::endpoint::EngineEndpoint;
-use super::metered_upload::{Metered, UploadMeter};
+use super::raw_http::Socket;
 use bytes::Bytes;
-use futures_util::TryStreamExt;
 use http::{Method, Request, StatusCode};
-use http_body_util::{combinators::BoxBody, BodyExt, Empty, Full, StreamBody};
-use hyper::body::{Frame, Incoming};
+use http_body_util::{combinators::BoxBody, BodyExt, Empty, Full};
+use hyper::body::Incoming;
 use hyper_util::rt::TokioIo;
-use std::path::{Path, PathBuf};
+use std::path::PathBuf;
 use tokio_util::task::AbortOnDropHandle;
 
 /// A request's connection task: aborted when this is dropped.
 type Connection = AbortOnDropHandle<()>;
-use std::sync::Arc;
 use std::time::Duration;
 
 /// The API version in every path: any libpod 4.x answers it.
@@ -41,12 +39,6 @@ pub enum Body {
     Json(serde_json::Value),
     /// A tar held in memory.
     Tar(Vec<u8>),
-    /// A tar streamed from a file.
-    TarFile(PathBuf),
-    /// A tar streamed as it is written (a rewritten archive).
-    TarStream(tokio::io::DuplexStream),
-    /// Another body, its upload measured (see `upload`).
-    Metered(Box<Body>, Arc<UploadMeter>),
 }
 
 /// A client of one libpod service.
@@ -146,52 +138,20 @@ impl Client {
         let (status, bytes) = tokio::time::timeout(self.timeout, work)
             .await
             .map_err(|_| self.timed_out(what))??;
+        self.accepted(what, (status, bytes), accepted)
+    }
+
+    fn accepted(
+        &self,
+        what: &str,
+        (status, bytes): (StatusCode, Bytes),
+        accepted: &[StatusCode],
+    ) -> Result<(StatusCode, Bytes), EngineError> {
         if status.is_success() || accepted.contains(&status) {
             Ok((status, bytes))
         } else {
             Err(self.operation(what, refusal(status, &bytes)))
         }
-    }
-
-    /// Sends `call` and streams a successful answer into the file `to`;
-    /// returns the bytes written.
-    pub async fn download(&self, call: Call<'_>, to: &Path) -> Result<u64, EngineError> {
-        let what = call.what;
-        let work = async {
-            let (response, _connection) = self.request(&call, Body::Empty).await?;
-            let status = response.status();
-            let mut body = response.into_body();
-            if !status.is_success() {
-                let bytes = body
-                    .collect()
-                    .await
-                    .map_err(|e| self.hyper_error(what, e))?
-                    .to_bytes();
-                return Err(self.operation(what, refusal(status, &bytes)));
-            }
-            let io = |source| EngineError::Io {
-                what: format!("{what}: cannot write"),
-                path: to.to_path_buf(),
-                source,
-            };
-            // Written here, not on tokio's blocking pool: a frame into the
-            // page cache is quick, and its CPU is then counted with the rest.
-            let mut file = std::fs::File::create(to).map_err(io)?;
-            let mut written = 0u64;
-            while let Some(frame) = body.frame().await {
-                let frame = frame.map_err(|e| self.hyper_error(what, e))?;
-                if let Ok(data) = frame.into_data() {
-                    std::io::Write::write_all(&mut file, &data).map_err(io)?;
-                    written += data.len() as u64;
-                }
-            }
-            crate::work_cpu::add_bytes(written);
-            Ok(written)
-        };
-        // Downloading a checkpoint is migration work, not the harness's own.
-        tokio::time::timeout(self.timeout, crate::work_cpu::counted_future(work))
-            .await
-            .map_err(|_| self.timed_out(what))?
     }
 
     /// Sends `call`; the answer, and the connection's task, which ends (and
@@ -202,11 +162,7 @@ impl Client {
         body: Body,
     ) -> Result<(hyper::Response<Incoming>, Connection), EngineError> {
         let what = call.what;
-        let meter = match &body {
-            Body::Metered(_, meter) => Some(meter.clone()),
-            _ => None,
-        };
-        let (content_type, body) = self.body(what, body).await?;
+        let (content_type, body) = plain_body(body);
         let mut builder = Request::builder()
             .method(call.method.clone())
             .uri(format!("{API_PREFIX}{}", call.path))
@@ -217,24 +173,9 @@ impl Client {
         let request = builder
             .body(body)
             .map_err(|e| self.operation(what, format!("cannot build the request: {e}")))?;
-        let (mut sender, connection) = match &self.address {
-            Address::Unix(path) => {
-                let stream = tokio::net::UnixStream::connect(path)
-                    .await
-                    .map_err(|e| self.unreachable(what, e))?;
-                self.handshake(what, stream, meter.is_some()).await?
-            }
-            Address::Tcp(host) => {
-                let stream = tokio::net::TcpStream::connect(host)
-                    .await
-                    .map_err(|e| self.unreachable(what, e))?;
-                // A duplicate: the meter may ask it after hyper closed its own.
-                let socket = std::os::fd::AsFd::as_fd(&stream).try_clone_to_owned();
-                if let (Some(meter), Ok(socket)) = (&meter, socket) {
-                    meter.watch(socket);
-                }
-                self.handshake(what, stream, meter.is_some()).await?
-            }
+        let (mut sender, connection) = match self.connect(what).await? {
+            Socket::Unix(stream) => self.handshake(what, stream).await?,
+            Socket::Tcp(stream) => self.handshake(what, stream).await?,
         };
         let response = sender
             .send_request(request)
@@ -243,13 +184,27 @@ impl Client {
         Ok((response, connection))
     }
 
-    /// `uploads`: the request carries a checkpoint, whose sending (the
-    /// connection's work) is migration work.
+    /// A new connection to the service.
+    async fn connect(&self, what: &str) -> Result<Socket, EngineError> {
+        let unreachable = |e| self.unreachable(what, e);
+        Ok(match &self.address {
+            Address::Unix(path) => Socket::Unix(
+                tokio::net::UnixStream::connect(path)
+                    .await
+                    .map_err(unreachable)?,
+            ),
+            Address::Tcp(host) => Socket::Tcp(
+                tokio::net::TcpStream::connect(host)
+                    .await
+                    .map_err(unreachable)?,
+            ),
+        })
+    }
+
     async fn handshake<S>(
         &self,
         what: &str,
         stream: S,
-        uploads: bool,
     ) -> Result<(hyper::client::conn::http1::SendRequest<ReqBody>, Connection), EngineError>
     where
         S: tokio::io::AsyncRead + tokio::io::AsyncWrite + Unpin + Send + 'static,
@@ -257,71 +212,11 @@ impl Client {
         let (sender, connection) = hyper::client::conn::http1::handshake(TokioIo::new(stream))
             .await
             .map_err(|e| self.unreachable(what, e))?;
+        // Ends with the request; its error, if any, reaches the sender.
         let task = tokio::spawn(async move {
-            // Ends with the request; its error, if any, reaches the sender.
-            let _ = if uploads {
-                crate::work_cpu::counted_future(connection).await
-            } else {
-                connection.await
-            };
+            let _ = connection.await;
         });
         Ok((sender, AbortOnDropHandle::new(task)))
-    }
-
-    fn body<'a>(
-        &'a self,
-        what: &'a str,
-        body: Body,
-    ) -> futures_util::future::BoxFuture<'a, Result<(Option<&'static str>, ReqBody), EngineError>>
-    {
-        Box::pin(self.plain_body(what, body))
-    }
-
-    async fn plain_body(
-        &self,
-        what: &str,
-        body: Body,
-    ) -> Result<(Option<&'static str>, ReqBody), EngineError> {
-        let never = |never: std::convert::Infallible| match never {};
-        Ok(match body {
-            Body::Empty => (None, Empty::new().map_err(never).boxed()),
-            Body::Json(value) => (
-                Some("application/json"),
-                Full::new(Bytes::from(value.to_string()))
-                    .map_err(never)
-                    .boxed(),
-            ),
-            Body::Tar(bytes) => (
-                Some("application/x-tar"),
-                Full::new(Bytes::from(bytes)).map_err(never).boxed(),
-            ),
-            Body::TarFile(path) => {
-                let file = std::fs::File::open(&path).map_err(|source| EngineError::Io {
-                    what: format!("{what}: cannot read"),
-                    path: path.clone(),
-                    source,
-                })?;
-                // Read where the body is polled (the connection's counted
-                // work), not on tokio's blocking pool.
-                let stream = super::file_chunks::file_chunks(file).map_ok(Frame::data);
-                (
-                    Some("application/x-tar"),
-                    BodyExt::boxed(StreamBody::new(stream)),
-                )
-            }
-            Body::TarStream(reader) => {
-                let stream = tokio_util::io::ReaderStream::with_capacity(reader, 256 * 1024)
-                    .map_ok(Frame::data);
-                (
-                    Some("application/x-tar"),
-                    BodyExt::boxed(StreamBody::new(stream)),
-                )
-            }
-            Body::Metered(inner, meter) => {
-                let (content_type, inner) = self.body(what, *inner).await?;
-                (content_type, BodyExt::boxed(Metered::new(inner, meter)))
-            }
-        })
     }
 
     /// A hyper error: the connection failed or was cut (unreachable), or
@@ -336,6 +231,23 @@ impl Client {
         } else {
             self.operation(what, error.to_string())
         }
+    }
+}
+
+fn plain_body(body: Body) -> (Option<&'static str>, ReqBody) {
+    let never = |never: std::convert::Infallible| match never {};
+    match body {
+        Body::Empty => (None, Empty::new().map_err(never).boxed()),
+        Body::Json(value) => (
+            Some("application/json"),
+            Full::new(Bytes::from(value.to_string()))
+                .map_err(never)
+                .boxed(),
+        ),
+        Body::Tar(bytes) => (
+            Some("application/x-tar"),
+            Full::new(Bytes::from(bytes)).map_err(never).boxed(),
+        ),
     }
 }
 
@@ -386,6 +298,9 @@ pub fn encode(value: &str) -> String {
         })
         .collect()
 }
+
+#[path = "archive_transfer.rs"]
+mod archive_transfer;
 
 #[cfg(test)]
 #[path = "http_tests.rs"]

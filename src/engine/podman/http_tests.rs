@@ -1,7 +1,11 @@
 //! The libpod client against fake services: classification and streaming.
 
+use super::super::archive;
+use super::super::metered_upload::UploadMeter;
 use super::*;
 use crate::engine::endpoint::EngineEndpoint;
+use std::path::Path;
+use std::sync::Arc;
 
 #[test]
 fn libpod_refusals_keep_its_message() {
@@ -130,48 +134,204 @@ fn one_shot(path: &Path, answer: &'static str) -> tokio::task::JoinHandle<usize>
     })
 }
 
-#[tokio::test]
-async fn a_file_body_is_streamed_whole_and_an_answer_downloaded_to_a_file() {
-    let dir = tempfile::tempdir().expect("tempdir");
-    let archive = dir.path().join("c.tar");
-    std::fs::write(&archive, vec![7u8; 3 * 1024 * 1024]).expect("archive");
-    let socket = dir.path().join("s.sock");
-    let server = one_shot(
-        &socket,
-        "HTTP/1.1 200 OK\r\nContent-Type: application/json\r\nContent-Length: 10\r\n\r\n{\"Id\":\"x\"}",
-    );
-    let client = Client::new(
+fn client_at(socket: &Path) -> Client {
+    Client::new(
         &EngineEndpoint::direct(&format!("unix://{}", socket.display())),
         Duration::from_secs(10),
     )
-    .expect("client");
-    let call = Call {
+    .expect("client")
+}
+
+fn call(path: &str) -> Call<'static> {
+    Call {
         method: Method::POST,
-        path: "/containers/import/restore".into(),
-        what: "restore",
-    };
-    let (_, answer) = client
-        .send(call, Body::TarFile(archive), &[])
+        path: path.into(),
+        what: "stream",
+    }
+}
+
+/// A one-request server that reads the head and `body_len` bytes of body,
+/// answers `answer`, and returns the body it read.
+fn sized_server(
+    path: &Path,
+    body_len: usize,
+    answer: impl Into<Vec<u8>>,
+) -> tokio::task::JoinHandle<Vec<u8>> {
+    let answer = answer.into();
+    let listener = tokio::net::UnixListener::bind(path).expect("bind");
+    tokio::spawn(async move {
+        use tokio::io::{AsyncReadExt, AsyncWriteExt};
+        let (mut stream, _) = listener.accept().await.expect("accept");
+        let mut request = Vec::new();
+        let mut buf = vec![0u8; 64 * 1024];
+        loop {
+            let head = request.windows(4).position(|w| w == b"\r\n\r\n");
+            if head.is_some_and(|h| request.len() >= h + 4 + body_len) {
+                break;
+            }
+            let n = stream.read(&mut buf).await.expect("read");
+            if n == 0 {
+                break;
+            }
+            request.extend_from_slice(&buf[..n]);
+        }
+        stream.write_all(&answer).await.expect("answer");
+        let head = request
+            .windows(4)
+            .position(|w| w == b"\r\n\r\n")
+            .expect("a head");
+        request.split_off(head + 4)
+    })
+}
+
+async fn body_of(path: &Path) -> archive::ImportBody {
+    archive::import_body(path.to_path_buf(), None)
+        .await
+        .expect("a body")
+}
+
+#[tokio::test]
+async fn an_archive_is_uploaded_byte_for_byte_and_measured() {
+    let dir = tempfile::tempdir().expect("tempdir");
+    let archive = dir.path().join("c.tar");
+    let bytes: Vec<u8> = (0..3 * 1024 * 1024 + 123)
+        .map(|i| (i % 251) as u8)
+        .collect();
+    std::fs::write(&archive, &bytes).expect("archive");
+    let socket = dir.path().join("s.sock");
+    let server = sized_server(
+        &socket,
+        bytes.len(),
+        "HTTP/1.1 200 OK\r\nContent-Type: application/json\r\nContent-Length: 10\r\n\r\n{\"Id\":\"x\"}",
+    );
+    let meter = Arc::new(UploadMeter::default());
+    let (_, answer) = client_at(&socket)
+        .upload(
+            call("/containers/import/restore"),
+            body_of(&archive).await,
+            meter.clone(),
+        )
         .await
         .expect("restored");
     assert_eq!(&answer[..], br#"{"Id":"x"}"#.as_slice());
     assert!(
-        server.await.expect("server") > 3 * 1024 * 1024,
-        "the whole body was sent"
+        server.await.expect("server") == bytes,
+        "the engine got the archive's bytes"
     );
-    let socket = dir.path().join("d.sock");
-    let _server = one_shot(&socket, "HTTP/1.1 200 OK\r\nContent-Length: 5\r\n\r\nhello");
-    let client = Client::new(
-        &EngineEndpoint::direct(&format!("unix://{}", socket.display())),
-        Duration::from_secs(10),
-    )
-    .expect("client");
-    let call = Call {
-        method: Method::POST,
-        path: "/containers/c/checkpoint".into(),
-        what: "checkpoint",
-    };
+    assert_eq!(
+        meter.measured().expect("measured").bytes,
+        bytes.len() as u64
+    );
+}
+
+#[tokio::test]
+async fn a_refused_upload_keeps_the_engine_s_reason() {
+    let dir = tempfile::tempdir().expect("tempdir");
+    let archive = dir.path().join("c.tar");
+    std::fs::write(&archive, vec![1u8; 4096]).expect("archive");
+    let socket = dir.path().join("s.sock");
+    let _server = sized_server(
+        &socket,
+        4096,
+        "HTTP/1.1 500 Internal Server Error\r\nContent-Length: 47\r\n\r\n{\"message\":\"unpacking of checkpoint archive x\"}",
+    );
+    let e = client_at(&socket)
+        .upload(
+            call("/containers/import/restore"),
+            body_of(&archive).await,
+            Arc::default(),
+        )
+        .await
+        .expect_err("refused");
+    assert!(
+        e.to_string().contains("unpacking of checkpoint archive"),
+        "{e}"
+    );
+}
+
+/// A one-request server on a unix socket that reads a request without a
+/// body and answers `answer`. (Closing with the request unread would reset
+/// the connection.)
+fn answering(path: &Path, answer: Vec<u8>) -> tokio::task::JoinHandle<Vec<u8>> {
+    sized_server(path, 0, answer)
+}
+
+#[tokio::test]
+async fn an_answer_is_downloaded_to_a_file_byte_for_byte() {
+    let dir = tempfile::tempdir().expect("tempdir");
+    let archive: Vec<u8> = (0..3 * 1024 * 1024 + 7).map(|i| (i % 253) as u8).collect();
+    // libpod's way: 32 KiB chunks; one with an extension, as HTTP allows.
+    let mut answer = b"HTTP/1.1 200 OK\r\nTransfer-Encoding: chunked\r\n\r\n".to_vec();
+    for (n, chunk) in archive.chunks(32 * 1024).enumerate() {
+        let extension = if n == 1 { ";x=y" } else { "" };
+        answer.extend_from_slice(format!("{:x}{extension}\r\n", chunk.len()).as_bytes());
+        answer.extend_from_slice(chunk);
+        answer.extend_from_slice(b"\r\n");
+    }
+    answer.extend_from_slice(b"0\r\n\r\n");
+    let sized = [
+        b"HTTP/1.1 200 OK\r\nContent-Length: 5\r\n\r\nhello".to_vec(),
+        b"HTTP/1.1 200 OK\r\n\r\nto the end".to_vec(),
+    ];
+    for (n, (answer, expected)) in [
+        (answer, archive.as_slice()),
+        (sized[0].clone(), b"hello".as_slice()),
+        (sized[1].clone(), b"to the end".as_slice()),
+    ]
+    .into_iter()
+    .enumerate()
+    {
+        let socket = dir.path().join(format!("d{n}.sock"));
+        let _server = answering(&socket, answer);
+        let to = dir.path().join(format!("out{n}.tar"));
+        let client = client_at(&socket);
+        let downloaded = client.download(call("/containers/c/checkpoint"), &to).await;
+        assert_eq!(downloaded.expect("downloaded"), expected.len() as u64);
+        assert!(
+            std::fs::read(&to).expect("file") == expected,
+            "the archive's bytes"
+        );
+    }
+}
+
+#[tokio::test]
+async fn a_refused_export_keeps_the_engine_s_reason_and_leaves_no_file() {
+    let dir = tempfile::tempdir().expect("tempdir");
+    let socket = dir.path().join("r.sock");
+    let answer = b"HTTP/1.1 500 Internal Server Error\r\nContent-Length: 30\r\n\r\n{\"message\":\"criu dump failed\"}";
+    let _server = answering(&socket, answer.to_vec());
     let to = dir.path().join("out.tar");
-    assert_eq!(client.download(call, &to).await.expect("downloaded"), 5);
-    assert_eq!(std::fs::read(&to).expect("file"), b"hello");
+    let client = client_at(&socket);
+    let e = client
+        .download(call("/containers/c/checkpoint"), &to)
+        .await
+        .expect_err("refused");
+    assert!(e.to_string().contains("criu dump failed"), "{e}");
+    assert!(!to.exists());
+}
+
+#[tokio::test]
+async fn a_download_cut_short_fails_and_leaves_no_file() {
+    let dir = tempfile::tempdir().expect("tempdir");
+    for (n, answer) in [
+        // The connection closes in the middle of a chunk...
+        "HTTP/1.1 200 OK\r\nTransfer-Encoding: chunked\r\n\r\n8000\r\nonly a few bytes",
+        // ...or before the last (empty) chunk...
+        "HTTP/1.1 200 OK\r\nTransfer-Encoding: chunked\r\n\r\n3\r\nabc\r\n",
+        // ...or before the body's length.
+        "HTTP/1.1 200 OK\r\nContent-Length: 100\r\n\r\nshort",
+    ]
+    .into_iter()
+    .enumerate()
+    {
+        let socket = dir.path().join(format!("cut{n}.sock"));
+        let server = one_shot(&socket, answer);
+        let to = dir.path().join(format!("out{n}.tar"));
+        let client = client_at(&socket);
+        let downloaded = client.download(call("/containers/c/checkpoint"), &to).await;
+        let e = downloaded.expect_err("a short stream is a failure");
+        assert!(e.is_engine_down(), "{e}");
+        assert!(!to.exists(), "no partial archive is left: {answer}");
+        drop(server);
+    }
 }

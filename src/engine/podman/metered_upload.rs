@@ -1,6 +1,6 @@
-//! An upload measured from inside the request: a body that counts the bytes
-//! it hands to the connection and notes when it handed over the first and
-//! the last, and (over TCP) when the peer had acknowledged every byte sent.
+//! An upload measured from inside the request: the bytes handed to the
+//! connection, when the first and the last were handed over, and (over TCP)
+//! when the peer had acknowledged every byte sent.
 //!
 //! The last byte handed to hyper still sits in this machine's socket
 //! buffer (up to a few MiB with TCP's autotuning): on a slow link, the
@@ -12,12 +12,8 @@
 //! transfer's share of a restore request.
 
 use super::super::Transferred;
-use bytes::Bytes;
-use hyper::body::{Body, Frame, SizeHint};
 use std::os::fd::{AsRawFd, OwnedFd};
-use std::pin::Pin;
 use std::sync::{Arc, Mutex};
-use std::task::{Context, Poll};
 use std::time::{Duration, Instant};
 
 /// How often the socket is asked whether everything was acknowledged.
@@ -114,13 +110,24 @@ impl UploadMeter {
         }
     }
 
-    /// The last byte was handed over: notes it, and waits in the background
-    /// for the peer to acknowledge everything sent.
-    fn handed_over(self: &Arc<Self>) {
+    /// `bytes` more were handed to the connection (the first of them now,
+    /// or earlier).
+    pub fn sent(&self, bytes: u64) {
+        self.with(|marks| {
+            marks.started.get_or_insert_with(Instant::now);
+            marks.bytes += bytes;
+        });
+    }
+
+    /// The last byte was handed over: notes it (and the bytes moved, as
+    /// migration work), and waits in the background for the peer to
+    /// acknowledge everything sent.
+    pub fn handed_over(self: &Arc<Self>) {
         let mut socket = None;
         self.with(|marks| {
             marks.handed_over = Some(Instant::now());
             socket = marks.socket.clone();
+            crate::work_cpu::add_bytes(marks.bytes);
         });
         let (Some(socket), Ok(runtime)) = (socket, tokio::runtime::Handle::try_current()) else {
             return;
@@ -153,74 +160,17 @@ fn unacknowledged_bytes(socket: &OwnedFd) -> Option<i32> {
     (rc == 0).then_some(count)
 }
 
-/// A request body measured by an [`UploadMeter`].
-pub struct Metered<B> {
-    inner: B,
-    meter: Arc<UploadMeter>,
-}
-
-impl<B> Metered<B> {
-    pub fn new(inner: B, meter: Arc<UploadMeter>) -> Metered<B> {
-        Metered { inner, meter }
-    }
-}
-
-impl<B> Body for Metered<B>
-where
-    B: Body<Data = Bytes> + Unpin,
-{
-    type Data = Bytes;
-    type Error = B::Error;
-
-    fn poll_frame(
-        self: Pin<&mut Self>,
-        cx: &mut Context<'_>,
-    ) -> Poll<Option<Result<Frame<Bytes>, B::Error>>> {
-        let this = self.get_mut();
-        // The first ask for the body comes once the connection is open and
-        // the request's head is written.
-        this.meter.with(|marks| {
-            marks.started.get_or_insert_with(Instant::now);
-        });
-        let polled = Pin::new(&mut this.inner).poll_frame(cx);
-        match &polled {
-            Poll::Ready(Some(Ok(frame))) => {
-                if let Some(data) = frame.data_ref() {
-                    let bytes = data.len() as u64;
-                    this.meter.with(|marks| marks.bytes += bytes);
-                }
-            }
-            Poll::Ready(None) => {
-                let bytes = this.meter.marks.lock().map_or(0, |m| m.bytes);
-                crate::work_cpu::add_bytes(bytes);
-                this.meter.handed_over();
-            }
-            _ => {}
-        }
-        polled
-    }
-
-    fn is_end_stream(&self) -> bool {
-        self.inner.is_end_stream()
-    }
-
-    fn size_hint(&self) -> SizeHint {
-        self.inner.size_hint()
-    }
-}
-
 #[cfg(test)]
 mod tests {
     use super::*;
-    use http_body_util::{BodyExt, Full};
 
     #[tokio::test]
-    async fn a_body_read_to_its_end_is_measured() {
+    async fn an_upload_handed_over_to_its_end_is_measured() {
         let meter = Arc::new(UploadMeter::default());
-        assert!(meter.measured().is_none(), "nothing handed over yet");
-        let body = Metered::new(Full::new(Bytes::from(vec![1u8; 5000])), meter.clone());
-        let collected = body.collect().await.expect("collects").to_bytes();
-        assert_eq!(collected.len(), 5000);
+        meter.sent(3000);
+        assert!(meter.measured().is_none(), "not all handed over yet");
+        meter.sent(2000);
+        meter.handed_over();
         let measured = meter.measured().expect("measured");
         assert_eq!(measured.bytes, 5000);
         assert!(measured.ended >= measured.started);
@@ -241,8 +191,8 @@ mod tests {
             .try_clone_to_owned()
             .expect("dup");
         meter.watch(socket);
-        let body = Metered::new(Full::new(Bytes::from_static(b"abc")), meter.clone());
-        body.collect().await.expect("collects");
+        meter.sent(3);
+        meter.handed_over();
         // Nothing unacknowledged: the watcher notes it within a few polls.
         for _ in 0..100 {
             if meter.marks.lock().expect("lock").acknowledged.is_some() {

@@ -18,13 +18,11 @@ impl PodmanEngine {
         restored
     }
 
-    /// A restore's answer as [`Restored`], or its error with CRIU's log (and
-    /// the archive rewriter's error, which explains a cut-off body).
+    /// A restore's answer as [`Restored`], or its error with CRIU's log.
     pub(super) async fn restored(
         &self,
         spec: &ContainerSpec,
         answer: Result<(StatusCode, bytes::Bytes), EngineError>,
-        rewrite_error: Option<EngineError>,
     ) -> Result<Restored, EngineError> {
         match answer {
             Ok((_, bytes)) => {
@@ -39,15 +37,10 @@ impl PodmanEngine {
                     transfer: None,
                 })
             }
-            Err(e) => {
-                if let Some(rewrite_error) = rewrite_error {
-                    return Err(rewrite_error);
-                }
-                match self.id_of(&spec.name).await {
-                    Some(id) => Err(self.with_criu_log(e, &id, "restore.log").await),
-                    None => Err(e),
-                }
-            }
+            Err(e) => match self.id_of(&spec.name).await {
+                Some(id) => Err(self.with_criu_log(e, &id, "restore.log").await),
+                None => Err(e),
+            },
         }
     }
 }
