@@ -1,12 +1,15 @@
-//! migbench's own engines: `migbench run scenarios/floor.toml` (pipeline,
-//! one migration at a time, local target) per engine and memory size, its
-//! figures read back from the run's summary.json. An engine whose run gives
-//! no summary is "not available", with migbench's own reason.
+//! migbench's own engines: `migbench run scenarios/floor.toml` (one
+//! container, local target) N times per engine and memory size, each
+//! migration's figures read back from the run's ops.csv. One container per
+//! run, as raw CRIU and bare runc migrate one process at a time: N workloads
+//! alive at once would dirty N times the memory on the same 2 cores (at
+//! 256 MiB that quadrupled the runc engine's checkpoint). An engine whose run
+//! gives no summary is "not available", with migbench's own reason.
 
-use super::figures::{Figures, Row};
+use super::figures::{Figures, Row, Sample};
 use super::processes::{self, ChildGuard};
 use anyhow::{bail, Context, Result};
-use migbench::record::Phase;
+use migbench::record::{OpRecord, Phase};
 use migbench::summary::Summary;
 use std::path::{Path, PathBuf};
 use std::process::{Command, Stdio};
@@ -19,25 +22,53 @@ pub fn binary() -> PathBuf {
         .unwrap_or_else(|| PathBuf::from(env!("CARGO_BIN_EXE_migbench")))
 }
 
-/// One `migbench run` of `n` containers of `memory_mib` on `engine`.
+/// `n` runs of one container of `memory_mib` on `engine`.
 pub fn row(engine: &str, memory_mib: u64, n: usize) -> Row {
     let method = format!("migbench {engine}");
-    let (outcome, note) = match run(engine, memory_mib, n) {
-        Ok((summary, note)) => match figures(&summary) {
-            Some(figures) => (Ok(figures), note),
-            None => (Err("the run measured no downtime".into()), note),
-        },
-        Err(e) => (Err(format!("{e:#}")), None),
-    };
+    let mut samples = Vec::new();
+    let mut notes = Vec::new();
+    for _ in 0..n {
+        match run(engine, memory_mib, 1) {
+            Ok((ops, note)) => {
+                samples.extend(sample(&ops));
+                notes.extend(note);
+            }
+            Err(e) => {
+                return Row {
+                    method,
+                    memory_mib,
+                    outcome: Err(format!("{e:#}")),
+                    note: None,
+                }
+            }
+        }
+    }
+    let measured = samples.len();
+    if measured < n {
+        notes.push(format!("downtime measured on {measured} of {n}"));
+    }
     Row {
         method,
         memory_mib,
-        outcome,
-        note,
+        outcome: Figures::of(&samples).ok_or_else(|| "the runs measured no downtime".into()),
+        note: (!notes.is_empty()).then(|| notes.join("; ")),
     }
 }
 
-fn run(engine: &str, memory_mib: u64, n: usize) -> Result<(Summary, Option<String>)> {
+/// The one migration of a run's rows, when its downtime was measured.
+fn sample(ops: &[OpRecord]) -> Option<Sample> {
+    let ok = |phase| ops.iter().find(|r| r.phase == phase && r.outcome.is_ok());
+    let (checkpoint, restore) = (ok(Phase::Checkpoint)?, ok(Phase::Restore)?);
+    Some(Sample {
+        checkpoint_ms: checkpoint.latency_ms,
+        restore_ms: restore.latency_ms,
+        downtime_ms: ok(Phase::Verify)?.downtime_ms?,
+        criu_checkpoint_ms: checkpoint.criu_ms,
+        criu_restore_ms: restore.criu_ms,
+    })
+}
+
+fn run(engine: &str, memory_mib: u64, n: usize) -> Result<(Vec<OpRecord>, Option<String>)> {
     let results = tempfile::tempdir().context("cannot make a results directory")?;
     let scenario = Path::new(env!("CARGO_MANIFEST_DIR")).join("scenarios/floor.toml");
     let stderr = results.path().join("stderr.txt");
@@ -84,18 +115,18 @@ fn run(engine: &str, memory_mib: u64, n: usize) -> Result<(Summary, Option<Strin
         .flatten()
         .map(|e| e.path())
         .find(|p| p.is_dir());
-    let summary = run_dir.and_then(|dir| migbench::summary::read(&dir).ok());
-    match summary {
-        Some(summary) => {
-            let measured = summary.downtime.as_ref().map_or(0, |d| d.measured);
-            let note = if !status.success() {
-                Some(failures(&summary, status))
-            } else {
-                (measured < n).then(|| format!("downtime measured on {measured} of {n}"))
-            };
-            Ok((summary, note))
+    let summary = run_dir
+        .as_ref()
+        .and_then(|dir| migbench::summary::read(dir).ok());
+    match (summary, run_dir) {
+        (Some(summary), Some(dir)) => {
+            let ops = migbench::record::read_rows(&dir.join("ops.csv"))
+                .context("cannot read the run's ops.csv")?
+                .rows;
+            let note = (!status.success()).then(|| failures(&summary, status));
+            Ok((ops, note))
         }
-        None => bail!("{} ({status})", reason(&said)),
+        _ => bail!("{} ({status})", reason(&said)),
     }
 }
 
@@ -120,23 +151,4 @@ fn failures(summary: &Summary, status: std::process::ExitStatus) -> String {
         "migbench exited with {status}: {} continued, {} lost, {} unchecked of {}",
         v.continued, v.lost, v.unchecked, summary.containers
     )
-}
-
-fn figures(summary: &Summary) -> Option<Figures> {
-    let p50 = |phase| summary.phase(phase)?.latency.map(|l| l.p50_ms);
-    let downtime = summary.downtime.as_ref()?.downtime;
-    let share = |phase| {
-        summary
-            .criu_split
-            .iter()
-            .find(|s| s.phase == phase)
-            .map(|s| s.criu_share_pct)
-    };
-    Some(Figures {
-        checkpoint_p50_ms: p50(Phase::Checkpoint)?,
-        restore_p50_ms: p50(Phase::Restore)?,
-        downtime_p50_ms: downtime.p50_ms,
-        downtime_p99_ms: downtime.p99_ms,
-        criu_share_pct: share(Phase::Checkpoint).zip(share(Phase::Restore)),
-    })
 }

@@ -59,12 +59,25 @@ pub fn write(
         "path": layout.rootfs(&spec.image),
         "readonly": true,
     });
-    config["hostname"] = json!(spec.name);
+    config["hostname"] = json!(hostname(&spec.name));
     config["annotations"] = json!(annotations);
     config["linux"]["cgroupsPath"] = json!(cgroup_path(cgroup_parent, &spec.name));
     let path = dir.join("config.json");
     let text = serde_json::to_vec_pretty(&config).unwrap_or_default();
     std::fs::write(&path, text).map_err(Runc::io("cannot write", &path))
+}
+
+/// The longest hostname the kernel takes (HOST_NAME_MAX).
+const HOSTNAME_MAX: usize = 64;
+
+/// The container's hostname: its name, or the end of a longer one (where
+/// its index is), since `sethostname` refuses more than 64 bytes.
+fn hostname(name: &str) -> &str {
+    let mut start = name.len().saturating_sub(HOSTNAME_MAX);
+    while !name.is_char_boundary(start) {
+        start += 1;
+    }
+    &name[start..]
 }
 
 /// The annotations of container `id`'s bundle, when it has one.
@@ -103,5 +116,9 @@ mod tests {
         let found = annotations(&layout, "mb-1").expect("annotations");
         assert_eq!(found.get("io.migbench.run").map(String::as_str), Some("r1"));
         assert_eq!(cgroup_path(None, "mb-1"), "/migbench-runc-mb-1");
+        assert_eq!(config["hostname"], json!("mb-1"));
+        let long = format!("mb-{}-0007", "x".repeat(80));
+        assert_eq!(hostname(&long).len(), HOSTNAME_MAX);
+        assert!(hostname(&long).ends_with("-0007"));
     }
 }
