@@ -103,13 +103,7 @@ fn smoke(name: &str, extra: &str) -> (Vec<OpRecord>, serde_json::Value) {
         ),
     );
     let results = dir.path().join("results");
-    let assert = migbench()
-        .arg("run")
-        .arg(&file)
-        .arg("--results")
-        .arg(&results)
-        .assert();
-    let output = assert.get_output();
+    let output = common::run_scenario(&file, &results);
     assert_eq!(
         output.status.code(),
         Some(0),

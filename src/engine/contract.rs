@@ -233,3 +233,19 @@ pub trait Engine: Send + Sync {
         value: Option<&str>,
     ) -> Result<Vec<LabelledContainer>, EngineError>;
 }
+
+/// The clone a restore works on: the one [`Engine::prepare_clone`] made
+/// (already in `created`), else one `engine` creates now, put into `created`
+/// at once so that a failed restore can still remove it.
+pub async fn prepared_or_created(
+    engine: &(impl Engine + ?Sized),
+    spec: &ContainerSpec,
+    created: &std::sync::OnceLock<String>,
+) -> Result<String, EngineError> {
+    if let Some(prepared) = created.get() {
+        return Ok(prepared.clone());
+    }
+    let id = engine.create(spec).await?;
+    let _ = created.set(id.clone());
+    Ok(id)
+}

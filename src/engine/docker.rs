@@ -10,7 +10,8 @@
 
 use super::capabilities::{Capabilities, Intake, Strategy};
 use super::contract::{
-    Checkpointed, ContainerSpec, Engine, EngineError, EngineInfo, LabelledContainer, Restored,
+    prepared_or_created, Checkpointed, ContainerSpec, Engine, EngineError, EngineInfo,
+    LabelledContainer, Restored,
 };
 use super::criu_stats::CriuStats;
 use super::kind::EngineKind;
@@ -231,14 +232,7 @@ impl Engine for DockerEngine {
         checkpoint: &Path,
         created: &OnceLock<String>,
     ) -> Result<Restored, EngineError> {
-        let id = match created.get() {
-            Some(prepared) => prepared.clone(),
-            None => {
-                let id = self.create(spec).await?;
-                let _ = created.set(id.clone());
-                id
-            }
-        };
+        let id = prepared_or_created(self, spec, created).await?;
         let placement = match self.data_root().await {
             Ok(root) if checkpoint.starts_with(root.join(STAGING_DIR)) => Placement::Move,
             _ => Placement::Copy,

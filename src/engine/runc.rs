@@ -22,7 +22,8 @@ mod runc_ready;
 
 use super::capabilities::{Capabilities, Intake, Strategy};
 use super::contract::{
-    Checkpointed, ContainerSpec, Engine, EngineError, EngineInfo, LabelledContainer, Restored,
+    prepared_or_created, Checkpointed, ContainerSpec, Engine, EngineError, EngineInfo,
+    LabelledContainer, Restored,
 };
 use super::criu_stats::CriuStats;
 use super::kind::EngineKind;
@@ -167,14 +168,7 @@ impl Engine for RuncEngine {
         checkpoint: &Path,
         created: &OnceLock<String>,
     ) -> Result<Restored, EngineError> {
-        let id = match created.get() {
-            Some(prepared) => prepared.clone(),
-            None => {
-                let id = self.create(spec).await?;
-                let _ = created.set(id.clone());
-                id
-            }
-        };
+        let id = prepared_or_created(self, spec, created).await?;
         let what = format!("restore container '{id}'");
         let work = self.layout.restore_work(&id);
         std::fs::create_dir_all(&work).map_err(Runc::io("cannot create restore work", &work))?;
