@@ -1,14 +1,16 @@
 //! The container engine seam: what the runner needs from an engine, as a
 //! small trait (`contract.rs`), and the one place that turns a kind and an
 //! endpoint into an engine (`connect.rs`, which also reaches one over SSH).
-//! Docker (bollard) is in `docker.rs`, Podman (the libpod REST API) in
-//! `podman.rs`, CRIU's own timings in `criu_stats.rs` and its logs in
-//! `criu_log.rs`, the workload image (built locally, no registry) in
-//! `image.rs`. Outside this module an engine is an `Arc<dyn Engine>` and a
-//! kind, with two exceptions by design: hosts start the daemon of a kind
-//! (`host/`), and cgroup readings count containers by how the engines name
-//! their cgroups (`cgroup/reading.rs`), without asking an engine that may be
-//! the one collapsing.
+//! Each engine says what it can do (`capabilities.rs`): how checkpoints
+//! reach it and which restore strategies it runs. Docker (bollard) is in
+//! `docker.rs`, Podman (the libpod REST API) in `podman.rs`, runc driven
+//! directly (no daemon, lazy restores) in `runc.rs`, CRIU's own timings in
+//! `criu_stats.rs` and its logs in `criu_log.rs`, the workload image (built
+//! locally, no registry) in `image.rs`. Outside this module an engine is an
+//! `Arc<dyn Engine>` and a kind, with two exceptions by design: hosts start
+//! the daemon of a kind (`host/`), and cgroup readings count containers by
+//! how the engines name their cgroups (`cgroup/cgroup_reading.rs`), without
+//! asking an engine that may be the one collapsing.
 
 mod capabilities;
 mod connect;
