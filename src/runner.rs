@@ -28,6 +28,7 @@ mod scheduling_tests;
 mod selfcost;
 mod setup;
 mod soak;
+mod strategy_check;
 mod transfer_in_restore;
 mod verify;
 

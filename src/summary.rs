@@ -12,6 +12,7 @@ mod harness_cost;
 mod host_budget;
 mod lazy_restore;
 pub mod migration;
+mod peaks;
 pub mod percentiles;
 mod prepared_ahead;
 mod run_summary;
@@ -25,10 +26,9 @@ pub use ending::{Ending, RunVerdict};
 pub use harness_cost::HarnessCost;
 pub use host_budget::HostBudget;
 pub use lazy_restore::LazyRestores;
+pub use peaks::Peaks;
 pub use percentiles::Percentiles;
 pub use prepared_ahead::line as prepared_ahead_line;
-pub use run_summary::{
-    Peaks, PhaseSummary, Summary, SummaryInput, Verification, DIED_AFTER_CONTINUING,
-};
+pub use run_summary::{PhaseSummary, Summary, SummaryInput, Verification, DIED_AFTER_CONTINUING};
 pub use summary_json::{read, write};
 pub use thresholds::ThresholdCheck;

@@ -6,8 +6,9 @@ use super::cleanup;
 use super::context::{RunContext, RunPlan, Slot};
 use super::environment::{criu_version, Environment};
 use super::run_options::{RunError, RunOptions};
+use super::strategy_check::refuse_unsupported_strategy;
 use crate::engine::{
-    self, image, Check, ConnectOptions, Engine, EngineInfo, EngineKind, Intake, Role, Strategy,
+    self, image, Check, ConnectOptions, Engine, EngineInfo, EngineKind, Intake, Role,
 };
 use crate::host::{self, HostSpec, HostState};
 use crate::record::{self, CsvAppender, OpRecord, Phase, RoundRow, SampleRow};
@@ -389,33 +390,4 @@ pub async fn host_down(host: &HostState, run_dir: &Path) {
     if let Err(e) = host::down_state(host).await {
         tracing::error!("tearing down emulated host '{}': {e}", host.spec.name);
     }
-}
-
-/// Refuses a strategy the engine does not run, saying why: for post-copy,
-/// what CRIU on this machine does with it (a probe of a second or so).
-async fn refuse_unsupported_strategy(
-    engine: &dyn Engine,
-    strategy: Strategy,
-    name: &str,
-) -> Result<(), RunError> {
-    if engine.capabilities().supports(strategy) {
-        return Ok(());
-    }
-    let why = match strategy {
-        Strategy::PostCopy => match engine::post_copy_probe().await {
-            Err(reason) => format!(
-                "CRIU here fails a post-copy restore (probe: {reason}); strategy = \"lazy\" \
-                 restores lazily from the transferred image instead"
-            ),
-            Ok(()) => "CRIU here passes a post-copy probe, but migbench does not drive \
-                       post-copy migrations yet; use strategy = \"lazy\""
-                .into(),
-        },
-        _ => "its restores cannot do it".into(),
-    };
-    Err(RunError::Environment(format!(
-        "{name} {} engine '{}' does not run strategy = \"{strategy}\": {why}",
-        engine.kind(),
-        engine.endpoint()
-    )))
 }

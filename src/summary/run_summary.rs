@@ -16,6 +16,7 @@ use crate::scenario::{Mode, Thresholds};
 use serde::{Deserialize, Serialize};
 use std::collections::HashMap;
 
+use super::peaks::{peaks, Peaks};
 use super::percentiles::Percentiles;
 
 /// One phase of the run.
@@ -56,19 +57,6 @@ pub struct Verification {
 
 /// The words of a verify error whose clone continued, then died.
 pub const DIED_AFTER_CONTINUING: &str = "but is no longer running";
-
-/// Highest values seen by the sampler.
-#[derive(Debug, Clone, Copy, PartialEq, Default, Serialize, Deserialize)]
-pub struct Peaks {
-    pub mem_used_bytes: u64,
-    pub swap_used_bytes: u64,
-    pub cpu_pct: f64,
-    pub psi_memory_full_avg10: f64,
-    pub lag_ms: f64,
-    pub target_memory_bytes: Option<u64>,
-    pub target_swap_bytes: Option<u64>,
-    pub target_oom_kills: Option<u64>,
-}
 
 /// The whole summary.
 #[derive(Debug, Clone, Serialize, Deserialize)]
@@ -360,26 +348,6 @@ fn phase_summary(phase: Phase, ops: &[OpRecord]) -> Option<PhaseSummary> {
             0.0
         },
         bytes_total: ok.iter().filter_map(|op| op.bytes).sum(),
-    })
-}
-
-fn peaks(samples: &[SampleRow]) -> Option<Peaks> {
-    if samples.is_empty() {
-        return None;
-    }
-    let max_opt = |f: fn(&SampleRow) -> Option<u64>| samples.iter().filter_map(f).max();
-    Some(Peaks {
-        mem_used_bytes: samples.iter().map(|s| s.mem_used_bytes).max().unwrap_or(0),
-        swap_used_bytes: samples.iter().map(|s| s.swap_used_bytes).max().unwrap_or(0),
-        cpu_pct: samples.iter().map(|s| s.cpu_pct).fold(0.0, f64::max),
-        psi_memory_full_avg10: samples
-            .iter()
-            .map(|s| s.psi_memory_full_avg10)
-            .fold(0.0, f64::max),
-        lag_ms: samples.iter().map(|s| s.lag_ms).fold(0.0, f64::max),
-        target_memory_bytes: max_opt(|s| s.target_memory_bytes),
-        target_swap_bytes: max_opt(|s| s.target_swap_bytes),
-        target_oom_kills: max_opt(|s| s.target_oom_kills),
     })
 }
 
