@@ -67,7 +67,7 @@ pub fn check_scenario(path: &Path, scenario: &Scenario) -> Result<(), BudgetErro
     let fields = crate::scenario::SCENARIO_FIELDS;
     let mut problems = Vec::new();
     let mut disk = Vec::new();
-    let emulated = match &scenario.target {
+    let emulated = match &scenario.targets[0].spec {
         TargetSpec::Emulated(budget) => {
             let spec = HostSpec {
                 name: "preflight".into(),

@@ -141,7 +141,7 @@ async fn execute(
             interval: scenario.sample_interval,
             target_cgroup: prepared.host.as_ref().map(|h| h.cgroup.clone()),
             target_engine: prepared.plan.target.clone(),
-            target_metrics: scenario.target_metrics.clone(),
+            target_metrics: scenario.targets[0].metrics.clone(),
             live: live.clone(),
             events: events.clone(),
             run_started: started,

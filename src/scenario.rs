@@ -34,8 +34,9 @@ pub use bandwidth::{format_bits_per_s, Bandwidth};
 pub use budget::{
     check_budget, BudgetFields, EmulateFile as EmulatedBudget, NetworkFile, SCENARIO_FIELDS,
 };
+pub use convert::TARGET_NAME;
 pub use file::{
-    CollapseFile as CollapseRules, GuardPolicy, Mode, OnFailure, ScenarioFile,
+    CollapseFile as CollapseRules, GuardPolicy, Mode, OnFailure, PlacementPolicy, ScenarioFile,
     ThresholdsFile as Thresholds, TransferMode,
 };
 pub use metrics_url::{check_metrics_url, MetricsSource};
@@ -43,7 +44,7 @@ pub use scenario_error::ScenarioError;
 pub use ssh_settings::SshSettings;
 pub use sweep::{load_grid, MAX_POINTS};
 pub use table_keys::SWEEPABLE;
-pub use validated::{Pacing, Scenario, TargetSpec};
+pub use validated::{FleetTarget, Pacing, Scenario, TargetSpec};
 
 use std::path::Path;
 

@@ -60,7 +60,7 @@ fn arrival_order(series: &Series) -> Vec<Event> {
 }
 
 fn budget(scenario: &Scenario) -> Option<TargetBudget> {
-    match &scenario.target {
+    match &scenario.targets[0].spec {
         TargetSpec::Emulated(b) => Some(TargetBudget {
             memory_bytes: b.memory.as_u64(),
             swap_bytes: b.swap.as_u64(),

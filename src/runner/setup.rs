@@ -104,7 +104,7 @@ pub async fn prepare(scenario: Scenario, options: &RunOptions) -> Result<Prepare
     // An emulated target runs the source's kind of engine: it can do what
     // the source can.
     refuse_unsupported_strategy(source.as_ref(), scenario.strategy, "source").await?;
-    if let Some(endpoint) = scenario.target_endpoint() {
+    if let Some(endpoint) = scenario.targets[0].endpoint() {
         // Checked before anything is created, so a dead target leaves nothing.
         if endpoint != scenario.source_endpoint {
             let kind = scenario.target_engine;
@@ -114,7 +114,7 @@ pub async fn prepare(scenario: Scenario, options: &RunOptions) -> Result<Prepare
             refuse_unsupported_strategy(target.as_ref(), scenario.strategy, "target").await?;
         }
     }
-    if let Some(metrics) = &scenario.target_metrics {
+    if let Some(metrics) = &scenario.targets[0].metrics {
         // Without them the target's pressure and swap rules cannot judge.
         crate::sampler::node_exporter::scrape(&metrics.url)
             .await
@@ -142,7 +142,7 @@ pub async fn prepare(scenario: Scenario, options: &RunOptions) -> Result<Prepare
         .await
         .map_err(|e| RunError::Environment(format!("cannot make the workload image: {e}")))?;
 
-    let (host, budget) = match &scenario.target {
+    let (host, budget) = match &scenario.targets[0].spec {
         TargetSpec::Emulated(emulated) => {
             let spec = HostSpec {
                 name: super::owner::host_name(),
@@ -210,7 +210,7 @@ async fn prepare_target(
         rounds_csv,
         image,
     } = early;
-    let target_endpoint = match (&host, scenario.target_endpoint()) {
+    let target_endpoint = match (&host, scenario.targets[0].endpoint()) {
         (Some(host), _) => host.endpoint(),
         (None, Some(endpoint)) => endpoint.to_string(),
         (None, None) => scenario.source_endpoint.clone(),
@@ -261,7 +261,7 @@ async fn prepare_target(
         budget.clone(),
         host.as_ref().map(|h| h.cgroup.as_str()),
     );
-    environment.target_metrics = scenario.target_metrics.as_ref().map(|m| m.url.clone());
+    environment.target_metrics = scenario.targets[0].metrics.as_ref().map(|m| m.url.clone());
     // Another engine whose intake is its restore takes the checkpoint there:
     // as the restore request's body (copy), or streamed over SSH into the
     // clone's store (ssh). A shared directory hands over only a path.

@@ -4,11 +4,15 @@
 
 use super::checked::Endpoint;
 use super::defaults;
+use super::file::PlacementPolicy;
 use super::file::{PhaseFile, ScenarioFile, TransferMode};
 use super::metrics_url::{default_interval_ms, MetricsSource};
 use super::ranged::Ranged;
 use super::ssh_settings::{self, SshSettings};
-use super::validated::{Pacing, Scenario, TargetSpec};
+use super::validated::{FleetTarget, Pacing, Scenario, TargetSpec};
+
+/// The name of the one target of a scenario with `[target]`.
+pub const TARGET_NAME: &str = "target";
 use crate::engine::{EngineKind, Strategy};
 use std::time::Duration;
 
@@ -39,18 +43,29 @@ impl ScenarioFile {
             || source_engine.default_endpoint().to_string(),
             String::from,
         );
-        let target = match (effective.target.emulate, effective.target.endpoint) {
+        let spec = match (
+            effective.target.emulate.clone(),
+            effective.target.endpoint.clone(),
+        ) {
             (Some(budget), _) => TargetSpec::Emulated(budget),
             (None, endpoint) => {
                 TargetSpec::Endpoint(endpoint.map_or_else(|| source_endpoint.clone(), String::from))
             }
         };
         let sample_interval = Duration::from_millis(effective.sampler.interval_ms.get());
-        let target_metrics = effective
+        let metrics = effective
             .target
             .metrics
+            .clone()
             .zip(effective.target.metrics_interval_ms);
-        let target_metrics = target_metrics.map(|(url, ms)| MetricsSource::new(url, ms.get()));
+        let metrics = metrics.map(|(url, ms)| MetricsSource::new(url, ms.get()));
+        let targets = vec![FleetTarget {
+            name: TARGET_NAME.to_string(),
+            spec,
+            metrics,
+            ssh: ssh.target.clone(),
+            ssh_identity: ssh.target_identity.clone(),
+        }];
         Ok(Scenario {
             name: effective.name.into_inner(),
             containers: effective.containers.get() as usize,
@@ -67,13 +82,13 @@ impl ScenarioFile {
             source_engine,
             source_endpoint,
             target_engine,
-            target,
+            targets,
+            placement: PlacementPolicy::default(),
             transfer_mode: effective.transfer.mode,
             transfer_stall: Duration::from_secs(effective.transfer.stall_s.get()),
             ssh,
             checkpoint_dir: effective.transfer.checkpoint_dir.into_inner(),
             sample_interval,
-            target_metrics,
             collapse: effective.collapse,
             guard_policy: effective.guard.policy,
             on_failure: effective.on_failure,

@@ -77,6 +77,31 @@ pub enum Mode {
     Pipeline,
 }
 
+/// `[placement] policy`: which target of a fleet takes the next container.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default, Deserialize, Serialize)]
+#[serde(rename_all = "kebab-case")]
+pub enum PlacementPolicy {
+    /// Each target in turn.
+    #[default]
+    RoundRobin,
+    /// The target with the most memory left: its budget minus its
+    /// non-reclaimable footprint (and what is on its way to it).
+    MostFree,
+    /// The target whose own projection has the most headroom before its
+    /// thrashing onset.
+    Projection,
+}
+
+impl PlacementPolicy {
+    pub fn as_str(self) -> &'static str {
+        match self {
+            PlacementPolicy::RoundRobin => "round-robin",
+            PlacementPolicy::MostFree => "most-free",
+            PlacementPolicy::Projection => "projection",
+        }
+    }
+}
+
 impl Mode {
     pub fn as_str(self) -> &'static str {
         match self {

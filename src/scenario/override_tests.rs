@@ -67,46 +67,54 @@ fn the_target_endpoint_defaults_to_the_source_endpoint() {
         &["source.endpoint=tcp://10.0.0.2:2375"],
     );
     assert_eq!(s.source_endpoint, "tcp://10.0.0.2:2375");
-    assert_eq!(s.target_endpoint(), Some("tcp://10.0.0.2:2375"));
+    assert_eq!(s.targets[0].endpoint(), Some("tcp://10.0.0.2:2375"));
     assert!(
         s.source_text
             .contains("[target]\nendpoint = \"tcp://10.0.0.2:2375\""),
         "{}",
         s.source_text
     );
-    assert_eq!(recorded(&s).target_endpoint(), Some("tcp://10.0.0.2:2375"));
+    assert_eq!(
+        recorded(&s).targets[0].endpoint(),
+        Some("tcp://10.0.0.2:2375")
+    );
     // An explicit target stays.
     let s = with(
         "name = \"x\"\ncontainers = 3\n[target]\nendpoint = \"unix:///t.sock\"\n",
         &["source.endpoint=tcp://10.0.0.2:2375"],
     );
-    assert_eq!(s.target_endpoint(), Some("unix:///t.sock"));
+    assert_eq!(s.targets[0].endpoint(), Some("unix:///t.sock"));
 }
 
 #[test]
 fn one_way_of_giving_the_target_replaces_the_other() {
     let emulated = "name = \"x\"\ncontainers = 3\n[target]\nemulate = { memory = \"1GiB\" }\n";
     let s = with(emulated, &["target.endpoint=unix:///t.sock"]);
-    assert_eq!(s.target, TargetSpec::Endpoint("unix:///t.sock".into()));
+    assert_eq!(
+        s.targets[0].spec,
+        TargetSpec::Endpoint("unix:///t.sock".into())
+    );
     let running = "name = \"x\"\ncontainers = 3\n[target]\nendpoint = \"unix:///t.sock\"\n";
     let s = with(
         running,
         &["target.emulate={ memory = \"2GiB\", swap = \"1GiB\" }"],
     );
-    assert!(matches!(s.target, TargetSpec::Emulated(ref b) if b.memory.as_u64() == 2 << 30));
+    assert!(
+        matches!(s.targets[0].spec, TargetSpec::Emulated(ref b) if b.memory.as_u64() == 2 << 30)
+    );
     let s = with(running, &["target.emulate.memory=2GiB"]);
-    assert!(matches!(s.target, TargetSpec::Emulated(_)));
+    assert!(matches!(s.targets[0].spec, TargetSpec::Emulated(_)));
     // One field of an emulated budget: the others stay.
     let s = with(
         "name = \"x\"\ncontainers = 3\n[target]\nemulate = { memory = \"1GiB\", cpus = 4 }\n",
         &["target.emulate.cpus=2"],
     );
-    match &s.target {
+    match &s.targets[0].spec {
         TargetSpec::Emulated(b) => assert_eq!((b.memory.as_u64(), b.cpus), (1 << 30, Some(2.0))),
         other => panic!("{other:?}"),
     }
     let again = recorded(&s);
-    assert_eq!(again.target, s.target);
+    assert_eq!(again.targets[0].spec, s.targets[0].spec);
 }
 
 #[test]

@@ -29,7 +29,7 @@ fn minimal_scenario_gets_documented_defaults() {
     assert_eq!(s.log_interval, Duration::from_millis(1000));
     assert_eq!(s.source_endpoint, EngineKind::Docker.default_endpoint());
     assert_eq!(
-        s.target,
+        s.targets[0].spec,
         TargetSpec::Endpoint(EngineKind::Docker.default_endpoint().into())
     );
     assert_eq!(s.transfer_mode, TransferMode::Copy);
@@ -86,7 +86,7 @@ host_min_available_mib = 256
     assert_eq!(s.checkpoint.pause, Duration::from_secs(2));
     assert_eq!(s.transfer_mode, TransferMode::SharedDir);
     assert_eq!(s.guard_policy, GuardPolicy::Observe);
-    match s.target {
+    match s.targets[0].spec.clone() {
         TargetSpec::Emulated(b) => {
             assert_eq!(b.memory.as_u64(), 2 << 30);
             assert_eq!(b.swap.as_u64(), 1536 << 20);
@@ -226,7 +226,7 @@ fn overrides_apply_and_are_recorded() {
     assert_eq!(s.checkpoint.pause, Duration::ZERO);
     assert_eq!(s.restore.concurrency, 4);
     assert_eq!(s.containers, 7);
-    assert!(matches!(s.target, TargetSpec::Emulated(_)));
+    assert!(matches!(s.targets[0].spec, TargetSpec::Emulated(_)));
     assert!(
         s.source_text.contains("#   --set 'restore.concurrency=4'"),
         "{}",
@@ -284,7 +284,7 @@ fn a_podman_source_gets_podman_s_endpoint_and_the_target_its_engine() {
     );
     assert_eq!(s.source_endpoint, EngineKind::Podman.default_endpoint());
     assert_eq!(
-        s.target_endpoint(),
+        s.targets[0].endpoint(),
         Some(EngineKind::Podman.default_endpoint())
     );
     let overridden = Scenario::parse(
@@ -309,7 +309,7 @@ fn target_metrics_default_to_the_sampler_cadence_and_are_written_out() {
     let remote = "name = \"x\"\ncontainers = 1\n[target]\nendpoint = \"tcp://10.0.0.2:2375\"\n\
                   metrics = \"http://10.0.0.2:9100/metrics\"\n";
     let s = parse(remote).expect("valid");
-    let metrics = s.target_metrics.as_ref().expect("metrics");
+    let metrics = s.targets[0].metrics.as_ref().expect("metrics");
     assert_eq!(metrics.url, "http://10.0.0.2:9100/metrics");
     assert_eq!(
         metrics.interval,
@@ -322,14 +322,15 @@ fn target_metrics_default_to_the_sampler_cadence_and_are_written_out() {
         s.source_text
     );
     let again = parse(&s.source_text).expect("the effective scenario parses");
-    assert_eq!(again.target_metrics, s.target_metrics);
+    assert_eq!(again.targets[0].metrics, s.targets[0].metrics);
     let slow = parse(&format!("{remote}metrics_interval_ms = 250\n")).expect("valid");
-    let interval = slow.target_metrics.map(|m| m.interval);
+    let interval = slow.targets[0].metrics.as_ref().map(|m| m.interval);
     assert_eq!(interval, Some(Duration::from_millis(250)));
     assert_eq!(
         parse("name = \"x\"\ncontainers = 1\n")
             .expect("valid")
-            .target_metrics,
+            .targets[0]
+            .metrics,
         None
     );
 }
@@ -353,8 +354,8 @@ fn target_metrics_are_refused_where_they_cannot_apply() {
                 metrics = \"http://h:9100/metrics\"\nmetrics_interval_ms = 500\n";
     let set = ["target.emulate={ memory = \"1GiB\" }".to_string()];
     let s = Scenario::parse(Path::new("t.toml"), base, &set).expect("valid");
-    assert!(matches!(s.target, TargetSpec::Emulated(_)));
-    assert_eq!(s.target_metrics, None);
+    assert!(matches!(s.targets[0].spec, TargetSpec::Emulated(_)));
+    assert_eq!(s.targets[0].metrics, None);
 }
 
 #[test]

@@ -32,7 +32,7 @@ fn a_remote_docker_target_over_ssh_parses() {
     );
     assert_eq!(s.ssh.target_identity, Some(PathBuf::from("/root/.ssh/lab")));
     assert_eq!(
-        s.target_endpoint(),
+        s.targets[0].endpoint(),
         Some("ssh://root@10.1.0.2:2222/var/run/docker.sock")
     );
     // The effective scenario reads back the same.

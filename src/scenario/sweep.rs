@@ -148,7 +148,7 @@ mod tests {
         .expect("grid");
         let names: Vec<&str> = points.iter().map(|p| p.name.as_str()).collect();
         assert_eq!(names, ["b-bw10mbit", "b-bw1gbit"]);
-        let rate = |p: &Scenario| match &p.target {
+        let rate = |p: &Scenario| match &p.targets[0].spec {
             super::super::TargetSpec::Emulated(e) => e.network.map(|n| n.bandwidth.bits_per_s()),
             super::super::TargetSpec::Endpoint(_) => None,
         };

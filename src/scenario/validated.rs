@@ -2,8 +2,8 @@
 
 use super::budget::EmulateFile as EmulatedBudget;
 use super::file::{
-    CollapseFile as CollapseRules, GuardPolicy, Mode, OnFailure, ThresholdsFile as Thresholds,
-    TransferMode,
+    CollapseFile as CollapseRules, GuardPolicy, Mode, OnFailure, PlacementPolicy,
+    ThresholdsFile as Thresholds, TransferMode,
 };
 use super::metrics_url::MetricsSource;
 use super::ssh_settings::SshSettings;
@@ -18,6 +18,31 @@ pub enum TargetSpec {
     Endpoint(String),
     /// An emulated memory-bounded host that `run` brings up and tears down.
     Emulated(EmulatedBudget),
+}
+
+/// One target of the fleet: `[target]` (a fleet of one, named "target") or
+/// one `[[targets]]` entry.
+#[derive(Debug, Clone, PartialEq, serde::Serialize)]
+pub struct FleetTarget {
+    /// Names it in records, charts and `--set targets.NAME.field=...`.
+    pub name: String,
+    pub spec: TargetSpec,
+    /// Its machine's node exporter, when it is a remote engine with `metrics`.
+    pub metrics: Option<MetricsSource>,
+    /// Its machine's SSH destination (`transfer.mode = "ssh"` to a remote engine).
+    pub ssh: Option<crate::ssh::Destination>,
+    /// The key offered to its machine; `None`: the user's ssh config and agent.
+    pub ssh_identity: Option<PathBuf>,
+}
+
+impl FleetTarget {
+    /// Its endpoint when it is a running engine.
+    pub fn endpoint(&self) -> Option<&str> {
+        match &self.spec {
+            TargetSpec::Endpoint(endpoint) => Some(endpoint),
+            TargetSpec::Emulated(_) => None,
+        }
+    }
 }
 
 /// One phase's pacing: how many operations at once, and the pause each worker
@@ -50,14 +75,15 @@ pub struct Scenario {
     pub source_engine: crate::engine::EngineKind,
     pub source_endpoint: String,
     pub target_engine: crate::engine::EngineKind,
-    pub target: TargetSpec,
+    /// Where the containers go: at least one target, in the file's order.
+    pub targets: Vec<FleetTarget>,
+    /// How each migration picks its target in a fleet of several.
+    pub placement: PlacementPolicy,
     pub transfer_mode: TransferMode,
     /// The SSH destination and identities (`[target] ssh`, `ssh_identity`).
     pub ssh: SshSettings,
     pub checkpoint_dir: PathBuf,
     pub sample_interval: Duration,
-    /// The remote target's node exporter, when `[target] metrics` is given.
-    pub target_metrics: Option<MetricsSource>,
     pub collapse: CollapseRules,
     pub guard_policy: GuardPolicy,
     /// What becomes of a container whose transfer or restore failed.
@@ -75,11 +101,8 @@ pub struct Scenario {
 }
 
 impl Scenario {
-    /// The target's endpoint when it is a running engine.
-    pub fn target_endpoint(&self) -> Option<&str> {
-        match &self.target {
-            TargetSpec::Endpoint(endpoint) => Some(endpoint),
-            TargetSpec::Emulated(_) => None,
-        }
+    /// Whether it migrates onto several targets (`[[targets]]` with more than one).
+    pub fn is_fleet(&self) -> bool {
+        self.targets.len() > 1
     }
 }
