@@ -2,7 +2,7 @@
 //! depends on none of them: data flows scenario -> runner -> records and
 //! samples -> detector -> report, with no arrow back.
 
-use crate::collapse::{Firing, HardFailure};
+use crate::collapse::{Firing, HardFailure, Projection};
 use crate::record::samples::PIPELINE_PHASE;
 use crate::record::{OpRecord, Phase, SampleRow};
 use std::sync::atomic::{AtomicU64, AtomicU8, Ordering};
@@ -17,14 +17,56 @@ pub enum Event {
     Barrier(tokio::sync::oneshot::Sender<()>),
 }
 
-/// What the recorder tells the console as it happens.
+/// What the recorder tells the console as it happens; `target` names the
+/// fleet target it is about ("" in a fleet of one).
 #[derive(Debug, Clone)]
 pub enum Alert {
     /// A collapse rule fired.
-    Collapse(Firing),
+    Collapse { target: String, firing: Firing },
     /// The target failed outright.
-    HardFailure(HardFailure),
+    HardFailure {
+        target: String,
+        failure: HardFailure,
+    },
 }
+
+impl Alert {
+    /// The console's line for it.
+    pub fn line(&self) -> String {
+        let (target, line) = match self {
+            Alert::Collapse { target, firing } => (
+                target,
+                format!(
+                    "collapse rule fired at restore {}: {} ({})",
+                    firing.at_restore,
+                    firing.rule.as_str(),
+                    firing.detail
+                ),
+            ),
+            Alert::HardFailure { target, failure } => (target, failure.describe()),
+        };
+        match target.as_str() {
+            "" => line,
+            name => format!("target '{name}': {line}"),
+        }
+    }
+}
+
+/// What the recorder last learned of one target, for placement and the
+/// console: its latest sample's footprint and its projection.
+#[derive(Debug, Clone, Default)]
+pub struct TargetView {
+    /// Its name in the scenario.
+    pub name: String,
+    /// Its non-reclaimable footprint at its latest sample, bytes.
+    pub footprint_bytes: Option<u64>,
+    /// Containers restored on it at that sample.
+    pub restored_at_sample: u64,
+    pub projection: Option<Projection>,
+}
+
+/// Every target's view, in the scenario's order.
+pub type FleetView = Vec<TargetView>;
 
 /// A step of a migration that has operations in flight.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -46,6 +88,8 @@ pub struct LiveState {
     transferring: AtomicU64,
     restoring: AtomicU64,
     migrated: AtomicU64,
+    /// Restored per fleet target, in the scenario's order.
+    migrated_on: Vec<AtomicU64>,
 }
 
 /// Counts an operation in flight until dropped.
@@ -60,6 +104,14 @@ impl Drop for InFlight<'_> {
 }
 
 impl LiveState {
+    /// The counters of a run onto `targets` targets.
+    pub fn for_targets(targets: usize) -> LiveState {
+        LiveState {
+            migrated_on: (0..targets).map(|_| AtomicU64::new(0)).collect(),
+            ..LiveState::default()
+        }
+    }
+
     pub fn set_phase(&self, phase: Phase) {
         let position = Phase::ALL.iter().position(|p| *p == phase).unwrap_or(0);
         self.phase.store(position as u8, Ordering::Relaxed);
@@ -98,8 +150,19 @@ impl LiveState {
         self.counter(step).load(Ordering::Relaxed)
     }
 
-    pub fn add_migrated(&self) -> u64 {
+    /// One more container restored, on fleet target `target`.
+    pub fn add_migrated(&self, target: usize) -> u64 {
+        if let Some(on) = self.migrated_on.get(target) {
+            on.fetch_add(1, Ordering::Relaxed);
+        }
         self.migrated.fetch_add(1, Ordering::Relaxed) + 1
+    }
+
+    /// Containers restored on fleet target `target` so far.
+    pub fn migrated_on(&self, target: usize) -> u64 {
+        self.migrated_on
+            .get(target)
+            .map_or(0, |on| on.load(Ordering::Relaxed))
     }
 
     pub fn migrated(&self) -> u64 {

@@ -17,6 +17,7 @@ mod lines;
 mod owner;
 mod phases;
 mod pipeline;
+mod placement;
 mod pool;
 mod prepare_ahead;
 mod progress;
@@ -29,6 +30,7 @@ mod selfcost;
 mod setup;
 mod soak;
 mod strategy_check;
+mod targets_up;
 mod transfer_in_restore;
 mod verify;
 
@@ -39,8 +41,8 @@ pub use lines::{CounterLine, ResumedLine};
 pub use owner::{live_host_owner, live_run_owner};
 pub use run_options::{CurrentRunDir, RunError, RunOptions, RunReport};
 
-use crate::collapse::{Budget, Detector, Rule, TargetBudget};
-use crate::event::LiveState;
+use crate::collapse::{FleetDetector, Rule};
+use crate::event::{LiveState, TargetView};
 use crate::record::Phase;
 use crate::scenario::{Pacing, Scenario};
 use crate::summary::{self, Ending, Summary};
@@ -64,11 +66,15 @@ pub async fn run(
     harness_protection::protect_harness();
     let prepared = setup::prepare(scenario, &options).await?;
     let run_dir = prepared.plan.run_dir.clone();
-    let host = prepared.host.clone();
+    let hosts = prepared.hosts.clone();
+    let names: Vec<String> = prepared
+        .plan
+        .targets
+        .iter()
+        .map(|t| t.name.clone())
+        .collect();
     let outcome = execute(prepared, &options, interrupt.clone()).await;
-    if let Some(host) = host {
-        setup::host_down(&host, &run_dir).await;
-    }
+    setup::hosts_down(&hosts, &run_dir, &names).await;
     let summary = outcome?;
     Ok(RunReport {
         run_dir,
@@ -93,34 +99,40 @@ async fn execute(
         .duration_since(std::time::UNIX_EPOCH)
         .map_or(0.0, |d| d.as_secs_f64() * 1000.0);
     let (events, events_rx) = mpsc::unbounded_channel();
-    let (projection_tx, projection_rx) = watch::channel(None);
+    let targets = prepared.plan.targets.len();
+    let views = prepared.plan.targets.iter().map(|t| TargetView {
+        name: t.name.clone(),
+        ..TargetView::default()
+    });
+    let (view_tx, view_rx) = watch::channel(views.collect());
     let (alerts_tx, alerts_rx) = mpsc::unbounded_channel();
-    // The guard stops the phases that drive the target; an interrupt stops everything.
+    // The guard stops the phases that drive the targets; an interrupt stops everything.
     let guard_stop = interrupt.child_token();
-    let budget = prepared.budget.as_ref().map(|b| TargetBudget {
-        memory_bytes: b.memory_bytes,
-        swap_bytes: b.swap_bytes,
+    let closed: Vec<CancellationToken> = (0..targets).map(|_| CancellationToken::new()).collect();
+    let detector = FleetDetector::of(&scenario);
+    let placer = scenario.is_fleet().then(|| {
+        let budgets = (0..targets).map(|i| detector.budget(i)).collect();
+        Arc::new(placement::Placer::new(
+            scenario.placement,
+            closed.clone(),
+            budgets,
+            view_rx.clone(),
+            scenario.workload_memory_mib,
+        ))
     });
     let recorder = Recorder {
         ops_csv,
         samples_csv,
-        detector: Detector::new(
-            scenario.collapse.clone(),
-            budget,
-            scenario.host_min_available_mib << 20,
-        ),
+        detector,
         policy: scenario.guard_policy,
+        closed,
         stop_restores: guard_stop.clone(),
-        budget: budget.map(|b| Budget {
-            ram_bytes: b.memory_bytes,
-            swap_bytes: b.swap_bytes,
-        }),
         fit_restores: scenario.collapse.projection_restores.get(),
-        projection_tx,
+        view_tx,
         alerts_tx,
     };
     let recorder = tokio::spawn(recorder.run(events_rx));
-    let live = Arc::new(LiveState::default());
+    let live = Arc::new(LiveState::for_targets(targets));
     let ctx = Arc::new(RunContext {
         plan: prepared.plan.clone(),
         round: 1,
@@ -131,17 +143,29 @@ async fn execute(
         interrupt: interrupt.clone(),
         stop: guard_stop.clone(),
         fail_fast,
+        placer,
     });
 
-    setup::ship_image(&ctx, prepared.ship_image).await;
+    setup::ship_image(&ctx).await;
 
+    let sampled = prepared
+        .plan
+        .targets
+        .iter()
+        .zip(&prepared.hosts)
+        .zip(&scenario.targets)
+        .map(|((plan, host), spec)| crate::sampler::SampledTarget {
+            name: plan.name.clone(),
+            cgroup: host.as_ref().map(|h| h.cgroup.clone()),
+            engine: plan.engine.clone(),
+            metrics: spec.metrics.clone(),
+        })
+        .collect();
     let sampler_stop = CancellationToken::new();
     let sampler = tokio::spawn(crate::sampler::run(
         crate::sampler::SamplerConfig {
             interval: scenario.sample_interval,
-            target_cgroup: prepared.host.as_ref().map(|h| h.cgroup.clone()),
-            target_engine: prepared.plan.target.clone(),
-            target_metrics: scenario.targets[0].metrics.clone(),
+            targets: sampled,
             live: live.clone(),
             events: events.clone(),
             run_started: started,
@@ -149,10 +173,16 @@ async fn execute(
         sampler_stop.clone(),
     ));
     drop(events);
-    let progress = progress::Progress::new(alerts_rx, projection_rx, options.progress);
+    let progress = progress::Progress::new(alerts_rx, view_rx, options.progress);
 
+    // With one target every container is its own from the start; a fleet
+    // places each as its restore begins.
+    let first_target = (!scenario.is_fleet()).then_some(0);
     let slots: Vec<Slot> = (0..scenario.containers)
-        .map(|index| Slot::new(index, format!("mb-{}-{index:04}", prepared.plan.run_id)))
+        .map(|index| Slot {
+            target: first_target,
+            ..Slot::new(index, format!("mb-{}-{index:04}", prepared.plan.run_id))
+        })
         .collect();
     let launch_pacing = Pacing {
         concurrency: LAUNCH_CONCURRENCY.max(scenario.checkpoint.concurrency),
@@ -187,19 +217,16 @@ async fn execute(
     let recorded = recorder
         .await
         .map_err(|e| RunError::Io(format!("the recorder task failed: {e}")))?;
-    let ended = why_ended(
-        interrupt.is_cancelled(),
-        guard_stop.is_cancelled(),
-        scenario.guard_policy,
-        &recorded.detector,
-        live.migrated() as usize,
-    );
     let mut summary = finish(
         &prepared.plan.run_id,
         &prepared.plan.scenario,
         &prepared.environment,
         recorded,
-        ended,
+        Stopped {
+            interrupted: interrupt.is_cancelled(),
+            by_guard: guard_stop.is_cancelled(),
+            migrated: live.migrated() as usize,
+        },
         cleanup_errors,
     );
     summary.harness = Some(cost.finish());
@@ -208,23 +235,30 @@ async fn execute(
     Ok(summary)
 }
 
+/// How the phases ended: by a signal, by the guard (or --fail-fast), or
+/// with the batch; and how many containers were restored by then.
+#[derive(Debug, Clone, Copy)]
+pub struct Stopped {
+    pub interrupted: bool,
+    pub by_guard: bool,
+    pub migrated: usize,
+}
+
 /// How the run ended, and why in words when it ended before its batch did.
 fn why_ended(
-    interrupted: bool,
-    stopped: bool,
+    stopped: Stopped,
     policy: crate::scenario::GuardPolicy,
-    detector: &Detector,
-    migrated: usize,
+    judged: &summary::Judgement,
 ) -> (Ending, Option<String>) {
-    let verdict = detector.verdict();
+    let verdict = &judged.collapse;
     let observe = policy == crate::scenario::GuardPolicy::Observe;
-    if interrupted {
+    if stopped.interrupted {
         return (
             Ending::Interrupted,
             Some("interrupted by a signal".to_string()),
         );
     }
-    if !stopped {
+    if !stopped.by_guard {
         return (Ending::Finished, None);
     }
     // The rule that stopped the run: the first firing under `stop`; under
@@ -236,7 +270,12 @@ fn why_ended(
             true
         }
     });
-    match (detector.hard_failure(), stopping) {
+    if judged.targets.len() > 1 {
+        if let Some(why) = fleet_closed(judged, observe) {
+            return (Ending::Collapse, Some(why));
+        }
+    }
+    match (judged.hard_failure.as_ref(), stopping) {
         (Some(hard), firing) if observe || firing.is_none() || verdict.point.is_none() => (
             Ending::HardFailure,
             Some(format!("the target failed outright: {}", hard.describe())),
@@ -259,11 +298,54 @@ fn why_ended(
                     f.detail
                 )
             } else {
-                verdict.describe(migrated)
+                verdict.describe(stopped.migrated)
             };
             (ending, Some(format!("the guard stopped the run: {why}")))
         }
     }
+}
+
+/// Why a fleet stopped when each of its targets was closed (none by the
+/// harness's own floor): "every target was closed: 'a' at restore 55
+/// (swap budget nearly used), ...".
+fn fleet_closed(judged: &summary::Judgement, observe: bool) -> Option<String> {
+    let harness = judged.collapse.firings.iter().any(|f| {
+        matches!(f.rule, Rule::HostFloor | Rule::SamplerLag)
+            && !(observe && f.rule == Rule::SamplerLag)
+    });
+    if harness {
+        return None;
+    }
+    let closed: Option<Vec<String>> = judged
+        .targets
+        .iter()
+        .map(|t| {
+            let firing = t
+                .collapse
+                .firings
+                .iter()
+                .find(|f| !observe || f.rule == Rule::EngineDown);
+            match (firing, &t.hard_failure) {
+                (Some(f), _) => Some(format!(
+                    "'{}' at restore {} ({})",
+                    t.name,
+                    f.at_restore,
+                    f.rule.as_str()
+                )),
+                (None, Some(hard)) => Some(format!(
+                    "'{}' failed outright at restore {}",
+                    t.name, hard.at_restore
+                )),
+                (None, None) => None,
+            }
+        })
+        .collect();
+    closed.map(|closed| {
+        format!(
+            "the guard stopped the run: every target was closed: {}",
+            closed.join(", ")
+        )
+    })
 }
 
 async fn warm_up(scenario: &Scenario, interrupt: &CancellationToken) {
@@ -280,12 +362,17 @@ fn finish(
     scenario: &Scenario,
     environment: &serde_json::Value,
     recorded: Recorded,
-    (ending, ended_early): (Ending, Option<String>),
+    stopped: Stopped,
     cleanup_errors: Vec<String>,
 ) -> Summary {
     let mut data_notes = recorded.write_errors;
     data_notes.extend(cleanup_errors.into_iter().map(|e| format!("cleanup: {e}")));
-    let (collapse, hard_failure) = recorded.detector.into_parts();
+    let judged = summary::judge(
+        recorded.detector.into_parts(),
+        &recorded.samples,
+        scenario.collapse.projection_restores.get(),
+    );
+    let (ending, ended_early) = why_ended(stopped, scenario.guard_policy, &judged);
     Summary::build(summary::SummaryInput {
         run_id,
         scenario: &scenario.name,
@@ -294,12 +381,14 @@ fn finish(
         containers: scenario.containers,
         ops: &recorded.ops,
         samples: &recorded.samples,
-        collapse,
-        hard_failure,
-        projection: recorded.projection,
+        collapse: judged.collapse,
+        hard_failure: judged.hard_failure,
+        projection: judged.projection,
         ended_early,
         ending,
         data_notes,
         environment: environment.clone(),
+        placement: scenario.placement.as_str(),
+        targets: judged.targets,
     })
 }

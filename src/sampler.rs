@@ -1,7 +1,8 @@
 //! The sampler: a fixed-cadence task that measures the machine (sysinfo,
 //! /proc/pressure, /proc/vmstat) and, for an emulated target, its cgroup
 //! (for a remote one, the latest scrape of its node exporter), and sends one
-//! [`SampleRow`] per tick to the recorder. Its own lag (actual
+//! [`SampleRow`] per target per tick to the recorder (the machine's fields
+//! measured once and repeated in each). Its own lag (actual
 //! minus scheduled tick time) measures how responsive the machine still is.
 
 mod kmsg;
@@ -22,43 +23,87 @@ use sysinfo::System;
 use tokio::sync::mpsc;
 use tokio_util::sync::CancellationToken;
 
+/// One target the sampler watches.
+pub struct SampledTarget {
+    /// Its name: each of its rows carries it (`SampleRow::target`).
+    pub name: String,
+    /// Its emulated host's cgroup (read through `crate::cgroup`), if any.
+    pub cgroup: Option<String>,
+    /// Asked for its running-container count when there is no cgroup to read.
+    pub engine: Arc<dyn Engine>,
+    /// A remote target's node exporter, scraped on its own task.
+    pub metrics: Option<MetricsSource>,
+}
+
 /// What the sampler watches.
 pub struct SamplerConfig {
     pub interval: Duration,
-    /// The emulated target's cgroup name (read through `crate::cgroup`), if any.
-    pub target_cgroup: Option<String>,
-    /// Asked for its running-container count when there is no cgroup to read.
-    pub target_engine: Arc<dyn Engine>,
-    /// A remote target's node exporter, scraped on its own task.
-    pub target_metrics: Option<MetricsSource>,
+    /// Every target of the run, in the scenario's order: one row each per tick.
+    pub targets: Vec<SampledTarget>,
     pub live: Arc<LiveState>,
     pub events: mpsc::UnboundedSender<Event>,
     pub run_started: Instant,
+}
+
+/// What is read of one target on each tick, beside its cgroup.
+struct TargetProbe {
+    running: Option<running::RunningCount>,
+    scraped: Option<(
+        tokio::sync::watch::Receiver<node_exporter::Latest>,
+        Duration,
+    )>,
+    oom_reports: Option<kmsg::OomReports>,
+}
+
+impl TargetProbe {
+    fn start(target: &SampledTarget, interval: Duration, stop: &CancellationToken) -> Self {
+        // No cgroup of ours: the engine is asked, off the tick (see `running`).
+        let running = target.cgroup.is_none().then(|| {
+            let engine = target.engine.clone();
+            let ask = move || -> futures_util::future::BoxFuture<'static, Option<u64>> {
+                let engine = engine.clone();
+                Box::pin(async move { engine.info().await.ok().map(|i| i.running_containers) })
+            };
+            running::RunningCount::spawn(ask, interval, stop.clone())
+        });
+        let scraped = target.metrics.as_ref().map(|source| {
+            (
+                node_exporter::spawn(source, stop.clone()),
+                node_exporter::stale_after(source.interval),
+            )
+        });
+        TargetProbe {
+            running,
+            scraped,
+            oom_reports: target.cgroup.as_deref().map(kmsg::OomReports::new),
+        }
+    }
+
+    /// Fills the target's fields of `row`.
+    fn measure(&mut self, target: &SampledTarget, row: &mut SampleRow) {
+        measure_target(target.cgroup.as_deref(), self.running.as_ref(), row);
+        if let Some((scraped, stale_after)) = &self.scraped {
+            scraped.borrow().fill(row, Instant::now(), *stale_after);
+        }
+        // The kernel's reports count kills whose victim's cgroup is gone already.
+        if let Some(reported) = self.oom_reports.as_mut().and_then(kmsg::OomReports::poll) {
+            row.target_oom_kills = Some(row.target_oom_kills.unwrap_or(0).max(reported));
+        }
+    }
 }
 
 /// Runs until `stop` is cancelled, then takes one last sample, so that
 /// samples.csv ends with the state the run ended in.
 pub async fn run(config: SamplerConfig, stop: CancellationToken) {
     let mut probe = HostProbe::new();
-    let mut oom_reports = config.target_cgroup.as_deref().map(kmsg::OomReports::new);
     // The background askers end with this function, whichever way it returns.
     let tasks_stop = CancellationToken::new();
     let _tasks_guard = tasks_stop.clone().drop_guard();
-    // No cgroup of ours: the engine is asked, off the tick (see `running`).
-    let running = config.target_cgroup.is_none().then(|| {
-        let engine = config.target_engine.clone();
-        let ask = move || -> futures_util::future::BoxFuture<'static, Option<u64>> {
-            let engine = engine.clone();
-            Box::pin(async move { engine.info().await.ok().map(|i| i.running_containers) })
-        };
-        running::RunningCount::spawn(ask, config.interval, tasks_stop.clone())
-    });
-    let scraped = config.target_metrics.as_ref().map(|source| {
-        (
-            node_exporter::spawn(source, tasks_stop.clone()),
-            node_exporter::stale_after(source.interval),
-        )
-    });
+    let mut targets: Vec<TargetProbe> = config
+        .targets
+        .iter()
+        .map(|t| TargetProbe::start(t, config.interval, &tasks_stop))
+        .collect();
     let start = Instant::now();
     let mut tick: u32 = 1;
     loop {
@@ -77,25 +122,26 @@ pub async fn run(config: SamplerConfig, stop: CancellationToken) {
         // After a stall, resume the schedule from now instead of firing a burst.
         tick =
             (now.duration_since(start).as_nanos() / config.interval.as_nanos().max(1)) as u32 + 1;
-        let mut row = probe.sample();
-        row.t_ms = round_us(config.run_started.elapsed().as_secs_f64() * 1000.0);
-        row.lag_ms = round_us(lag.as_secs_f64() * 1000.0);
-        row.phase = config.live.phase_name().to_string();
-        row.migrated = config.live.migrated();
-        row.checkpointing = config.live.in_flight(Step::Checkpoint);
-        row.transferring = config.live.in_flight(Step::Transfer);
-        row.restoring = config.live.in_flight(Step::Restore);
-        measure_target(&config, running.as_ref(), &mut row);
-        if let Some((scraped, stale_after)) = &scraped {
-            scraped
-                .borrow()
-                .fill(&mut row, Instant::now(), *stale_after);
+        // The machine is measured once a tick; each target's row repeats it.
+        let mut host = probe.sample();
+        host.t_ms = round_us(config.run_started.elapsed().as_secs_f64() * 1000.0);
+        host.lag_ms = round_us(lag.as_secs_f64() * 1000.0);
+        host.phase = config.live.phase_name().to_string();
+        host.checkpointing = config.live.in_flight(Step::Checkpoint);
+        host.transferring = config.live.in_flight(Step::Transfer);
+        host.restoring = config.live.in_flight(Step::Restore);
+        for (index, (target, probe)) in config.targets.iter().zip(&mut targets).enumerate() {
+            let mut row = SampleRow {
+                target: target.name.clone(),
+                migrated: config.live.migrated_on(index),
+                ..host.clone()
+            };
+            probe.measure(target, &mut row);
+            if config.events.send(Event::Sample(Box::new(row))).is_err() {
+                return;
+            }
         }
-        // The kernel's reports count kills whose victim's cgroup is gone already.
-        if let Some(reported) = oom_reports.as_mut().and_then(kmsg::OomReports::poll) {
-            row.target_oom_kills = Some(row.target_oom_kills.unwrap_or(0).max(reported));
-        }
-        if config.events.send(Event::Sample(Box::new(row))).is_err() || last {
+        if last {
             return;
         }
     }
@@ -183,11 +229,11 @@ fn psi_fields() -> SampleRow {
 }
 
 fn measure_target(
-    config: &SamplerConfig,
+    cgroup: Option<&str>,
     running: Option<&running::RunningCount>,
     row: &mut SampleRow,
 ) {
-    if let Some(cgroup) = &config.target_cgroup {
+    if let Some(cgroup) = cgroup {
         let reading = CgroupReading::read(cgroup);
         row.target_memory_bytes = reading.memory_bytes;
         row.target_memsw_bytes = reading.memsw_bytes;

@@ -27,7 +27,14 @@ pub struct Detector {
     fired: HashSet<Rule>,
     verdict: Verdict,
     hard: FailureWatch,
+    /// The machine's pressure is shared with other targets (see
+    /// `sharing_the_machine`).
+    shared_machine: bool,
 }
+
+/// Swap a target must use before the machine's shared pressure is held
+/// against it: a few pages swap out anywhere on a busy machine.
+const SWAPPING_BYTES: u64 = 1 << 20;
 
 impl Detector {
     pub fn new(rules: CollapseRules, budget: Option<TargetBudget>, host_floor_bytes: u64) -> Self {
@@ -43,7 +50,17 @@ impl Detector {
             fired: HashSet::new(),
             verdict: Verdict::default(),
             hard: FailureWatch::default(),
+            shared_machine: false,
         }
+    }
+
+    /// The same detector for one of several targets on this machine: when
+    /// pressure can only be read machine-wide (no per-cgroup PSI), a target
+    /// that does not swap is not the one under pressure, so the PSI rule
+    /// judges it only while it swaps.
+    pub fn sharing_the_machine(mut self) -> Self {
+        self.shared_machine = true;
+        self
     }
 
     pub fn verdict(&self) -> &Verdict {
@@ -193,6 +210,16 @@ impl Detector {
         } else {
             match sample.target_psi_memory_full_avg10 {
                 Some(psi) => (psi, "full avg10", "the target's cgroup"),
+                None if self.shared_machine
+                    && sample.target_swap_bytes.unwrap_or(0) < SWAPPING_BYTES =>
+                {
+                    return None
+                }
+                None if self.shared_machine => (
+                    sample.psi_memory_full_avg10,
+                    "full avg10",
+                    "the machine, while this target swaps",
+                ),
                 None => (sample.psi_memory_full_avg10, "full avg10", "the machine"),
             }
         };

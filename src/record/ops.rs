@@ -191,6 +191,12 @@ pub struct OpRecord {
     /// it inside the restore (Podman's import).
     #[serde(default)]
     pub prepared_ms: Option<f64>,
+    /// The fleet target the container was placed on (`[[targets]]` name,
+    /// "target" for `[target]`); empty before it was placed (launch,
+    /// checkpoint, a migration the run never placed) and in runs recorded
+    /// before fleets existed.
+    #[serde(default)]
+    pub target: String,
 }
 
 fn first_round() -> u32 {
@@ -244,6 +250,7 @@ impl OpRecord {
             prepared_ms: None,
             rate_mb_per_s: None,
             seq: 0,
+            target: String::new(),
         }
     }
 
@@ -308,14 +315,15 @@ mod tests {
             rate_mb_per_s: None,
             seq: 57,
             round: 2,
+            target: String::new(),
         };
         let mut writer = csv::Writer::from_writer(Vec::new());
         writer.serialize(&row).expect("serialize");
         let text = String::from_utf8(writer.into_inner().expect("flush")).expect("utf8");
         assert_eq!(
             text,
-            "run_id,phase,index,container,container_id,source_host,target_host,started_at,start_ms,end_ms,latency_ms,bytes,outcome,error,seq_before,seq_after,downtime_ms,downtime_checkpoint_ms,downtime_transfer_ms,downtime_waiting_ms,downtime_restore_ms,downtime_resume_ms,criu_ms,criu_freezing_ms,criu_frozen_ms,criu_memdump_ms,criu_memwrite_ms,criu_pages_scanned,criu_pages_written,criu_pages_restored,runtime_ms,rate_mb_per_s,seq,round,lazy_pages,lazy_last_page_ms,prepared_ms\n\
-             smoke-20260101T000000Z-1,verify,2,mb-x-0002,abc,unix:///var/run/docker.sock,emulated:r1,2026-01-01T00:00:01.000Z,1000.5,1002.25,1.75,,ok,\"a, \"\"quoted\"\" error\",6,7,912.0,180.5,,400.0,301.5,30.0,,,,,,,,,,,57,2,,,\n"
+            "run_id,phase,index,container,container_id,source_host,target_host,started_at,start_ms,end_ms,latency_ms,bytes,outcome,error,seq_before,seq_after,downtime_ms,downtime_checkpoint_ms,downtime_transfer_ms,downtime_waiting_ms,downtime_restore_ms,downtime_resume_ms,criu_ms,criu_freezing_ms,criu_frozen_ms,criu_memdump_ms,criu_memwrite_ms,criu_pages_scanned,criu_pages_written,criu_pages_restored,runtime_ms,rate_mb_per_s,seq,round,lazy_pages,lazy_last_page_ms,prepared_ms,target\n\
+             smoke-20260101T000000Z-1,verify,2,mb-x-0002,abc,unix:///var/run/docker.sock,emulated:r1,2026-01-01T00:00:01.000Z,1000.5,1002.25,1.75,,ok,\"a, \"\"quoted\"\" error\",6,7,912.0,180.5,,400.0,301.5,30.0,,,,,,,,,,,57,2,,,,\n"
         );
         let back: OpRecord = csv::Reader::from_reader(text.as_bytes())
             .deserialize()

@@ -140,4 +140,9 @@ pub struct SampleRow {
     /// the collapse rules do not judge the target on it.
     #[serde(default)]
     pub target_stale: Option<bool>,
+    /// Which fleet target the `target_*` fields and `migrated` are of: one
+    /// row per target per tick (the machine's fields repeat in each). Empty
+    /// in runs recorded before fleets existed: their one target.
+    #[serde(default)]
+    pub target: String,
 }

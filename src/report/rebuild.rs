@@ -3,10 +3,10 @@
 
 use super::outputs::write_all;
 use super::series::{load_series, Series};
-use crate::collapse::{project, Budget, Detector, HardFailure, TargetBudget, Verdict};
+use crate::collapse::{FleetDetector, TargetFound};
 use crate::event::Event;
 use crate::record;
-use crate::scenario::{Scenario, TargetSpec};
+use crate::scenario::Scenario;
 use crate::summary::{self, Ending, Summary, SummaryInput};
 use anyhow::Context;
 use std::path::Path;
@@ -15,13 +15,8 @@ use std::path::Path;
 /// received them (their `seq`), so the collapse point and the hard failure
 /// are the ones the run found; runs recorded before `seq` existed are
 /// replayed in time order.
-pub fn replay(scenario: &Scenario, series: &Series) -> (Verdict, Option<HardFailure>) {
-    let budget = budget(scenario);
-    let mut detector = Detector::new(
-        scenario.collapse.clone(),
-        budget,
-        scenario.host_min_available_mib << 20,
-    );
+pub fn replay(scenario: &Scenario, series: &Series) -> Vec<TargetFound> {
+    let mut detector = FleetDetector::of(scenario);
     for event in arrival_order(series) {
         match event {
             Event::Op(op) => {
@@ -59,16 +54,6 @@ fn arrival_order(series: &Series) -> Vec<Event> {
     events.into_iter().map(|(_, _, event)| event).collect()
 }
 
-fn budget(scenario: &Scenario) -> Option<TargetBudget> {
-    match &scenario.targets[0].spec {
-        TargetSpec::Emulated(b) => Some(TargetBudget {
-            memory_bytes: b.memory.as_u64(),
-            swap_bytes: b.swap.as_u64(),
-        }),
-        TargetSpec::Endpoint(_) => None,
-    }
-}
-
 /// Why a run without summary.json ended, as far as `report` can tell.
 const UNFINISHED: &str = "the run did not finish (no summary.json: killed, crashed or power lost)";
 
@@ -90,22 +75,15 @@ pub fn rebuild_summary(run_dir: &Path, unfinished: (Ending, &str)) -> anyhow::Re
         .and_then(|t| serde_json::from_str(&t).ok())
         .unwrap_or_default();
     let previous = summary::read(run_dir).ok();
-    let (verdict, hard_failure) = replay(&scenario, &series);
+    let judged = summary::judge(
+        replay(&scenario, &series),
+        &series.samples,
+        scenario.collapse.projection_restores.get(),
+    );
     let (ending, ended_early) = match &previous {
         Some(previous) => (previous.ending, previous.ended_early.clone()),
         None => (unfinished.0, Some(unfinished.1.to_string())),
     };
-    let projection = budget(&scenario).and_then(|b| {
-        let budget = Budget {
-            ram_bytes: b.memory_bytes,
-            swap_bytes: b.swap_bytes,
-        };
-        project(
-            &series.samples,
-            scenario.collapse.projection_restores.get(),
-            budget,
-        )
-    });
     let run_id = series
         .ops
         .first()
@@ -135,13 +113,15 @@ pub fn rebuild_summary(run_dir: &Path, unfinished: (Ending, &str)) -> anyhow::Re
         containers: scenario.containers,
         ops: &series.ops,
         samples: &series.samples,
-        collapse: verdict,
-        hard_failure,
-        projection,
+        collapse: judged.collapse,
+        hard_failure: judged.hard_failure,
+        projection: judged.projection,
         ended_early,
         ending,
         data_notes,
         environment,
+        placement: scenario.placement.as_str(),
+        targets: judged.targets,
     });
     summary.harness = previous.as_ref().and_then(|p| p.harness);
     summary.rounds = record::read_rows::<record::RoundRow>(&run_dir.join(record::ROUNDS_CSV))

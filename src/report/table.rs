@@ -280,6 +280,8 @@ mod tests {
             ending: crate::summary::Ending::Finished,
             data_notes: Vec::new(),
             environment: serde_json::Value::Null,
+            placement: "round-robin",
+            targets: Vec::new(),
         })
     }
 

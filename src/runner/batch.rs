@@ -15,6 +15,21 @@ use tokio_util::sync::CancellationToken;
 /// Clones checked at once (batch mode).
 const VERIFY_CONCURRENCY: usize = 8;
 
+/// A restore of the batch: in a fleet, the container is placed first and
+/// its checkpoint staged on its target (when the target stages them).
+async fn deliver(ctx: &RunContext, mut slot: Slot) -> Slot {
+    if ctx.placer.is_none() {
+        return phases::restore(ctx, slot).await;
+    }
+    ctx.place(&mut slot);
+    let slot = if ctx.target_of(&slot).staging_root.is_some() {
+        phases::transfer(ctx, slot).await
+    } else {
+        slot
+    };
+    phases::restore(ctx, slot).await
+}
+
 /// Migrates the launched `slots` phase by phase; `stop` (guard, --fail-fast,
 /// interrupt) ends each phase's new operations.
 pub async fn migrate(
@@ -34,7 +49,9 @@ pub async fn migrate(
         |c, s| async move { phases::checkpoint(&c, s).await },
     )
     .await;
-    let slots = if ctx.staging_root.is_some() {
+    // A fleet places each container as its restore begins, and stages its
+    // checkpoint on its target then (see `deliver`).
+    let slots = if ctx.placer.is_none() && ctx.targets[0].staging_root.is_some() {
         drive(
             ctx,
             progress,
@@ -59,7 +76,7 @@ pub async fn migrate(
         slots,
         scenario.restore,
         stop,
-        |c, s| async move { phases::restore(&c, s).await },
+        |c, s| async move { deliver(&c, s).await },
     )
     .await;
     let verify_pacing = Pacing {

@@ -12,34 +12,26 @@ use std::time::{Duration, Instant};
 use tokio::sync::mpsc;
 use tokio_util::sync::CancellationToken;
 
-/// What setup settled for the whole run, that every operation reads.
+/// One target of the run, ready: its engine and how checkpoints reach it.
 #[derive(Clone)]
-pub struct RunPlan {
-    pub run_id: String,
-    /// The run directory, for what goes beside the CSVs (CRIU logs).
-    pub run_dir: PathBuf,
-    pub scenario: Arc<Scenario>,
-    pub source: Arc<dyn Engine>,
-    pub target: Arc<dyn Engine>,
-    pub source_host: String,
-    pub target_host: String,
-    pub image: String,
-    /// `<checkpoint_dir>/<run_id>`: where the source writes checkpoints.
-    pub checkpoint_root: PathBuf,
-    /// Where `copy` transfers put checkpoints on the target's side, if any.
+pub struct TargetPlan {
+    /// Its name in the scenario (`[[targets]]` name, "target" for `[target]`).
+    pub name: String,
+    pub engine: Arc<dyn Engine>,
+    /// Its host as the rows name it (`emulated:<host>` or its endpoint).
+    pub host: String,
+    /// Where `copy` transfers put checkpoints on its side, if any.
     pub staging_root: Option<PathBuf>,
-    /// The same on the source's side: where a soak's way back stages them.
-    pub return_staging_root: Option<PathBuf>,
     /// The emulated target's own link and its name, when it has one: a
     /// failed transfer says whether it is up.
     pub link: Option<(crate::host::network::HostNetwork, String)>,
-    /// The checkpoint crosses to the target inside its restore (the target
-    /// engine takes it as the request's body): no transfer phase, and each
-    /// restore records its transfer row (see `transfer_in_restore`).
+    /// The checkpoint crosses to it inside its restore (the engine takes it
+    /// as the request's body): no transfer phase, and each restore records
+    /// its transfer row (see `transfer_in_restore`).
     pub transfer_in_restore: bool,
 }
 
-impl RunPlan {
+impl TargetPlan {
     /// "; the link to host 'h' (mbv3, 20 Mbit/s) is down", or nothing
     /// when the target has no link of its own.
     pub fn link_state(&self) -> String {
@@ -49,17 +41,55 @@ impl RunPlan {
             .unwrap_or_default()
     }
 
-    /// The same run the other way (a soak's even rounds): the target's engine
-    /// checkpoints and the source's restores. The checkpoints still pass
-    /// through this machine's checkpoint directory.
+    /// Whether its checkpoints cross in a step of their own (a staged copy)
+    /// or inside the restore: either way, a transfer row.
+    pub fn has_transfer(&self) -> bool {
+        self.staging_root.is_some() || self.transfer_in_restore
+    }
+}
+
+/// What setup settled for the whole run, that every operation reads.
+#[derive(Clone)]
+pub struct RunPlan {
+    pub run_id: String,
+    /// The run directory, for what goes beside the CSVs (CRIU logs).
+    pub run_dir: PathBuf,
+    pub scenario: Arc<Scenario>,
+    pub source: Arc<dyn Engine>,
+    pub source_host: String,
+    /// Where the containers go, in the scenario's order (at least one).
+    pub targets: Vec<Arc<TargetPlan>>,
+    pub image: String,
+    /// `<checkpoint_dir>/<run_id>`: where the source writes checkpoints.
+    pub checkpoint_root: PathBuf,
+    /// Where a soak's way back stages checkpoints on the source's side.
+    pub return_staging_root: Option<PathBuf>,
+}
+
+impl RunPlan {
+    /// The target a slot was placed on (the one target until then: a
+    /// fleet's slots are placed before anything reaches a target).
+    pub fn target_of(&self, slot: &Slot) -> &TargetPlan {
+        let index = slot.target.unwrap_or(0).min(self.targets.len() - 1);
+        &self.targets[index]
+    }
+
+    /// The same run the other way (a soak's even rounds; a soak has one
+    /// target): the target's engine checkpoints and the source's restores,
+    /// under the target's name. The checkpoints still pass through this
+    /// machine's checkpoint directory.
     pub fn way_back(&self) -> RunPlan {
+        let there = &self.targets[0];
         RunPlan {
-            source: self.target.clone(),
-            target: self.source.clone(),
-            source_host: self.target_host.clone(),
-            target_host: self.source_host.clone(),
-            staging_root: self.return_staging_root.clone(),
-            return_staging_root: self.staging_root.clone(),
+            source: there.engine.clone(),
+            source_host: there.host.clone(),
+            targets: vec![Arc::new(TargetPlan {
+                engine: self.source.clone(),
+                host: self.source_host.clone(),
+                staging_root: self.return_staging_root.clone(),
+                ..there.as_ref().clone()
+            })],
+            return_staging_root: there.staging_root.clone(),
             ..self.clone()
         }
     }
@@ -83,6 +113,9 @@ pub struct RunContext {
     pub stop: CancellationToken,
     /// `--fail-fast`: the first failed operation stops the run.
     pub fail_fast: bool,
+    /// Places a fleet's containers (`None` with one target: every slot is
+    /// that target's from the start).
+    pub placer: Option<Arc<super::placement::Placer>>,
 }
 
 /// Every operation reads the plan as the context's own fields.
@@ -116,6 +149,9 @@ pub struct Slot {
     pub timings: StepTimings,
     /// Its clone, made on the target before the checkpoint.
     pub prepared: Option<PreparedClone>,
+    /// The fleet target it was placed on (index into the plan's targets);
+    /// `None` in a fleet until its restore begins.
+    pub target: Option<usize>,
 }
 
 /// A clone the target made ahead of the freeze (`Engine::prepare_clone`).
@@ -147,6 +183,7 @@ impl Slot {
             source_checkpoint: None,
             clone_id: None,
             prepared: None,
+            target: None,
             restored: false,
             round: 1,
             stopped_at: None,
@@ -191,6 +228,7 @@ impl Slot {
         Slot {
             source_id: self.clone_id,
             round,
+            target: self.target,
             ..Slot::new(self.index, self.name)
         }
     }
@@ -240,6 +278,15 @@ impl RunContext {
             interrupt: self.interrupt.clone(),
             stop: self.stop.clone(),
             fail_fast: self.fail_fast,
+            placer: self.placer.clone(),
+        }
+    }
+
+    /// Places `slot` on a target of the fleet, if it has none yet and is
+    /// still on its way (a container whose checkpoint failed goes nowhere).
+    pub fn place(&self, slot: &mut Slot) {
+        if let (None, None, Some(placer)) = (slot.target, slot.stopped_at, &self.placer) {
+            slot.target = Some(placer.place());
         }
     }
 
@@ -278,7 +325,14 @@ impl RunContext {
             container: slot.name.clone(),
             container_id: slot.source_id.clone().unwrap_or_default(),
             source_host: self.source_host.clone(),
-            target_host: self.target_host.clone(),
+            target_host: slot
+                .target
+                .map(|_| self.target_of(slot).host.clone())
+                .unwrap_or_default(),
+            target: slot
+                .target
+                .map(|_| self.target_of(slot).name.clone())
+                .unwrap_or_default(),
             round: self.round,
             started_at: chrono::Utc::now().to_rfc3339_opts(chrono::SecondsFormat::Millis, true),
             start_ms: now,
@@ -333,13 +387,13 @@ impl RunContext {
         }
     }
 
-    /// After an operation found the target unreachable: asks it again every
+    /// After an operation found `target` unreachable: asks it again every
     /// half second, for up to `collapse.engine_grace_s`, whether it is back.
-    pub async fn wait_for_target(&self) -> TargetWait {
+    pub async fn wait_for_target(&self, target: &TargetPlan) -> TargetWait {
         let grace = Duration::from_secs(self.scenario.collapse.engine_grace_s.get());
         let waiting = Instant::now();
         loop {
-            let answered = tokio::time::timeout(TARGET_ASK_TIMEOUT, self.target.info()).await;
+            let answered = tokio::time::timeout(TARGET_ASK_TIMEOUT, target.engine.info()).await;
             if matches!(answered, Ok(Ok(_))) {
                 return TargetWait::Back(waiting.elapsed());
             }

@@ -99,9 +99,13 @@ where
             } else {
                 "not started"
             };
-            // A checkpoint that crosses inside its restore has its transfer
-            // row there: a restore never started skips both.
-            if phase == Phase::Restore && ctx.transfer_in_restore {
+            // A checkpoint that crosses inside its restore (or, in a
+            // fleet, is staged as its restore begins) has its transfer row
+            // there: a restore never started skips both.
+            let target = ctx.target_of(slot);
+            let transfer_here = target.transfer_in_restore
+                || (ctx.placer.is_some() && target.staging_root.is_some());
+            if phase == Phase::Restore && transfer_here {
                 ctx.skip(Phase::Transfer, slot, why);
             }
             ctx.skip(phase, slot, why);

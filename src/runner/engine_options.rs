@@ -6,7 +6,7 @@
 use super::run_options::RunError;
 use crate::engine::{CheckpointRoute, ConnectOptions, Engine, EngineError, EngineKind};
 use crate::host::{self, HostState};
-use crate::scenario::{Scenario, TransferMode};
+use crate::scenario::{FleetTarget, Scenario, TransferMode};
 use crate::ssh::{Access, SshEndpoint};
 use std::path::PathBuf;
 use std::sync::Arc;
@@ -33,14 +33,15 @@ pub fn source(scenario: &Scenario) -> ConnectOptions {
     }
 }
 
-/// How the target engine at `endpoint` (an emulated `host`'s, if given) is
+/// How `target`'s engine at `endpoint` (an emulated `host`'s, if given) is
 /// reached, and how checkpoints reach its store.
 pub fn target(
     scenario: &Scenario,
+    target: &FleetTarget,
     endpoint: &str,
     host: Option<&HostState>,
 ) -> Result<ConnectOptions, RunError> {
-    let identity = scenario.ssh.target_identity.clone();
+    let identity = target.ssh_identity.clone();
     let route = match (scenario.transfer_mode, host) {
         (TransferMode::Ssh, Some(host)) => {
             CheckpointRoute::Ssh(host::ssh_access(host).ok_or_else(|| {
@@ -51,8 +52,11 @@ pub fn target(
             })?)
         }
         (TransferMode::Ssh, None) => {
-            let destination = scenario.ssh.target.as_ref().ok_or_else(|| {
-                RunError::Environment("transfer.mode = \"ssh\" needs [target] ssh".into())
+            let destination = target.ssh.as_ref().ok_or_else(|| {
+                RunError::Environment(format!(
+                    "transfer.mode = \"ssh\" needs target '{}' to have 'ssh'",
+                    target.name
+                ))
             })?;
             CheckpointRoute::Ssh(host::ssh_access_to(destination, identity.clone()))
         }

@@ -32,6 +32,18 @@ pub struct Environment {
     /// start with them, live and when `report` rebuilds a run.
     #[serde(skip_serializing_if = "Vec::is_empty")]
     pub notes: Vec<String>,
+    /// Every target of the run (`target` and `target_budget` are the first's).
+    pub targets: Vec<TargetEnvironment>,
+}
+
+/// One target of the run, as environment.json records it.
+#[derive(Debug, Clone, Serialize)]
+pub struct TargetEnvironment {
+    pub name: String,
+    /// How its rows name its host.
+    pub host: String,
+    /// Its emulated host's budget, if it is one.
+    pub budget: Option<HostSpec>,
 }
 
 impl Environment {
@@ -67,6 +79,7 @@ impl Environment {
             cgroup_backend: backend.map(|b| b.mode()),
             psi_rule_source: psi_rule_source.display().to_string(),
             notes: Vec::new(),
+            targets: Vec::new(),
         }
     }
 }

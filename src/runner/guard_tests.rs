@@ -3,7 +3,7 @@
 
 use super::pool::run_paced;
 use super::recorder::Recorder;
-use crate::collapse::Detector;
+use crate::collapse::{FleetDetector, WatchedTarget};
 use crate::event::Event;
 use crate::record::{CsvAppender, OpRecord, Outcome, Phase};
 use crate::scenario::{CollapseRules, GuardPolicy, Pacing};
@@ -32,12 +32,19 @@ async fn no_restore_starts_after_the_row_that_fired_the_guard() {
     let recorder = Recorder {
         ops_csv: CsvAppender::create(&dir.path().join("ops.csv")).expect("ops.csv"),
         samples_csv: CsvAppender::create(&dir.path().join("samples.csv")).expect("samples.csv"),
-        detector: Detector::new(CollapseRules::default(), None, 0),
+        detector: FleetDetector::new(
+            &CollapseRules::default(),
+            vec![WatchedTarget {
+                name: "target".into(),
+                budget: None,
+            }],
+            0,
+        ),
         policy: GuardPolicy::Stop,
+        closed: vec![CancellationToken::new()],
         stop_restores: stop.clone(),
-        budget: None,
         fit_restores: 20,
-        projection_tx: watch::channel(None).0,
+        view_tx: watch::channel(Vec::new()).0,
         alerts_tx,
     };
     let (events, events_rx) = mpsc::unbounded_channel();
@@ -77,6 +84,8 @@ async fn no_restore_starts_after_the_row_that_fired_the_guard() {
     assert_eq!(recorded.ops.len(), 4, "no restore after the firing one");
     let point = recorded
         .detector
+        .detector(0)
+        .expect("one target")
         .verdict()
         .point
         .clone()

@@ -12,9 +12,13 @@ pub fn run_id(name: &str, stamp: &str, attempt: u32) -> String {
     }
 }
 
-/// The name of the emulated host this process brings up for its run.
-pub fn host_name() -> String {
-    format!("r{:x}", std::process::id())
+/// The name of the emulated host this process brings up for its run's
+/// target `target` (`r<pid>`; in a fleet `r<pid>-<target>`, from 1).
+pub fn host_name(target: usize, fleet: bool) -> String {
+    match fleet {
+        false => format!("r{:x}", std::process::id()),
+        true => format!("r{:x}-{}", std::process::id(), target + 1),
+    }
 }
 
 /// The pid of the live migbench process running `run_id`, if it is still going.
@@ -27,7 +31,10 @@ pub fn live_run_owner(run_id: &str) -> Option<u32> {
 
 /// The pid of the live migbench process whose run brought host `name` up, if any.
 pub fn live_host_owner(name: &str) -> Option<u32> {
-    let pid = u32::from_str_radix(name.strip_prefix('r')?, 16).ok()?;
+    let owner = name.strip_prefix('r')?;
+    // A fleet's hosts carry their target's number after the pid.
+    let owner = owner.split_once('-').map_or(owner, |(pid, _)| pid);
+    let pid = u32::from_str_radix(owner, 16).ok()?;
     is_live_migbench(pid).then_some(pid)
 }
 
@@ -64,6 +71,10 @@ mod tests {
         assert_eq!(live_run_owner("lab-400-20261124T211117Z-1"), None);
         assert_eq!(live_run_owner("no-stamp-here"), None);
         assert_eq!(live_host_owner("r1"), None);
+        let me = super::host_name(2, true);
+        assert!(me.ends_with("-3") && me.len() <= 12, "{me}");
+        assert!(me.starts_with(&super::host_name(0, false)), "{me}");
+        assert_eq!(live_host_owner("r1-2"), None);
         assert_eq!(live_host_owner("lab"), None);
     }
 }

@@ -2,7 +2,7 @@
 //! exactly one row for it, and hands the slot on.
 
 use super::container_spec::spec;
-use super::context::{OpEnd, RunContext, Slot, TargetWait};
+use super::context::{OpEnd, RunContext, Slot, TargetPlan, TargetWait};
 use crate::engine::{copy_dir, dir_bytes, Engine, EngineError};
 use crate::event::Step;
 use crate::record::{OpRecord, Outcome, Phase};
@@ -72,7 +72,7 @@ pub async fn checkpoint(ctx: &RunContext, mut slot: Slot) -> Slot {
 pub async fn transfer(ctx: &RunContext, mut slot: Slot) -> Slot {
     let (Some(from), Some(staging), None) = (
         slot.checkpoint.clone(),
-        ctx.staging_root.clone(),
+        ctx.target_of(&slot).staging_root.clone(),
         slot.stopped_at,
     ) else {
         ctx.skip(Phase::Transfer, &mut slot, "no checkpoint to transfer");
@@ -117,8 +117,9 @@ pub async fn transfer(ctx: &RunContext, mut slot: Slot) -> Slot {
 /// inside the restore (a Podman import's body, an SSH stream), that upload is
 /// also the migration's transfer row: a part of the restore (see `upload`).
 pub async fn restore(ctx: &RunContext, mut slot: Slot) -> Slot {
+    let target = ctx.plan.targets[slot.target.unwrap_or(0)].clone();
     let (Some(checkpoint), None) = (slot.checkpoint.clone(), slot.stopped_at) else {
-        if ctx.transfer_in_restore {
+        if target.transfer_in_restore {
             ctx.skip(Phase::Transfer, &mut slot, "no checkpoint to transfer");
         }
         ctx.skip(Phase::Restore, &mut slot, "no checkpoint to restore");
@@ -131,7 +132,7 @@ pub async fn restore(ctx: &RunContext, mut slot: Slot) -> Slot {
     }
     let in_flight = ctx.live.enter(Step::Restore);
     let timed = ctx
-        .timed(ctx.target.restore(&spec, &checkpoint, &created))
+        .timed(target.engine.restore(&spec, &checkpoint, &created))
         .await;
     drop(in_flight);
     slot.timings.restore_start_ms = Some(timed.start_ms);
@@ -139,11 +140,11 @@ pub async fn restore(ctx: &RunContext, mut slot: Slot) -> Slot {
     let target_silent = matches!(&timed.end, OpEnd::Failed(e) if e.is_engine_down());
     // The checkpoint never reached the target: the transfer failed, named with its link.
     let undelivered = match &timed.end {
-        OpEnd::Failed(e) if e.is_transfer() => Some(format!("{e}{}", ctx.link_state())),
+        OpEnd::Failed(e) if e.is_transfer() => Some(format!("{e}{}", target.link_state())),
         _ => None,
     };
     let (mut row, restored) = ctx.timed_row(ctx.row(Phase::Restore, &slot), timed);
-    if ctx.transfer_in_restore {
+    if target.transfer_in_restore {
         let transfer = match &undelivered {
             Some(error) => Err(error.as_str()),
             None => Ok(restored.as_ref()),
@@ -154,7 +155,7 @@ pub async fn restore(ctx: &RunContext, mut slot: Slot) -> Slot {
         row.error = error;
     }
     if target_silent {
-        await_silent_target(ctx, &mut row).await;
+        await_silent_target(ctx, &target, &mut row).await;
     }
     // Keep the clone's id even when its restore failed, for cleanup and the row.
     slot.clone_id = created.get().cloned();
@@ -168,11 +169,11 @@ pub async fn restore(ctx: &RunContext, mut slot: Slot) -> Slot {
         .as_ref()
         .map(|p| crate::event::round_us(p.took_ms));
     if let (Outcome::Timeout, Some(id)) = (row.outcome, &slot.clone_id) {
-        abandon_hung_restore(ctx, ctx.target.as_ref(), &mut row, id).await;
+        abandon_hung_restore(ctx, target.engine.as_ref(), &mut row, id).await;
     }
     if restored.is_some() {
         slot.restored = true;
-        ctx.live.add_migrated();
+        ctx.live.add_migrated(slot.target.unwrap_or(0));
     } else {
         slot.stopped_at = Some(Phase::Restore);
     }
@@ -182,8 +183,8 @@ pub async fn restore(ctx: &RunContext, mut slot: Slot) -> Slot {
 
 /// A restore found the target silent. A restarting engine makes it a failed
 /// restore and the batch goes on; one silent past the grace period is down: a collapse.
-async fn await_silent_target(ctx: &RunContext, row: &mut OpRecord) {
-    match ctx.wait_for_target().await {
+async fn await_silent_target(ctx: &RunContext, target: &TargetPlan, row: &mut OpRecord) {
+    match ctx.wait_for_target(target).await {
         TargetWait::Back(after) => row.error.push_str(&format!(
             "; the engine answered again {:.1} s later (restarted), the batch goes on",
             after.as_secs_f64()

@@ -61,7 +61,9 @@ async fn migrate_one(ctx: &RunContext, limits: &StepLimits, slot: Slot) -> Slot 
         let _permit = limits.checkpoint.acquire().await.ok();
         phases::checkpoint(ctx, slot).await
     };
-    let slot = if ctx.staging_root.is_some() {
+    let mut slot = slot;
+    ctx.place(&mut slot);
+    let slot = if ctx.target_of(&slot).staging_root.is_some() {
         phases::transfer(ctx, slot).await
     } else {
         slot
@@ -81,7 +83,7 @@ fn not_migrated(ctx: &RunContext, slot: &mut Slot) {
     ctx.emit(row);
     slot.stopped_at = Some(Phase::Checkpoint);
     let why = "not migrated";
-    let later: &[Phase] = if ctx.staging_root.is_some() || ctx.transfer_in_restore {
+    let later: &[Phase] = if ctx.target_of(slot).has_transfer() {
         &[Phase::Transfer, Phase::Restore, Phase::Verify]
     } else {
         &[Phase::Restore, Phase::Verify]

@@ -6,11 +6,16 @@
 
 use super::context::{OpEnd, PreparedClone, RunContext, Slot};
 
-/// Prepares `slot`'s clone on the target; a preparation that fails is only
-/// logged: the restore then makes the clone itself, as without one.
+/// Prepares `slot`'s clone on its target; a preparation that fails is only
+/// logged: the restore then makes the clone itself, as without one. A slot
+/// of a fleet is placed only when its restore begins: nothing to prepare on.
 pub async fn prepare_clone(ctx: &RunContext, slot: &mut Slot) {
+    if slot.target.is_none() {
+        return;
+    }
     let spec = super::container_spec::spec(ctx, slot, slot.made_name("r"));
-    let timed = ctx.timed(ctx.target.prepare_clone(&spec)).await;
+    let target = ctx.target_of(slot).engine.clone();
+    let timed = ctx.timed(target.prepare_clone(&spec)).await;
     let took_ms = timed.end_ms - timed.start_ms;
     match timed.end {
         OpEnd::Ok(Some(id)) => slot.prepared = Some(PreparedClone { id, took_ms }),

@@ -2,8 +2,7 @@
 //! hard failure printed as they happen, and the live projection (thrashing
 //! onset and hard failure, with their basis) on the restore bar.
 
-use crate::collapse::Projection;
-use crate::event::Alert;
+use crate::event::{Alert, FleetView};
 use crate::record::Phase;
 use indicatif::{MultiProgress, ProgressBar, ProgressDrawTarget, ProgressStyle};
 use std::time::{Duration, Instant};
@@ -20,11 +19,36 @@ pub struct Progress {
     printer: JoinHandle<()>,
 }
 
+/// The projections so far, for the restore bar: the one target's basis and
+/// counts, or each fleet target's thrashing onset; with the most restores
+/// any fit used.
+fn projections(view: &FleetView) -> Option<(u64, String)> {
+    let fitted = view
+        .iter()
+        .filter_map(|t| t.projection.map(|p| p.fitted_restores))
+        .max()?;
+    let message = match view.as_slice() {
+        [one] => one.projection?.brief()?,
+        fleet => {
+            let onsets: Vec<String> = fleet
+                .iter()
+                .map(|t| {
+                    let onset = t.projection.and_then(|p| p.thrashing_onset);
+                    let onset = onset.map_or("-".into(), |c| format!("~{c}"));
+                    format!("{} {onset}", t.name)
+                })
+                .collect();
+            format!("thrashing onset {}", onsets.join(", "))
+        }
+    };
+    Some((fitted, message))
+}
+
 impl Progress {
     /// Progress shown (`shown`: bars on a terminal, lines elsewhere) or not at all.
     pub fn new(
         mut alerts: mpsc::UnboundedReceiver<Alert>,
-        mut projection: watch::Receiver<Option<Projection>>,
+        mut view: watch::Receiver<FleetView>,
         shown: bool,
     ) -> Progress {
         let bars = if shown {
@@ -40,14 +64,7 @@ impl Progress {
             loop {
                 tokio::select! {
                     alert = alerts.recv() => {
-                        let line = match alert {
-                            None => break,
-                            Some(Alert::Collapse(f)) => format!(
-                                "collapse rule fired at restore {}: {} ({})",
-                                f.at_restore, f.rule.as_str(), f.detail
-                            ),
-                            Some(Alert::HardFailure(h)) => h.describe(),
-                        };
+                        let Some(line) = alert.as_ref().map(Alert::line) else { break };
                         if !shown {
                             continue;
                         }
@@ -55,10 +72,9 @@ impl Progress {
                             eprintln!("{line}");
                         }
                     }
-                    changed = projection.changed() => {
+                    changed = view.changed() => {
                         if changed.is_err() { break }
-                        let latest = *projection.borrow();
-                        let Some((fitted, message)) = latest.and_then(|p| Some((p.fitted_restores, p.brief()?))) else {
+                        let Some((fitted, message)) = projections(&view.borrow()) else {
                             continue;
                         };
                         if let Some(bar) = restore_bar_rx.borrow_and_update().as_ref() {

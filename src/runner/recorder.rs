@@ -1,12 +1,14 @@
 //! The recorder actor: the one place that writes `ops.csv` and `samples.csv`.
 //! Runner workers and the sampler send it events; it appends and flushes each
-//! row (synced to the disk at most `SYNC_EVERY` later), numbers it, feeds the
-//! collapse detector, and tells the runner to stop restoring when the guard
-//! says so: at the collapse under `stop`, at the hard failure under
-//! `observe`.
+//! row (synced to the disk at most `SYNC_EVERY` later), numbers it, feeds
+//! its target's collapse detector, and closes a target when the guard says
+//! so (at its collapse under `stop`, at its hard failure under `observe`):
+//! a closed target takes nothing more, and when every target is closed the
+//! runner stops. It also tells placement and the console what each target's
+//! samples say (footprint, projection).
 
-use crate::collapse::{project, Budget, Detector, Firing, Projection, Rule};
-use crate::event::{Alert, Event};
+use crate::collapse::{project, Budget, Firing, FleetDetector, Rule};
+use crate::event::{Alert, Event, FleetView};
 use crate::record::{CsvAppender, OpRecord, SampleRow, SYNC_EVERY};
 use crate::scenario::GuardPolicy;
 use tokio::sync::{mpsc, watch};
@@ -16,8 +18,8 @@ use tokio_util::sync::CancellationToken;
 pub struct Recorded {
     pub ops: Vec<OpRecord>,
     pub samples: Vec<SampleRow>,
-    pub detector: Detector,
-    pub projection: Option<Projection>,
+    /// Each target's detector, as the run left it.
+    pub detector: FleetDetector,
     /// Rows that could not be written (e.g. disk full): kept in memory and in the summary.
     pub write_errors: Vec<String>,
 }
@@ -26,23 +28,30 @@ pub struct Recorded {
 pub struct Recorder {
     pub ops_csv: CsvAppender<OpRecord>,
     pub samples_csv: CsvAppender<SampleRow>,
-    pub detector: Detector,
+    pub detector: FleetDetector,
     pub policy: GuardPolicy,
-    /// Cancelled when the guard stops the restore phase.
+    /// One per target, in the scenario's order: cancelled when the guard
+    /// closes it (it takes nothing more).
+    pub closed: Vec<CancellationToken>,
+    /// Cancelled when every target is closed, or the machine itself is in
+    /// danger (the host floor): the phases that drive the targets stop.
     pub stop_restores: CancellationToken,
-    /// The target's RAM and swap budget, for the projection.
-    pub budget: Option<Budget>,
     /// Restores the projection is fitted on (`collapse.projection_restores`).
     pub fit_restores: u64,
-    pub projection_tx: watch::Sender<Option<Projection>>,
-    /// Collapse firings and the hard failure, as they happen, for the console.
+    /// What placement and the console learn of each target.
+    pub view_tx: watch::Sender<FleetView>,
+    /// Collapse firings and hard failures, as they happen, for the console.
     pub alerts_tx: mpsc::UnboundedSender<Alert>,
 }
 
 impl Recorder {
     /// Runs until every sender is dropped.
     pub async fn run(mut self, mut events: mpsc::UnboundedReceiver<Event>) -> Recorded {
-        let mut kept = Recording::default();
+        let mut kept = Recording {
+            hard_failure_seen: vec![false; self.detector.len()],
+            fit_window: vec![Vec::new(); self.detector.len()],
+            ..Recording::default()
+        };
         // Rows are synced by the appends that find the last sync old enough;
         // this tick syncs what a quiet spell left unsynced.
         let mut sync_tick = tokio::time::interval(SYNC_EVERY);
@@ -65,24 +74,10 @@ impl Recorder {
                 }
                 other => other,
             };
-            let fired = self.record(event, &mut kept);
-            for firing in fired {
-                if self.policy == GuardPolicy::Stop
-                    || matches!(firing.rule, Rule::HostFloor | Rule::EngineDown)
-                {
-                    self.stop_restores.cancel();
-                }
-                // The runner only prints them; a closed receiver loses nothing.
-                let _ = self.alerts_tx.send(Alert::Collapse(firing));
+            for (target, firing) in self.record(event, &mut kept) {
+                self.guard(target, firing);
             }
-            if !kept.hard_failure_seen {
-                if let Some(failure) = self.detector.hard_failure() {
-                    kept.hard_failure_seen = true;
-                    // Observe runs to here; a stopped run has already stopped.
-                    self.stop_restores.cancel();
-                    let _ = self.alerts_tx.send(Alert::HardFailure(failure.clone()));
-                }
-            }
+            self.watch_hard_failures(&mut kept);
         }
         for result in [self.ops_csv.sync(), self.samples_csv.sync()] {
             if let Err(e) = result {
@@ -94,13 +89,74 @@ impl Recorder {
             ops: kept.ops,
             samples: kept.samples,
             detector: self.detector,
-            projection: kept.projection,
             write_errors: kept.write_errors,
         }
     }
 
-    /// Appends one event's row and feeds it to the detector; returns what fired.
-    fn record(&mut self, event: Event, kept: &mut Recording) -> Vec<Firing> {
+    /// The name alerts give target `target` ("" in a fleet of one).
+    fn label(&self, target: usize) -> String {
+        match self.detector.len() {
+            1 => String::new(),
+            _ => self.detector.name(target).to_string(),
+        }
+    }
+
+    /// Acts on a firing: under `stop` it closes its target; the harness's
+    /// own floor stops everything, a dead engine closes its target under
+    /// any policy.
+    fn guard(&mut self, target: usize, firing: Firing) {
+        if firing.rule == Rule::HostFloor {
+            self.closed.iter().for_each(CancellationToken::cancel);
+        } else if self.policy == GuardPolicy::Stop || firing.rule == Rule::EngineDown {
+            self.close(target);
+        }
+        // The runner only prints them; a closed receiver loses nothing.
+        let _ = self.alerts_tx.send(Alert::Collapse {
+            target: self.label(target),
+            firing,
+        });
+        self.stop_when_all_closed();
+    }
+
+    /// A target's hard failure closes it (an `observe` run goes on to it).
+    fn watch_hard_failures(&mut self, kept: &mut Recording) {
+        for target in 0..self.detector.len() {
+            if kept.hard_failure_seen[target] {
+                continue;
+            }
+            let Some(failure) = self
+                .detector
+                .detector(target)
+                .and_then(|d| d.hard_failure())
+            else {
+                continue;
+            };
+            let failure = failure.clone();
+            kept.hard_failure_seen[target] = true;
+            self.close(target);
+            let _ = self.alerts_tx.send(Alert::HardFailure {
+                target: self.label(target),
+                failure,
+            });
+            self.stop_when_all_closed();
+        }
+    }
+
+    fn close(&self, target: usize) {
+        if let Some(token) = self.closed.get(target) {
+            token.cancel();
+        }
+    }
+
+    fn stop_when_all_closed(&self) {
+        if self.closed.iter().all(CancellationToken::is_cancelled) {
+            self.stop_restores.cancel();
+        }
+    }
+
+    /// Appends one event's row and feeds it to its target's detector;
+    /// returns what fired, by target.
+    fn record(&mut self, event: Event, kept: &mut Recording) -> Vec<(usize, Firing)> {
         // Numbered on arrival, so `report` replays the rows in the order the
         // detector saw them here, not in their (measured) time order.
         match event {
@@ -123,17 +179,42 @@ impl Recorder {
                     kept.write_errors.push(e.to_string());
                 }
                 let fired = self.detector.on_sample(&sample);
-                // Refit only inside the fit window, once restores began:
-                // before that every point has the same count and fits nothing.
-                let fitting = (1..=self.fit_restores).contains(&sample.migrated);
-                kept.samples.push(*sample);
-                if let (Some(budget), true) = (self.budget, fitting) {
-                    kept.projection = project(&kept.samples, self.fit_restores, budget);
-                    self.projection_tx.send_replace(kept.projection);
+                if let Some(target) = self.detector.index_of(&sample.target) {
+                    self.learn(target, &sample, kept);
                 }
+                kept.samples.push(*sample);
                 fired
             }
         }
+    }
+
+    /// Tells placement and the console what a target's sample says: its
+    /// footprint and, inside the fit window once restores began (before
+    /// that every point has the same count and fits nothing), its refitted
+    /// projection.
+    fn learn(&mut self, target: usize, sample: &SampleRow, kept: &mut Recording) {
+        let fitting = (1..=self.fit_restores).contains(&sample.migrated);
+        let mut projection = None;
+        if let (Some(budget), true) = (self.detector.budget(target), fitting) {
+            let window = &mut kept.fit_window[target];
+            window.push(sample.clone());
+            let budget = Budget {
+                ram_bytes: budget.memory_bytes,
+                swap_bytes: budget.swap_bytes,
+            };
+            projection = project(window, self.fit_restores, budget);
+        }
+        self.view_tx.send_modify(|view| {
+            if view.len() <= target {
+                view.resize(target + 1, Default::default());
+            }
+            let seen = &mut view[target];
+            seen.footprint_bytes = sample.target_footprint_bytes;
+            seen.restored_at_sample = sample.migrated;
+            if projection.is_some() {
+                seen.projection = projection;
+            }
+        });
     }
 
     fn sync_pending(&mut self, write_errors: &mut Vec<String>) {
@@ -150,12 +231,13 @@ impl Recorder {
 struct Recording {
     ops: Vec<OpRecord>,
     samples: Vec<SampleRow>,
-    projection: Option<Projection>,
+    /// Each target's samples inside the projection's fit window.
+    fit_window: Vec<Vec<SampleRow>>,
     write_errors: Vec<String>,
     /// The `seq` of the last row recorded.
     last_seq: u64,
-    /// The hard failure was acted on.
-    hard_failure_seen: bool,
+    /// Each target's hard failure was acted on.
+    hard_failure_seen: Vec<bool>,
 }
 
 #[cfg(test)]

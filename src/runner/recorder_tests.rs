@@ -1,6 +1,6 @@
 //! The recorder's rows, replayed by `migbench report`, give the live verdict.
 use super::*;
-use crate::collapse::{Detector, Rule};
+use crate::collapse::{FleetDetector, Rule};
 use crate::record::{self, Outcome, Phase};
 use crate::scenario::Scenario;
 use crate::summary::{self, RunVerdict};
@@ -32,17 +32,17 @@ fn sample(t_ms: f64, psi_memory_full_avg10: f64) -> Event {
 
 /// Records `events` into `run_dir` as a run does; returns what it kept.
 async fn record(run_dir: &Path, scenario: &Scenario, events: Vec<Event>) -> Recorded {
-    let (projection_tx, _projection_rx) = watch::channel(None);
+    let (view_tx, _view_rx) = watch::channel(Vec::new());
     let (alerts_tx, _alerts_rx) = mpsc::unbounded_channel();
     let recorder = Recorder {
         ops_csv: CsvAppender::create(&run_dir.join(record::OPS_CSV)).expect("ops.csv"),
         samples_csv: CsvAppender::create(&run_dir.join(record::SAMPLES_CSV)).expect("samples"),
-        detector: Detector::new(scenario.collapse.clone(), None, 0),
+        detector: FleetDetector::of(scenario),
         policy: GuardPolicy::Observe,
+        closed: vec![CancellationToken::new()],
         stop_restores: CancellationToken::new(),
-        budget: None,
         fit_restores: 20,
-        projection_tx,
+        view_tx,
         alerts_tx,
     };
     let (tx, rx) = mpsc::unbounded_channel();
@@ -80,7 +80,11 @@ async fn report_rebuilds_the_live_collapse_point_verdict_and_notes() {
         &scenario,
         &serde_json::Value::Null,
         recorded,
-        (crate::summary::Ending::Finished, None),
+        super::super::Stopped {
+            interrupted: false,
+            by_guard: false,
+            migrated: 1,
+        },
         vec!["container 'c0': removal failed".into()],
     );
     summary::write(run_dir, &live).expect("summary.json");

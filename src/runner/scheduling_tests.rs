@@ -4,7 +4,7 @@
 //! a hung restore, a clone that lost its state, and the rollback. Fast and
 //! deterministic; what a user sees is tested on the real engines in `tests/`.
 
-use super::context::RunPlan;
+use super::context::{RunPlan, TargetPlan};
 use super::run_options::RunOptions;
 use super::setup::Prepared;
 use crate::engine::fake::{FakeEngine, Op, Script};
@@ -27,13 +27,15 @@ async fn run(
     target: Arc<FakeEngine>,
     fail_fast: bool,
 ) -> (Summary, Vec<OpRecord>) {
-    run_plan(toml, (source, target), fail_fast, false).await
+    run_plan(toml, (source, vec![target]), fail_fast, false).await
 }
 
-/// `run`, the checkpoints crossing inside their restores when `transfer_in_restore`.
+/// `run` onto one target or a fleet (`[[targets]]` in `toml`, one fake
+/// engine each), the checkpoints crossing inside their restores when
+/// `transfer_in_restore`.
 async fn run_plan(
     toml: &str,
-    (source, target): (Arc<FakeEngine>, Arc<FakeEngine>),
+    (source, targets): (Arc<FakeEngine>, Vec<Arc<FakeEngine>>),
     fail_fast: bool,
     transfer_in_restore: bool,
 ) -> (Summary, Vec<OpRecord>) {
@@ -50,27 +52,36 @@ async fn run_plan(
     std::fs::create_dir_all(&run_dir).expect("run dir");
     let ops = CsvAppender::create(&run_dir.join(record::OPS_CSV)).expect("ops.csv");
     let samples = CsvAppender::create(&run_dir.join(record::SAMPLES_CSV)).expect("samples.csv");
+    let targets: Vec<Arc<TargetPlan>> = scenario
+        .targets
+        .iter()
+        .zip(targets)
+        .map(|(spec, engine)| {
+            Arc::new(TargetPlan {
+                name: spec.name.clone(),
+                engine: engine as Arc<dyn Engine>,
+                host: format!("fake-{}", spec.name),
+                staging_root: None,
+                link: None,
+                transfer_in_restore,
+            })
+        })
+        .collect();
     let prepared = Prepared {
+        hosts: vec![None; targets.len()],
         plan: Arc::new(RunPlan {
             run_id: "fake-run".into(),
             run_dir: run_dir.clone(),
             scenario: Arc::new(scenario),
             source: source.clone() as Arc<dyn Engine>,
-            target: target.clone() as Arc<dyn Engine>,
+            targets,
             source_host: "fake-source".into(),
-            target_host: "fake-target".into(),
             image: "workload".into(),
             checkpoint_root: dir.path().join("checkpoints"),
-            staging_root: None,
             return_staging_root: None,
-            link: None,
-            transfer_in_restore,
         }),
-        ship_image: false,
         record_files: Some((ops, samples)),
         rounds_csv: None,
-        host: None,
-        budget: None,
         environment: serde_json::json!({}),
     };
     let options = RunOptions {
@@ -331,7 +342,7 @@ async fn a_collapse_in_a_pipeline_starts_no_new_migration() {
 async fn a_restore_never_started_skips_its_transfer_row_too() {
     let engines = engines(Script::default(), Script::default().failing(Op::Restore, 0));
     let toml = "containers = 3\n[restore]\nconcurrency = 1\n";
-    let (_summary, rows) = run_plan(toml, engines, true, true).await;
+    let (_summary, rows) = run_plan(toml, (engines.0, vec![engines.1]), true, true).await;
     for index in [1, 2] {
         let transfer = row(&rows, Phase::Transfer, index);
         assert_eq!(transfer.outcome, Outcome::Skipped);

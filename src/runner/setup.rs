@@ -1,18 +1,18 @@
 //! Before and after the phases: engines checked, run directory and record
 //! files created up front (a bad path fails before anything is measured),
-//! the target brought up, the image shipped; and at the end, cleanup.
+//! the targets brought up (see `targets_up`), the image shipped; and at the
+//! end, cleanup.
 
 use super::cleanup;
 use super::context::{RunContext, RunPlan, Slot};
-use super::environment::{criu_version, Environment};
+use super::environment::{criu_version, Environment, TargetEnvironment};
 use super::run_options::{RunError, RunOptions};
 use super::strategy_check::refuse_unsupported_strategy;
-use crate::engine::{
-    self, image, Check, ConnectOptions, Engine, EngineInfo, EngineKind, Intake, Role,
-};
-use crate::host::{self, HostSpec, HostState};
+use super::targets_up::{self, TargetUp};
+use crate::engine::{self, image, Check, ConnectOptions, Engine, EngineInfo, EngineKind, Role};
+use crate::host::HostState;
 use crate::record::{self, CsvAppender, OpRecord, Phase, RoundRow, SampleRow};
-use crate::scenario::{Scenario, TargetSpec, TransferMode};
+use crate::scenario::Scenario;
 use std::path::{Path, PathBuf};
 use std::sync::Arc;
 use std::time::Duration;
@@ -21,14 +21,13 @@ use std::time::Duration;
 pub struct Prepared {
     /// What every operation reads (see [`RunPlan`]).
     pub plan: Arc<RunPlan>,
-    /// The target is another engine: the image must be shipped to it.
-    pub ship_image: bool,
     /// ops.csv and samples.csv, created up front; taken by the recorder.
     pub record_files: Option<(CsvAppender<OpRecord>, CsvAppender<SampleRow>)>,
     /// rounds.csv, created up front for a soak; taken by the rounds.
     pub rounds_csv: Option<CsvAppender<RoundRow>>,
-    pub host: Option<HostState>,
-    pub budget: Option<HostSpec>,
+    /// Each target's emulated host, in the scenario's order (`None`: a
+    /// running engine).
+    pub hosts: Vec<Option<HostState>>,
     pub environment: serde_json::Value,
 }
 
@@ -104,21 +103,21 @@ pub async fn prepare(scenario: Scenario, options: &RunOptions) -> Result<Prepare
     // An emulated target runs the source's kind of engine: it can do what
     // the source can.
     refuse_unsupported_strategy(source.as_ref(), scenario.strategy, "source").await?;
-    if let Some(endpoint) = scenario.targets[0].endpoint() {
+    for target in &scenario.targets {
         // Checked before anything is created, so a dead target leaves nothing.
-        if endpoint != scenario.source_endpoint {
+        if let Some(endpoint) = target.endpoint().filter(|e| *e != scenario.source_endpoint) {
             let kind = scenario.target_engine;
-            let reach = super::engine_options::target(&scenario, endpoint, None)?;
-            let (target, _) =
+            let reach = super::engine_options::target(&scenario, target, endpoint, None)?;
+            let (engine, _) =
                 connect_checked(kind, endpoint, Role::Target, &reach, scenario.op_timeout).await?;
-            refuse_unsupported_strategy(target.as_ref(), scenario.strategy, "target").await?;
+            refuse_unsupported_strategy(engine.as_ref(), scenario.strategy, "target").await?;
         }
-    }
-    if let Some(metrics) = &scenario.targets[0].metrics {
-        // Without them the target's pressure and swap rules cannot judge.
-        crate::sampler::node_exporter::scrape(&metrics.url)
-            .await
-            .map_err(|e| RunError::Environment(format!("target metrics: {e}")))?;
+        if let Some(metrics) = &target.metrics {
+            // Without them the target's pressure and swap rules cannot judge.
+            crate::sampler::node_exporter::scrape(&metrics.url)
+                .await
+                .map_err(|e| RunError::Environment(format!("target metrics: {e}")))?;
+        }
     }
     if criu_version().is_none() {
         return Err(RunError::Environment(
@@ -141,28 +140,8 @@ pub async fn prepare(scenario: Scenario, options: &RunOptions) -> Result<Prepare
     let (image, _) = image::ensure_image(source.as_ref())
         .await
         .map_err(|e| RunError::Environment(format!("cannot make the workload image: {e}")))?;
-
-    let (host, budget) = match &scenario.targets[0].spec {
-        TargetSpec::Emulated(emulated) => {
-            let spec = HostSpec {
-                name: super::owner::host_name(),
-                memory_bytes: emulated.memory.as_u64(),
-                swap_bytes: emulated.swap.as_u64(),
-                cpus: emulated.cpus,
-                os_reserve_bytes: emulated.os_reserve.as_u64(),
-                // Checkpoints stream into it over SSH.
-                ssh: scenario.transfer_mode == TransferMode::Ssh,
-                bandwidth_bits_per_s: emulated.network.map(|n| n.bandwidth.bits_per_s()),
-            };
-            let host = host::up(spec.clone(), scenario.target_engine)
-                .await
-                .map_err(|e| {
-                    RunError::Environment(format!("cannot bring the emulated target up: {e}"))
-                })?;
-            (Some(host), Some(spec))
-        }
-        TargetSpec::Endpoint(_) => (None, None),
-    };
+    let up = targets_up::bring_up(&scenario).await?;
+    let hosts: Vec<HostState> = up.iter().filter_map(|t| t.host.clone()).collect();
     let early = Early {
         scenario,
         source,
@@ -173,17 +152,15 @@ pub async fn prepare(scenario: Scenario, options: &RunOptions) -> Result<Prepare
         rounds_csv,
         image,
     };
-    let rest = prepare_target(early, host.clone(), budget).await;
+    let rest = prepare_targets(early, up).await;
     if rest.is_err() {
-        if let Some(host) = &host {
-            // The run never started: nothing of this host is worth keeping.
-            let _ = host::down_state(host).await;
-        }
+        // The run never started: nothing of these hosts is worth keeping.
+        targets_up::tear_down(hosts.iter()).await;
     }
     rest
 }
 
-/// What is ready before the target: the source side and the run's files.
+/// What is ready before the targets: the source side and the run's files.
 struct Early {
     scenario: Scenario,
     source: Arc<dyn Engine>,
@@ -195,11 +172,7 @@ struct Early {
     image: String,
 }
 
-async fn prepare_target(
-    early: Early,
-    host: Option<HostState>,
-    budget: Option<HostSpec>,
-) -> Result<Prepared, RunError> {
+async fn prepare_targets(early: Early, up: Vec<TargetUp>) -> Result<Prepared, RunError> {
     let Early {
         scenario,
         source,
@@ -210,43 +183,16 @@ async fn prepare_target(
         rounds_csv,
         image,
     } = early;
-    let target_endpoint = match (&host, scenario.targets[0].endpoint()) {
-        (Some(host), _) => host.endpoint(),
-        (None, Some(endpoint)) => endpoint.to_string(),
-        (None, None) => scenario.source_endpoint.clone(),
-    };
-    let same_engine = target_endpoint == scenario.source_endpoint;
-    let (target, target_info) = if same_engine {
-        (source.clone(), source_info.clone())
-    } else {
-        let reach = super::engine_options::target(&scenario, &target_endpoint, host.as_ref())?;
-        let kind = scenario.target_engine;
-        connect_checked(
-            kind,
-            &target_endpoint,
-            Role::Target,
-            &reach,
-            scenario.op_timeout,
-        )
-        .await?
-    };
+    let mut ready = Vec::new();
+    for target in up {
+        ready.push(targets_up::ready(&scenario, &run_id, (&source, &source_info), target).await?);
+    }
     let checkpoint_root = scenario.checkpoint_dir.join(&run_id);
     std::fs::create_dir_all(&checkpoint_root)
         .map_err(io("cannot create checkpoint directory", &checkpoint_root))?;
-    // The target says how checkpoints reach it: into a directory it names
-    // (a transfer of its own), or inside each restore.
-    let intake = target.capabilities().intake;
-    let staging_root = match (same_engine, scenario.transfer_mode, intake) {
-        (false, TransferMode::Copy, Intake::Staged) => Some(
-            target
-                .staging_dir(&run_id)
-                .await
-                .map_err(|e| RunError::Environment(format!("target {e}")))?,
-        ),
-        _ => None,
-    };
-    // A soak's way back stages on the source's side as the way there does on the target's.
-    let return_staging_root = match (&staging_root, scenario.rounds) {
+    // A soak's way back stages on the source's side as the way there does on
+    // the target's (a soak has one target).
+    let return_staging_root = match (&ready[0].plan.staging_root, scenario.rounds) {
         (Some(_), 2..) => Some(
             source
                 .staging_dir(&run_id)
@@ -255,26 +201,29 @@ async fn prepare_target(
         ),
         _ => None,
     };
+    let first = &ready[0];
     let mut environment = Environment::collect(
         source_info.clone(),
-        target_info.clone(),
-        budget.clone(),
-        host.as_ref().map(|h| h.cgroup.as_str()),
+        first.info.clone(),
+        first.budget.clone(),
+        first.host.as_ref().map(|h| h.cgroup.as_str()),
     );
     environment.target_metrics = scenario.targets[0].metrics.as_ref().map(|m| m.url.clone());
-    // Another engine whose intake is its restore takes the checkpoint there:
-    // as the restore request's body (copy), or streamed over SSH into the
-    // clone's store (ssh). A shared directory hands over only a path.
-    let transfer_in_restore = !same_engine
-        && intake == Intake::InRestore
-        && matches!(
-            scenario.transfer_mode,
-            TransferMode::Copy | TransferMode::Ssh
-        );
-    let ship_image = !same_engine;
-    environment
-        .notes
-        .extend(link_note(host.as_ref(), ship_image && !transfer_in_restore));
+    environment.targets = ready
+        .iter()
+        .map(|t| TargetEnvironment {
+            name: t.plan.name.clone(),
+            host: t.plan.host.clone(),
+            budget: t.budget.clone(),
+        })
+        .collect();
+    for target in &ready {
+        let ship = !Arc::ptr_eq(&target.plan.engine, &source);
+        environment.notes.extend(link_note(
+            target.host.as_ref(),
+            ship && !target.plan.transfer_in_restore,
+        ));
+    }
     let environment = serde_json::to_value(&environment).unwrap_or_default();
     let environment_path = run_dir.join(record::ENVIRONMENT_JSON);
     std::fs::write(
@@ -283,28 +232,20 @@ async fn prepare_target(
     )
     .map_err(io("cannot write", &environment_path))?;
     Ok(Prepared {
+        hosts: ready.iter().map(|t| t.host.clone()).collect(),
         plan: Arc::new(RunPlan {
-            source_host: host_label(&source_info, None),
-            target_host: host_label(&target_info, host.as_ref()),
+            source_host: targets_up::host_label(&source_info, None),
+            targets: ready.into_iter().map(|t| Arc::new(t.plan)).collect(),
             run_id,
             run_dir,
             scenario: Arc::new(scenario),
             source,
-            target,
             image,
             checkpoint_root,
-            transfer_in_restore,
-            staging_root,
             return_staging_root,
-            link: host
-                .as_ref()
-                .and_then(|h| Some((h.network.clone()?, h.spec.name.clone()))),
         }),
-        ship_image,
         record_files: Some(record_files),
         rounds_csv,
-        host,
-        budget,
         environment,
     })
 }
@@ -326,30 +267,29 @@ fn link_note(host: Option<&HostState>, copied_here: bool) -> Option<String> {
     })
 }
 
-fn host_label(info: &EngineInfo, host: Option<&HostState>) -> String {
-    match host {
-        Some(host) => format!("emulated:{}", host.spec.name),
-        None => info.endpoint.clone(),
+/// The image phase: the source's image saved and loaded into each target
+/// that is another engine, one row each.
+pub async fn ship_image(ctx: &RunContext) {
+    for (index, target) in ctx.targets.iter().enumerate() {
+        if Arc::ptr_eq(&target.engine, &ctx.source) {
+            continue;
+        }
+        ctx.live.set_phase(Phase::Image);
+        let slot = Slot {
+            target: Some(index),
+            ..Slot::new(0, ctx.image.clone())
+        };
+        let timed = ctx
+            .timed(image::ship_image(
+                ctx.source.as_ref(),
+                target.engine.as_ref(),
+                &ctx.image,
+            ))
+            .await;
+        let (mut row, bytes) = ctx.timed_row(ctx.row(Phase::Image, &slot), timed);
+        row.bytes = bytes;
+        ctx.emit(row);
     }
-}
-
-/// The image phase: the source's image saved and loaded into the target.
-pub async fn ship_image(ctx: &RunContext, ship: bool) {
-    if !ship {
-        return;
-    }
-    ctx.live.set_phase(Phase::Image);
-    let slot = Slot::new(0, ctx.image.clone());
-    let timed = ctx
-        .timed(image::ship_image(
-            ctx.source.as_ref(),
-            ctx.target.as_ref(),
-            &ctx.image,
-        ))
-        .await;
-    let (mut row, bytes) = ctx.timed_row(ctx.row(Phase::Image, &slot), timed);
-    row.bytes = bytes;
-    ctx.emit(row);
 }
 
 /// Removes the run's containers and directories; returns what failed.
@@ -357,37 +297,32 @@ pub async fn cleanup(ctx: &RunContext) -> Vec<String> {
     let mut errors = cleanup::remove_containers(ctx.source.as_ref(), Some(&ctx.run_id))
         .await
         .errors;
-    if ctx.source_host != ctx.target_host {
-        errors.extend(
-            cleanup::remove_containers(ctx.target.as_ref(), Some(&ctx.run_id))
-                .await
-                .errors,
-        );
+    for target in ctx.targets.iter() {
+        if !Arc::ptr_eq(&target.engine, &ctx.source) {
+            errors.extend(
+                cleanup::remove_containers(target.engine.as_ref(), Some(&ctx.run_id))
+                    .await
+                    .errors,
+            );
+        }
     }
-    let dirs = [
-        Some(ctx.checkpoint_root.clone()),
-        ctx.staging_root.clone(),
-        ctx.return_staging_root.clone(),
-    ];
-    errors.extend(
-        dirs.iter()
-            .flatten()
-            .filter_map(|d| cleanup::remove_dir(d).err()),
-    );
+    let dirs = std::iter::once(Some(ctx.checkpoint_root.clone()))
+        .chain(ctx.targets.iter().map(|t| t.staging_root.clone()))
+        .chain(std::iter::once(ctx.return_staging_root.clone()));
+    errors.extend(dirs.flatten().filter_map(|d| cleanup::remove_dir(&d).err()));
     errors
 }
 
-/// Keeps the emulated target's engine log in the run directory, then tears it down.
-pub async fn host_down(host: &HostState, run_dir: &Path) {
-    // Its engine may have been restarted during the run: the saved state has the new pid.
-    let saved = HostState::load(&host.spec.name).ok().flatten();
-    let host = saved.as_ref().unwrap_or(host);
-    let kept = run_dir.join(format!("target-{}", host.log_name()));
-    let _ = std::fs::copy(host.log_file(), kept);
-    if let Some(log) = host::ssh_log(host) {
-        let _ = std::fs::copy(log, run_dir.join("target-sshd.log"));
-    }
-    if let Err(e) = host::down_state(host).await {
-        tracing::error!("tearing down emulated host '{}': {e}", host.spec.name);
+/// Keeps each emulated target's engine log in the run directory, then tears
+/// them down.
+pub async fn hosts_down(hosts: &[Option<HostState>], run_dir: &Path, names: &[String]) {
+    let fleet = hosts.len() > 1;
+    for (host, name) in hosts.iter().zip(names) {
+        let Some(host) = host else { continue };
+        let label = match fleet {
+            true => format!("target-{name}"),
+            false => "target".to_string(),
+        };
+        targets_up::host_down(host, run_dir, &label).await;
     }
 }

@@ -37,7 +37,7 @@ pub async fn migrate_rounds(
         if rounds > 1 {
             progress.note(&format!(
                 "round {round} of {rounds}: {} -> {}",
-                ctx.source_host, ctx.target_host
+                ctx.source_host, ctx.targets[0].host
             ));
         }
         slots = match ctx.scenario.mode {
@@ -134,15 +134,15 @@ async fn measure(ctx: &RunContext, slots: &[Slot]) -> RoundRow {
     };
     let (source_containers, target_containers) = (
         count(plan.source.clone()).await,
-        count(plan.target.clone()).await,
+        count(plan.targets[0].engine.clone()).await,
     );
     let stores = [
         store_root(plan.source.as_ref()).await,
-        store_root(plan.target.as_ref()).await,
+        store_root(plan.targets[0].engine.as_ref()).await,
     ];
     let checkpoint_dirs: Vec<PathBuf> = [
         Some(plan.checkpoint_root.clone()),
-        plan.staging_root.clone(),
+        plan.targets[0].staging_root.clone(),
         plan.return_staging_root.clone(),
     ]
     .into_iter()

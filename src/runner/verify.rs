@@ -75,7 +75,10 @@ pub async fn verify(ctx: &RunContext, mut slot: Slot) -> Slot {
     row.start_ms = ctx.now_ms();
     let (check, first, stop) = match source_error {
         Some(error) => (Check::Unchecked(error), None, None),
-        None => check_container(ctx, ctx.target.as_ref(), slot.before, &clone_id).await,
+        None => {
+            let target = ctx.target_of(&slot).engine.clone();
+            check_container(ctx, target.as_ref(), slot.before, &clone_id).await
+        }
     };
     row.end_ms = ctx.now_ms();
     row.latency_ms = crate::event::round_us(row.end_ms - row.start_ms);

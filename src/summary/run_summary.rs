@@ -16,6 +16,7 @@ use crate::scenario::{Mode, Thresholds};
 use serde::{Deserialize, Serialize};
 use std::collections::HashMap;
 
+use super::fleet::{FleetSummary, TargetJudged};
 use super::peaks::{peaks, Peaks};
 use super::percentiles::Percentiles;
 
@@ -133,6 +134,10 @@ pub struct Summary {
     /// downtime (engines that can: Docker, runc).
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub prepared_ahead: Option<Percentiles>,
+    /// Each target of the run and the fleet as a whole (a `[target]` run is
+    /// a fleet of one); absent in runs recorded before fleets existed.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub fleet: Option<FleetSummary>,
 }
 
 /// What the summary is built from besides the rows.
@@ -151,6 +156,9 @@ pub struct SummaryInput<'a> {
     pub ending: Ending,
     pub data_notes: Vec<String>,
     pub environment: serde_json::Value,
+    /// The placement policy, and what the detector said of each target.
+    pub placement: &'a str,
+    pub targets: Vec<TargetJudged>,
 }
 
 impl Summary {
@@ -247,6 +255,15 @@ impl Summary {
             criu_split: criu_splits(input.ops),
             lazy_restores: super::lazy_restore::lazy_restores(input.ops),
             prepared_ahead: super::prepared_ahead::prepared_ahead(input.ops),
+            fleet: (!input.targets.is_empty()).then(|| {
+                FleetSummary::build(
+                    input.placement,
+                    input.containers,
+                    input.ops,
+                    input.samples,
+                    input.targets,
+                )
+            }),
         };
         // Set-up's notes, then what the samples say; a rebuild keeps the
         // live run's notes, so none is said twice.

@@ -31,6 +31,8 @@ fn input<'a>(ops: &'a [OpRecord], collapse: Verdict) -> SummaryInput<'a> {
         ending: crate::summary::Ending::Finished,
         data_notes: Vec::new(),
         environment: serde_json::Value::Null,
+        placement: "round-robin",
+        targets: Vec::new(),
     }
 }
 

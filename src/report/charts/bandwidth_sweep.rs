@@ -149,6 +149,8 @@ mod tests {
             environment: serde_json::json!({
                 "target_budget": { "bandwidth_bits_per_s": bits_per_s }
             }),
+            placement: "round-robin",
+            targets: Vec::new(),
         });
         (PathBuf::new(), summary)
     }
