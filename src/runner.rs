@@ -11,6 +11,8 @@ mod drive;
 mod engine_options;
 mod environment;
 #[cfg(test)]
+mod fleet_scheduling_tests;
+#[cfg(test)]
 mod guard_tests;
 mod harness_protection;
 mod lines;

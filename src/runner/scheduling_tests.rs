@@ -33,7 +33,7 @@ async fn run(
 /// `run` onto one target or a fleet (`[[targets]]` in `toml`, one fake
 /// engine each), the checkpoints crossing inside their restores when
 /// `transfer_in_restore`.
-async fn run_plan(
+pub(super) async fn run_plan(
     toml: &str,
     (source, targets): (Arc<FakeEngine>, Vec<Arc<FakeEngine>>),
     fail_fast: bool,
@@ -106,7 +106,7 @@ fn engines(source: Script, target: Script) -> (Arc<FakeEngine>, Arc<FakeEngine>)
     )
 }
 
-fn row(rows: &[OpRecord], phase: Phase, index: usize) -> &OpRecord {
+pub(super) fn row(rows: &[OpRecord], phase: Phase, index: usize) -> &OpRecord {
     rows.iter()
         .find(|r| r.phase == phase && r.index == index)
         .unwrap_or_else(|| panic!("no {phase:?} row for container {index}: {rows:#?}"))
