@@ -7,6 +7,8 @@ mod compare;
 mod compare_exports;
 mod compare_reference;
 mod criu_table;
+#[cfg(test)]
+mod fleet_fixture;
 mod markdown;
 mod outputs;
 mod rebuild;

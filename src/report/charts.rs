@@ -7,6 +7,7 @@ mod chart;
 mod comparison;
 mod criu_time;
 mod distribution;
+mod downsample;
 mod downtime;
 mod latency;
 mod style;
