@@ -1,6 +1,7 @@
 //! A synthetic run onto a fleet, for the tests of what reports it: targets
 //! a, b and c, samples with one row per target per tick, restores per target.
 
+use super::series::Series;
 use crate::collapse::{Firing, Projection, Rule, Verdict};
 use crate::record::{OpRecord, Outcome, Phase, SampleRow};
 use crate::summary::{
@@ -150,4 +151,14 @@ pub fn restores(names: &[&str], per_target: usize) -> Vec<OpRecord> {
             })
         })
         .collect()
+}
+
+/// The rows of targets a, b and c over 60 s: 60 ticks, 60 restores each.
+pub fn series() -> Series {
+    let names = ["a", "b", "c"];
+    Series {
+        ops: restores(&names, 60),
+        samples: samples(&names, 60),
+        notes: Vec::new(),
+    }
 }

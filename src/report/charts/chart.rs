@@ -12,6 +12,10 @@ use std::borrow::Cow;
 pub trait Chart {
     fn title(&self) -> String;
     fn file_stem(&self) -> &'static str;
+    /// Width and height, px.
+    fn size(&self) -> (u32, u32) {
+        super::style::SIZE
+    }
     fn draw<DB: DrawingBackend>(&self, root: &DrawingArea<DB, Shift>) -> Result<(), String>
     where
         DB::ErrorType: 'static;
@@ -54,6 +58,21 @@ impl RunData<'_> {
         } else {
             Cow::Owned(machine_ticks(&self.series.samples))
         }
+    }
+
+    /// A fleet target's own rows of samples.csv.
+    pub fn samples_of<'s>(&'s self, target: &'s str) -> impl Iterator<Item = &'s SampleRow> {
+        self.series
+            .samples
+            .iter()
+            .filter(move |s| s.target == target)
+    }
+
+    /// The end of the run's last row, seconds (at least 1).
+    pub fn t_max_s(&self) -> f64 {
+        let samples = self.series.samples.iter().map(|s| s.t_ms);
+        let ops = self.series.ops.iter().map(|op| op.end_ms);
+        samples.chain(ops).fold(1000.0, f64::max) / 1000.0
     }
 
     /// The target of a fleet whose firing is the run's collapse point.

@@ -35,12 +35,6 @@ impl Timeline<'_> {
             .collect()
     }
 
-    fn t_max(&self) -> f64 {
-        let samples = self.0.series.samples.iter().map(|s| s.t_ms);
-        let ops = self.0.series.ops.iter().map(|op| op.end_ms);
-        samples.chain(ops).fold(1000.0, f64::max) / 1000.0
-    }
-
     /// The collapse and the hard failure: time, label, colour, label height
     /// (share of the panel).
     fn markers(&self) -> Vec<(f64, String, RGBColor, f64)> {
@@ -109,7 +103,7 @@ impl Timeline<'_> {
     {
         let ticks = self.0.ticks();
         let samples: &[SampleRow] = &ticks;
-        let t_max = self.t_max();
+        let t_max = self.0.t_max_s();
         // A fleet's targets have their own budgets, drawn in their own panels.
         let budget = match self.0.fleet_targets() {
             [] => self.0.summary.target_budget().unwrap_or_default(),
@@ -307,7 +301,7 @@ impl Timeline<'_> {
     {
         let ticks = self.0.ticks();
         let samples: &[SampleRow] = &ticks;
-        let t_max = self.t_max();
+        let t_max = self.0.t_max_s();
         let mut chart = ChartBuilder::on(area)
             .margin(15)
             .x_label_area_size(50)
