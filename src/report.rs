@@ -8,7 +8,8 @@ mod compare_exports;
 mod compare_reference;
 mod criu_table;
 #[cfg(test)]
-mod fleet_fixture;
+pub(crate) mod fleet_fixture;
+mod fleet_table;
 mod markdown;
 mod outputs;
 mod rebuild;
@@ -18,6 +19,7 @@ mod soak_table;
 mod table;
 
 pub use compare::{compare, CompareOutputs};
+pub use fleet_table::workload_memory_mib;
 pub use markdown::REPORT_MD;
 pub use outputs::write_all;
 pub use rebuild::{rebuild, rebuild_summary};

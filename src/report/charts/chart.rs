@@ -77,10 +77,7 @@ impl RunData<'_> {
 
     /// The target of a fleet whose firing is the run's collapse point.
     pub fn collapsed_target(&self) -> Option<&TargetSummary> {
-        let point = self.summary.collapse.point.as_ref()?;
-        self.fleet_targets()
-            .iter()
-            .find(|t| t.collapse.point.as_ref() == Some(point))
+        super::super::fleet_table::collapsed_target(self.summary)
     }
 
     /// The container index of the restore during which the collapse fired.
