@@ -5,6 +5,7 @@
 mod charts;
 mod compare;
 mod compare_exports;
+mod compare_fleet;
 mod compare_reference;
 mod criu_table;
 #[cfg(test)]
