@@ -76,7 +76,10 @@ pub fn rows(summaries: &[(PathBuf, Summary)]) -> (Vec<String>, Vec<Vec<String>>)
                 format!("{:.1}", s.run_wall_s),
                 format!("{}/{}", s.verification.continued, s.containers),
                 s.collapse.point.as_ref().map_or("none".into(), |p| {
-                    format!("{} ({})", p.at_restore, p.rule.as_str())
+                    // A fleet's targets count their own restores: name whose.
+                    let on = super::fleet_table::collapsed_target(s)
+                        .map_or(String::new(), |t| format!("{} ", t.name));
+                    format!("{on}{} ({})", p.at_restore, p.rule.as_str())
                 }),
                 bandwidth(s),
                 lat(Phase::Transfer, |l| l.p50_ms),
@@ -303,6 +306,10 @@ mod tests {
             .map(|(i, policy)| {
                 let (dir, mut summary) = run(root, &format!("run{i}"), 2, (2.0, 100.0));
                 summary.fleet = policy.map(crate::report::fleet_fixture::fleet);
+                // The run's collapse point is its fleet's first: a's.
+                if let Some(a) = summary.fleet.as_ref().and_then(|f| f.targets.first()) {
+                    summary.collapse = a.collapse.clone();
+                }
                 crate::summary::write(&dir, &summary).expect("summary.json");
                 dir
             })
@@ -328,6 +335,7 @@ mod tests {
             assert!(placement.contains(&row), "{row}\n{md}");
             assert!(console.contains(policy), "{console}");
         }
+        assert!(md.contains("| a 55 (swap budget nearly used) |"), "{md}");
         let plain = tempfile::tempdir().expect("tempdir");
         let (console, md) = compared(plain.path(), &[None, None]);
         assert!(
