@@ -8,7 +8,7 @@ mod host_command;
 mod run_command;
 mod shell_docs;
 
-pub use console::{verdict_line, Console};
+pub use console::{summary_table, verdict_line, Console};
 pub use exit_code::{exit, AppError};
 
 use crate::cli::{Cli, Command, ImageCommand};
@@ -81,7 +81,7 @@ async fn dispatch(command: Command, console: Console) -> Result<u8, AppError> {
                 println!("{}", verdict_line(&summary));
                 return Ok(summary.verdict.exit_code());
             }
-            println!("{}", crate::report::console_table(&summary));
+            println!("{}", summary_table(&summary, &run_dir));
             println!(
                 "report: {}",
                 run_dir.join(crate::report::REPORT_MD).display()

@@ -5,8 +5,12 @@
 mod charts;
 mod compare;
 mod compare_exports;
+mod compare_fleet;
 mod compare_reference;
 mod criu_table;
+#[cfg(test)]
+pub(crate) mod fleet_fixture;
+mod fleet_table;
 mod markdown;
 mod outputs;
 mod rebuild;
@@ -16,6 +20,7 @@ mod soak_table;
 mod table;
 
 pub use compare::{compare, CompareOutputs};
+pub use fleet_table::workload_memory_mib;
 pub use markdown::REPORT_MD;
 pub use outputs::write_all;
 pub use rebuild::{rebuild, rebuild_summary};

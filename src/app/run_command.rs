@@ -1,7 +1,7 @@
 //! `migbench run`: every sweep point through the runner, its console table,
 //! its exports, and the signals that stop it.
 
-use super::console::{verdict_line, Console};
+use super::console::{summary_table, verdict_line, Console};
 use super::exit_code::{exit, internal, AppError};
 use crate::cli::RunArgs;
 use crate::runner::{self, RunError, RunOptions, RunReport};
@@ -46,7 +46,7 @@ pub async fn run_scenario(args: RunArgs, console: Console) -> Result<u8, AppErro
         if console.quiet {
             println!("{}", verdict_line(&report.summary));
         } else {
-            println!("{}", crate::report::console_table(&report.summary));
+            println!("{}", summary_table(&report.summary, &report.run_dir));
             println!("run directory: {}", report.run_dir.display());
         }
         export(&args, &report.run_dir, sweep.then_some(point_name.as_str()))?;

@@ -7,7 +7,10 @@ mod chart;
 mod comparison;
 mod criu_time;
 mod distribution;
+mod downsample;
 mod downtime;
+mod fleet_placed;
+mod fleet_timeline;
 mod latency;
 mod style;
 mod timeline;
@@ -28,13 +31,13 @@ fn render<C: Chart>(dir: &Path, chart: &C) -> Result<(String, String), String> {
     let svg = charts_dir.join(format!("{}.svg", chart.file_stem()));
     let png = charts_dir.join(format!("{}.png", chart.file_stem()));
     {
-        let root = SVGBackend::new(&svg, style::SIZE).into_drawing_area();
+        let root = SVGBackend::new(&svg, chart.size()).into_drawing_area();
         chart.draw(&root)?;
         root.present()
             .map_err(|e| format!("'{}': {e}", svg.display()))?;
     }
     {
-        let root = BitMapBackend::new(&png, style::SIZE).into_drawing_area();
+        let root = BitMapBackend::new(&png, chart.size()).into_drawing_area();
         chart.draw(&root)?;
         root.present()
             .map_err(|e| format!("'{}': {e}", png.display()))?;
@@ -60,6 +63,11 @@ pub fn render_all(run_dir: &Path, summary: &Summary, series: &Series) -> Vec<(St
     keep(run_dir, downtime::Downtime(data), &mut drawn);
     if !summary.criu_split.is_empty() {
         keep(run_dir, criu_time::TimeSplit(data), &mut drawn);
+    }
+    // A fleet of one is the timeline above; several need a view per target.
+    if !data.fleet_targets().is_empty() {
+        keep(run_dir, fleet_timeline::FleetTimeline(data), &mut drawn);
+        keep(run_dir, fleet_placed::FleetPlaced(data), &mut drawn);
     }
     drawn
 }

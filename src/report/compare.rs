@@ -76,7 +76,10 @@ pub fn rows(summaries: &[(PathBuf, Summary)]) -> (Vec<String>, Vec<Vec<String>>)
                 format!("{:.1}", s.run_wall_s),
                 format!("{}/{}", s.verification.continued, s.containers),
                 s.collapse.point.as_ref().map_or("none".into(), |p| {
-                    format!("{} ({})", p.at_restore, p.rule.as_str())
+                    // A fleet's targets count their own restores: name whose.
+                    let on = super::fleet_table::collapsed_target(s)
+                        .map_or(String::new(), |t| format!("{} ", t.name));
+                    format!("{on}{} ({})", p.at_restore, p.rule.as_str())
                 }),
                 bandwidth(s),
                 lat(Phase::Transfer, |l| l.p50_ms),
@@ -143,6 +146,11 @@ pub fn compare(run_dirs: &[PathBuf], outputs: &CompareOutputs) -> anyhow::Result
     if let Some(best) = &best {
         md.push_str(&format!("\n**Best:** {best}\n"));
     }
+    let placement = super::compare_fleet::rows(&summaries);
+    if let Some((header, rows)) = &placement {
+        md.push_str("\n## Placement\n\n");
+        md.push_str(&markdown_table(header, rows));
+    }
     let relative = match &outputs.reference {
         Some(reference) => {
             let reference = summaries
@@ -169,6 +177,10 @@ pub fn compare(run_dirs: &[PathBuf], outputs: &CompareOutputs) -> anyhow::Result
     let mut table = super::table::aligned(&header, &rows);
     if let Some(best) = best {
         table.push(format!("best: {best}"));
+    }
+    if let Some((header, rows)) = placement {
+        table.push(String::new());
+        table.extend(super::table::aligned(&header, &rows));
     }
     table.extend(relative);
     table.push(format!("written: {}", path.display()));
@@ -284,6 +296,52 @@ mod tests {
         ];
         let best = best_point(&runs).expect("a knob was swept");
         assert!(best.starts_with("c2 "), "{best}");
+    }
+
+    /// compare.md of runs whose summaries have `fleets` (a policy each, or none).
+    fn compared(root: &Path, fleets: &[Option<&str>]) -> (String, String) {
+        let dirs: Vec<PathBuf> = fleets
+            .iter()
+            .enumerate()
+            .map(|(i, policy)| {
+                let (dir, mut summary) = run(root, &format!("run{i}"), 2, (2.0, 100.0));
+                summary.fleet = policy.map(crate::report::fleet_fixture::fleet);
+                // The run's collapse point is its fleet's first: a's.
+                if let Some(a) = summary.fleet.as_ref().and_then(|f| f.targets.first()) {
+                    summary.collapse = a.collapse.clone();
+                }
+                crate::summary::write(&dir, &summary).expect("summary.json");
+                dir
+            })
+            .collect();
+        let outputs = CompareOutputs {
+            out: root.join("out"),
+            ..CompareOutputs::default()
+        };
+        let console = compare(&dirs, &outputs).expect("compared");
+        let md = std::fs::read_to_string(outputs.out.join("compare.md")).expect("compare.md");
+        (console, md)
+    }
+
+    #[test]
+    fn fleets_are_compared_by_policy_in_a_table_of_their_own() {
+        let root = tempfile::tempdir().expect("tempdir");
+        let (console, md) = compared(root.path(), &[Some("round-robin"), Some("projection")]);
+        let placement = md.split("## Placement").nth(1).expect("a placement table");
+        for policy in ["round-robin", "projection"] {
+            let row = format!(
+                "| {policy} | 3 | 187 | 163 | 180 | 41.5 | 4.51 | - | - | a 55, b 61, c 58 |"
+            );
+            assert!(placement.contains(&row), "{row}\n{md}");
+            assert!(console.contains(policy), "{console}");
+        }
+        assert!(md.contains("| a 55 (swap budget nearly used) |"), "{md}");
+        let plain = tempfile::tempdir().expect("tempdir");
+        let (console, md) = compared(plain.path(), &[None, None]);
+        assert!(
+            !md.contains("## Placement") && !console.contains("policy"),
+            "{md}"
+        );
     }
 
     #[test]

@@ -35,9 +35,11 @@ pub fn write(
     let (header, rows) = phase_rows(summary);
     md.push_str(&markdown_table(&header, &rows));
     md.push('\n');
-    for line in findings(summary) {
+    let workload_memory_mib = super::fleet_table::workload_memory_mib(run_dir);
+    for line in findings(summary, workload_memory_mib) {
         let _ = writeln!(md, "- {line}");
     }
+    md.push_str(&super::fleet_table::section(summary));
     md.push_str(&super::criu_table::section(&summary.criu_split));
     md.push_str(&super::soak_table::section(&summary.rounds));
     md.push_str("\n## Charts\n\n");

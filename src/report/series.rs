@@ -44,3 +44,76 @@ fn note_damage<T>(file: &str, read: &ReadRows<T>, notes: &mut Vec<String>) {
         notes.push(format!("{file}: line {line} was cut short and left out"));
     }
 }
+
+/// The machine's fields once per sampler tick, from a fleet's samples.csv
+/// (one row per target per tick, the machine's fields repeated in each):
+/// each tick's first row, its `migrated` the sum over the tick's targets,
+/// its target fields left empty, since no single target's stand for the
+/// fleet. A tick's rows are written together and share their `t_ms`.
+pub fn machine_ticks(samples: &[SampleRow]) -> Vec<SampleRow> {
+    samples
+        .chunk_by(|a, b| a.t_ms == b.t_ms)
+        .filter_map(|tick| {
+            let first = tick.first()?;
+            Some(SampleRow {
+                t_ms: first.t_ms,
+                phase: first.phase.clone(),
+                mem_used_bytes: first.mem_used_bytes,
+                mem_available_bytes: first.mem_available_bytes,
+                swap_used_bytes: first.swap_used_bytes,
+                swap_total_bytes: first.swap_total_bytes,
+                swap_in_pages_per_s: first.swap_in_pages_per_s,
+                swap_out_pages_per_s: first.swap_out_pages_per_s,
+                cpu_pct: first.cpu_pct,
+                cpu_per_core_pct: first.cpu_per_core_pct.clone(),
+                load1: first.load1,
+                psi_cpu_some_avg10: first.psi_cpu_some_avg10,
+                psi_memory_some_avg10: first.psi_memory_some_avg10,
+                psi_memory_full_avg10: first.psi_memory_full_avg10,
+                psi_io_some_avg10: first.psi_io_some_avg10,
+                psi_io_full_avg10: first.psi_io_full_avg10,
+                psi_memory_full_total_us: first.psi_memory_full_total_us,
+                migrated: tick.iter().map(|s| s.migrated).sum(),
+                lag_ms: first.lag_ms,
+                checkpointing: first.checkpointing,
+                transferring: first.transferring,
+                restoring: first.restoring,
+                seq: first.seq,
+                ..SampleRow::default()
+            })
+        })
+        .collect()
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn row(t_ms: f64, target: &str, migrated: u64, target_memory_bytes: u64) -> SampleRow {
+        SampleRow {
+            t_ms,
+            target: target.into(),
+            mem_used_bytes: t_ms as u64,
+            migrated,
+            target_memory_bytes: Some(target_memory_bytes),
+            ..SampleRow::default()
+        }
+    }
+
+    #[test]
+    fn a_fleet_reads_as_one_machine_row_per_tick_with_every_target_restored() {
+        let samples = [
+            row(100.0, "a", 1, 10),
+            row(100.0, "b", 2, 20),
+            row(200.0, "a", 3, 30),
+            row(200.0, "b", 4, 40),
+        ];
+        let ticks = machine_ticks(&samples);
+        let seen: Vec<(f64, u64, u64)> = ticks
+            .iter()
+            .map(|s| (s.t_ms, s.mem_used_bytes, s.migrated))
+            .collect();
+        assert_eq!(seen, [(100.0, 100, 3), (200.0, 200, 7)]);
+        assert!(ticks.iter().all(|s| s.target_memory_bytes.is_none()));
+    }
+}

@@ -37,8 +37,9 @@ pub fn phase_rows(summary: &Summary) -> (Vec<String>, Vec<Vec<String>>) {
 }
 
 /// Lines under the table: verification, downtime, migrations, collapse,
-/// projection, thresholds, verdict.
-pub fn findings(summary: &Summary) -> Vec<String> {
+/// projection, the hosts the batch would need, thresholds, verdict;
+/// `workload_memory_mib` is each container's memory, as the scenario gave it.
+pub fn findings(summary: &Summary, workload_memory_mib: Option<u64>) -> Vec<String> {
     let v = summary.verification;
     let not_migrated = if v.not_migrated > 0 {
         format!(", {} not migrated (left on the source)", v.not_migrated)
@@ -103,7 +104,12 @@ pub fn findings(summary: &Summary) -> Vec<String> {
         summary.migrations.per_s,
         summary.run_wall_s
     ));
-    lines.push(summary.collapse.describe(v.continued + v.lost));
+    let collapse = summary.collapse.describe(v.continued + v.lost);
+    // A fleet's targets count their own restores: say whose count it is.
+    lines.push(match super::fleet_table::collapsed_target(summary) {
+        Some(t) => collapse.replacen("collapse at", &format!("collapse on {} at", t.name), 1),
+        None => collapse,
+    });
     for f in summary.collapse.firings.iter().skip(1) {
         lines.push(format!(
             "  also fired at restore {}: {} ({})",
@@ -129,6 +135,10 @@ pub fn findings(summary: &Summary) -> Vec<String> {
             reached("RAM + swap", r.ram_and_swap_at_restore)
         ));
     }
+    lines.extend(super::fleet_table::hosts_needed_line(
+        summary,
+        workload_memory_mib,
+    ));
     if let Some(h) = summary.harness {
         lines.push(format!(
             "harness cost: {:.1}% of one core of its own (sampling, recording, scheduling), \
@@ -188,8 +198,9 @@ pub fn findings(summary: &Summary) -> Vec<String> {
     lines
 }
 
-/// The table for the console.
-pub fn console_table(summary: &Summary) -> String {
+/// The table for the console: a fleet of several's targets under it, then
+/// the findings.
+pub fn console_table(summary: &Summary, workload_memory_mib: Option<u64>) -> String {
     let (header, rows) = phase_rows(summary);
     let mode = if summary.mode.is_empty() {
         "batch"
@@ -201,7 +212,8 @@ pub fn console_table(summary: &Summary) -> String {
         summary.run_id, summary.containers
     )];
     out.extend(aligned(&header, &rows));
-    out.extend(findings(summary));
+    out.extend(super::fleet_table::console_lines(summary));
+    out.extend(findings(summary, workload_memory_mib));
     out.join("\n")
 }
 
@@ -286,7 +298,7 @@ mod tests {
     }
 
     fn projection_line(summary: &Summary) -> String {
-        findings(summary)
+        findings(summary, None)
             .into_iter()
             .find(|l| l.starts_with("projection"))
             .unwrap_or_default()

@@ -26,6 +26,25 @@ pub const FOOTPRINT: RGBColor = RGBColor(23, 190, 207);
 pub const THRASHING: RGBColor = RGBColor(227, 119, 194);
 pub const HARD_FAILURE: RGBColor = RGBColor(0, 0, 0);
 
+/// One colour per fleet target, in the scenario's order (Tableau's ten;
+/// an eleventh target repeats the first's).
+const TARGETS: [RGBColor; 10] = [
+    RGBColor(31, 119, 180),
+    RGBColor(255, 127, 14),
+    RGBColor(44, 160, 44),
+    RGBColor(214, 39, 40),
+    RGBColor(148, 103, 189),
+    RGBColor(140, 86, 75),
+    RGBColor(227, 119, 194),
+    RGBColor(127, 127, 127),
+    RGBColor(188, 189, 34),
+    RGBColor(23, 190, 207),
+];
+
+pub fn target_color(index: usize) -> &'static RGBColor {
+    &TARGETS[index % TARGETS.len()]
+}
+
 /// Light fills for the phase bands of the timeline.
 pub fn phase_fill(phase: crate::record::Phase) -> RGBAColor {
     use crate::record::Phase;

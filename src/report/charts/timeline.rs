@@ -4,6 +4,7 @@
 //! axis; CPU and memory pressure below; phases shaded, the collapse point and
 //! the hard failure marked and labelled with their cause.
 
+use super::downsample::downsample;
 use super::style::{self, err};
 use super::{Chart, RunData};
 use crate::record::{Phase, SampleRow};
@@ -34,20 +35,27 @@ impl Timeline<'_> {
             .collect()
     }
 
-    fn t_max(&self) -> f64 {
-        let samples = self.0.series.samples.iter().map(|s| s.t_ms);
-        let ops = self.0.series.ops.iter().map(|op| op.end_ms);
-        samples.chain(ops).fold(1000.0, f64::max) / 1000.0
-    }
-
     /// The collapse and the hard failure: time, label, colour, label height
     /// (share of the panel).
     fn markers(&self) -> Vec<(f64, String, RGBColor, f64)> {
         let summary = self.0.summary;
+        // In a fleet, each target counts its own restores: name the target.
+        let on = |target: Option<&str>| target.map_or(String::new(), |name| format!(" on {name}"));
+        let collapsed = on(self.0.collapsed_target().map(|t| t.name.as_str()));
+        let failed = on(self
+            .0
+            .fleet_targets()
+            .iter()
+            .find(|t| t.hard_failure.is_some() && t.hard_failure == summary.hard_failure)
+            .map(|t| t.name.as_str()));
         let collapse = summary.collapse.point.as_ref().map(|p| {
             (
                 p.t_ms / 1000.0,
-                format!("collapse at restore {}: {}", p.at_restore, p.rule.as_str()),
+                format!(
+                    "collapse{collapsed} at restore {}: {}",
+                    p.at_restore,
+                    p.rule.as_str()
+                ),
                 style::COLLAPSE,
                 0.95,
             )
@@ -56,7 +64,7 @@ impl Timeline<'_> {
             (
                 h.t_ms / 1000.0,
                 format!(
-                    "hard failure at restore {}: {}",
+                    "hard failure{failed} at restore {}: {}",
                     h.at_restore,
                     h.cause.as_str()
                 ),
@@ -93,9 +101,14 @@ impl Timeline<'_> {
     where
         DB::ErrorType: 'static,
     {
-        let samples = &self.0.series.samples;
-        let t_max = self.t_max();
-        let budget = self.0.summary.target_budget().unwrap_or_default();
+        let ticks = self.0.ticks();
+        let samples: &[SampleRow] = &ticks;
+        let t_max = self.0.t_max_s();
+        // A fleet's targets have their own budgets, drawn in their own panels.
+        let budget = match self.0.fleet_targets() {
+            [] => self.0.summary.target_budget().unwrap_or_default(),
+            _ => Default::default(),
+        };
         let budget_gib = budget.memory_bytes.map(|b| b as f64 / GIB);
         let with_swap_gib = budget_gib.map(|ram| ram + budget.swap_bytes.unwrap_or(0) as f64 / GIB);
         // Where the target's values came from: its cgroup (emulated) or its
@@ -286,8 +299,9 @@ impl Timeline<'_> {
     where
         DB::ErrorType: 'static,
     {
-        let samples = &self.0.series.samples;
-        let t_max = self.t_max();
+        let ticks = self.0.ticks();
+        let samples: &[SampleRow] = &ticks;
+        let t_max = self.0.t_max_s();
         let mut chart = ChartBuilder::on(area)
             .margin(15)
             .x_label_area_size(50)
@@ -336,26 +350,6 @@ impl Timeline<'_> {
         }
         style::draw_legend(&mut chart, SeriesLabelPosition::UpperLeft)
     }
-}
-
-/// At most this many points per line: about one per pixel column.
-const MAX_POINTS: usize = 1000;
-
-/// Averages consecutive points into at most [`MAX_POINTS`] buckets, so 10 000
-/// samples stay a readable line instead of a solid band.
-fn downsample(points: impl Iterator<Item = (f64, f64)>) -> Vec<(f64, f64)> {
-    let points: Vec<(f64, f64)> = points.collect();
-    let per_bucket = points.len().div_ceil(MAX_POINTS).max(1);
-    points
-        .chunks(per_bucket)
-        .map(|bucket| {
-            let n = bucket.len() as f64;
-            let (t, v) = bucket
-                .iter()
-                .fold((0.0, 0.0), |(t, v), p| (t + p.0, v + p.1));
-            (t / n, v / n)
-        })
-        .collect()
 }
 
 impl Chart for Timeline<'_> {

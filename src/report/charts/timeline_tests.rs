@@ -48,3 +48,45 @@ fn the_target_lines_name_where_their_values_came_from() {
     assert!(scraped.contains("target memory (node exporter)"), "remote");
     assert!(!scraped.contains("(cgroup)"));
 }
+
+/// The fixture's rows as targets a and b's: each tick's machine fields twice.
+fn as_fleet(series: &mut Series) {
+    series.samples = series
+        .samples
+        .iter()
+        .flat_map(|s| {
+            ["a", "b"].map(|name| SampleRow {
+                target: name.into(),
+                ..s.clone()
+            })
+        })
+        .collect();
+}
+
+#[test]
+fn a_fleet_of_one_draws_as_before_fleets() {
+    let (mut summary, series) = collapsed_run();
+    let before = svg(&summary, &series);
+    let mut one = crate::report::fleet_fixture::fleet("round-robin");
+    one.targets.truncate(1);
+    summary.fleet = Some(one);
+    assert!(before == svg(&summary, &series), "the same drawing");
+}
+
+#[test]
+fn a_fleet_draws_the_machine_once_a_tick_and_names_the_collapsed_target() {
+    let (mut summary, mut series) = collapsed_run();
+    assert!(svg(&summary, &series).contains("target RAM budget"));
+    as_fleet(&mut series);
+    let mut fleet = crate::report::fleet_fixture::fleet("round-robin");
+    fleet.targets[1].collapse = summary.collapse.clone();
+    summary.fleet = Some(fleet);
+    let drawn = svg(&summary, &series);
+    assert!(
+        drawn.contains("collapse on b at restore 16: memory pressure"),
+        "b's own restores"
+    );
+    // Each target's lines and budget are in the fleet's own charts.
+    assert!(!drawn.contains("target memory (cgroup)"));
+    assert!(!drawn.contains("target RAM budget"));
+}
