@@ -35,36 +35,38 @@ struct DiskUse {
     /// `a swap file`.
     what: String,
     /// The fields to lower.
-    fields: Vec<&'static str>,
+    fields: Vec<String>,
 }
 
 /// Names of `host up`'s flags.
-const HOST_FLAGS: BudgetFields = BudgetFields {
-    memory: "--memory",
-    swap: "--swap",
-    cpus: "--cpus",
-    os_reserve: "--os-reserve",
-    bandwidth: "--bandwidth",
-};
+fn host_flags() -> BudgetFields {
+    BudgetFields {
+        memory: "--memory".into(),
+        swap: "--swap".into(),
+        cpus: "--cpus".into(),
+        os_reserve: "--os-reserve".into(),
+        bandwidth: "--bandwidth".into(),
+    }
+}
 
 /// Checks `migbench host up`'s budget (names its flags).
 pub fn check_host(spec: &HostSpec) -> Result<(), BudgetError> {
     let subject = format!("host {}", crate::quote::quote(&spec.name));
-    crate::scenario::check_budget(spec.memory_bytes, spec.swap_bytes, spec.cpus, &HOST_FLAGS)
-        .map_err(|problem| BudgetError {
+    let flags = host_flags();
+    crate::scenario::check_budget(spec.memory_bytes, spec.swap_bytes, spec.cpus, &flags).map_err(
+        |problem| BudgetError {
             subject: subject.clone(),
             problems: vec![problem],
-        })?;
-    let mut problems = host_problems(spec, &HOST_FLAGS);
-    problems.extend(disk_problems(
-        swap_use(spec, &HOST_FLAGS).into_iter().collect(),
-    ));
+        },
+    )?;
+    let mut problems = host_problems(spec, &flags);
+    problems.extend(disk_problems(swap_use(spec, &flags).into_iter().collect()));
     result(subject, problems)
 }
 
 /// Checks one scenario (one sweep point) against this machine.
 pub fn check_scenario(path: &Path, scenario: &Scenario) -> Result<(), BudgetError> {
-    let fields = crate::scenario::SCENARIO_FIELDS;
+    let fields = BudgetFields::under("target.emulate");
     let mut problems = Vec::new();
     let mut disk = Vec::new();
     let emulated = match &scenario.targets[0].spec {
@@ -98,7 +100,7 @@ pub fn check_scenario(path: &Path, scenario: &Scenario) -> Result<(), BudgetErro
         bytes: checkpoints,
         asked: asked.clone(),
         what: "their checkpoints (transfer.checkpoint_dir)".into(),
-        fields: vec!["containers", "workload.memory_mib"],
+        fields: vec!["containers".into(), "workload.memory_mib".into()],
     });
     if emulated && scenario.transfer_mode != TransferMode::SharedDir {
         // Copied (or sent over SSH) once more, into the emulated target's data root, to be restored.
@@ -107,7 +109,7 @@ pub fn check_scenario(path: &Path, scenario: &Scenario) -> Result<(), BudgetErro
             bytes: checkpoints,
             asked,
             what: "their copies staged on the emulated target".into(),
-            fields: vec!["containers", "workload.memory_mib"],
+            fields: vec!["containers".into(), "workload.memory_mib".into()],
         });
     }
     problems.extend(disk_problems(disk));
@@ -193,7 +195,7 @@ fn swap_use(spec: &HostSpec, fields: &BudgetFields) -> Option<DiskUse> {
         bytes,
         asked: format!("{} = {}", fields.swap, ByteSize(spec.swap_bytes)),
         what: "the swap file".into(),
-        fields: vec![fields.swap],
+        fields: vec![fields.swap.clone()],
     })
 }
 
@@ -254,7 +256,7 @@ fn disk_problem(space: &FsSpace, group: &[&DiskUse], total: u64) -> String {
             paths.push(path);
         }
         for field in &disk_use.fields {
-            if !fields.contains(field) {
+            if !fields.contains(&field.as_str()) {
                 fields.push(field);
             }
         }

@@ -19,6 +19,7 @@ mod convert;
 mod defaults;
 mod excerpt;
 mod file;
+mod fleet;
 mod metrics_url;
 mod overrides;
 mod ranged;
@@ -28,17 +29,16 @@ mod ssh_fields;
 mod ssh_settings;
 mod sweep;
 mod table_keys;
+mod target_file;
 mod validated;
 
 pub use bandwidth::{format_bits_per_s, Bandwidth};
-pub use budget::{
-    check_budget, BudgetFields, EmulateFile as EmulatedBudget, NetworkFile, SCENARIO_FIELDS,
-};
-pub use convert::TARGET_NAME;
+pub use budget::{check_budget, BudgetFields, EmulateFile as EmulatedBudget, NetworkFile};
 pub use file::{
     CollapseFile as CollapseRules, GuardPolicy, Mode, OnFailure, PlacementPolicy, ScenarioFile,
     ThresholdsFile as Thresholds, TransferMode,
 };
+pub use fleet::TARGET_NAME;
 pub use metrics_url::{check_metrics_url, MetricsSource};
 pub use scenario_error::ScenarioError;
 pub use ssh_settings::SshSettings;
@@ -87,6 +87,8 @@ impl Scenario {
     }
 }
 
+#[cfg(test)]
+mod fleet_tests;
 #[cfg(test)]
 mod hostile_tests;
 #[cfg(test)]

@@ -83,12 +83,12 @@ fn uses_of_one_filesystem_add_up() {
     // builds fill /tmp and the root filesystem).
     let space = FsSpace::of(Path::new("/dev")).expect("/dev");
     let half = space.usable_bytes() / 2 + 1;
-    let at = |asked: &str, field: &'static str| DiskUse {
+    let at = |asked: &str, field: &str| DiskUse {
         path: PathBuf::from("/dev"),
         bytes: half,
         asked: asked.into(),
         what: "x".into(),
-        fields: vec![field, "containers"],
+        fields: vec![field.into(), "containers".into()],
     };
     assert!(disk_problems(vec![at("a", "a")]).is_empty(), "half fits");
     let problems = disk_problems(vec![at("a", "a"), at("b", "b")]);

@@ -40,7 +40,7 @@ pub fn target(
     endpoint: &str,
     host: Option<&HostState>,
 ) -> Result<ConnectOptions, RunError> {
-    let identity = scenario.ssh.target_identity.clone();
+    let identity = scenario.targets[0].ssh_identity.clone();
     let route = match (scenario.transfer_mode, host) {
         (TransferMode::Ssh, Some(host)) => {
             CheckpointRoute::Ssh(host::ssh_access(host).ok_or_else(|| {
@@ -51,7 +51,7 @@ pub fn target(
             })?)
         }
         (TransferMode::Ssh, None) => {
-            let destination = scenario.ssh.target.as_ref().ok_or_else(|| {
+            let destination = scenario.targets[0].ssh.as_ref().ok_or_else(|| {
                 RunError::Environment("transfer.mode = \"ssh\" needs [target] ssh".into())
             })?;
             CheckpointRoute::Ssh(host::ssh_access_to(destination, identity.clone()))

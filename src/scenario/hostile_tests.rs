@@ -79,19 +79,19 @@ fn impossible_numbers_are_refused() {
     let cases = [
         (
             "[target]\nemulate = { memory = \"1GiB\", cpus = nan }",
-            "target.emulate.cpus",
+            "field target.emulate: cpus: ",
         ),
         (
             "[target]\nemulate = { memory = \"1GiB\", cpus = inf }",
-            "target.emulate.cpus",
+            "field target.emulate: cpus: ",
         ),
         (
             "[target]\nemulate = { memory = \"0\" }",
-            "target.emulate.memory",
+            "field target.emulate: memory: ",
         ),
         (
             "[target]\nemulate = { memory = \"16EiB\", swap = \"16EiB\" }",
-            "target.emulate.memory + target.emulate.swap",
+            "field target.emulate: memory + swap: ",
         ),
         (
             "[target]\nemulate = { memory = \"99999999999999999999EiB\" }",
