@@ -6,7 +6,9 @@
 //! [`Scenario::load`] turns it, plus any `--set key=value` overrides (which win
 //! over the file at every level, see `overrides`), into the validated
 //! [`Scenario`] that the rest of migbench uses. Its `source_text` is the
-//! effective scenario, written to the run directory.
+//! effective scenario, written to the run directory. Its targets are
+//! `[target]` (a fleet of one) or `[[targets]]` (a fleet, each entry named),
+//! resolved and checked alike (`fleet`).
 //!
 //! Hostile input is bounded: a file is read only if it is a regular UTF-8
 //! file of at most 16 MiB with at most 20000 items, and errors quote at most a
@@ -38,7 +40,7 @@ pub use file::{
     CollapseFile as CollapseRules, GuardPolicy, Mode, OnFailure, PlacementPolicy, ScenarioFile,
     ThresholdsFile as Thresholds, TransferMode,
 };
-pub use fleet::TARGET_NAME;
+pub use fleet::{listed as listed_names, NAMES_SHOWN, TARGET_NAME};
 pub use metrics_url::{check_metrics_url, MetricsSource};
 pub use scenario_error::ScenarioError;
 pub use ssh_settings::SshSettings;

@@ -6,8 +6,7 @@
 use super::DiskUse;
 use crate::host::{self, HostSpec};
 use crate::machine;
-use crate::quote::quote;
-use crate::scenario::BudgetFields;
+use crate::scenario::{listed_names, BudgetFields, NAMES_SHOWN};
 use bytesize::ByteSize;
 use std::path::PathBuf;
 
@@ -20,14 +19,24 @@ pub(super) struct Emulated<'a> {
 }
 
 /// `targets 'a', 'b'` (or `target 'a'`).
-fn named<'a>(targets: impl IntoIterator<Item = &'a Emulated<'a>>) -> String {
-    let names: Vec<String> = targets.into_iter().map(|t| quote(t.name)).collect();
+fn named(targets: &[&Emulated]) -> String {
+    let names: Vec<&str> = targets.iter().map(|t| t.name).collect();
     let noun = if names.len() == 1 {
         "target"
     } else {
         "targets"
     };
-    format!("{noun} {}", names.join(", "))
+    format!("{noun} {}", listed_names(&names))
+}
+
+/// Each target's key of one field (`targets.a.emulate.memory`, ...), or the
+/// key's `pattern` for a fleet too large to list.
+fn keys(targets: &[&Emulated], key: fn(&BudgetFields) -> &String, pattern: &str) -> Vec<String> {
+    if targets.len() > NAMES_SHOWN {
+        vec![pattern.to_string()]
+    } else {
+        targets.iter().map(|t| key(&t.fields).clone()).collect()
+    }
 }
 
 fn total(sizes: &[u64]) -> u64 {
@@ -61,11 +70,12 @@ pub(super) fn memory_problem(targets: &[Emulated]) -> Option<String> {
     if sizes.iter().any(|&size| size > ram) || total(&sizes) <= ram {
         return None;
     }
-    let fields: Vec<&str> = targets.iter().map(|t| t.fields.memory.as_str()).collect();
+    let all: Vec<&Emulated> = targets.iter().collect();
+    let fields = keys(&all, |f| &f.memory, "targets.NAME.emulate.memory");
     Some(format!(
         "{}: memory {} exceeds this machine's {} of RAM (every emulated target \
          holds its memory at once): lower {}, or emulate fewer targets",
-        named(targets),
+        named(&all),
         sum(&sizes),
         ByteSize(ram),
         fields.join(" or ")
@@ -86,8 +96,8 @@ pub(super) fn swap_use(targets: &[Emulated]) -> Option<DiskUse> {
     (!swapping.is_empty()).then(|| DiskUse {
         path: PathBuf::from(host::SWAP_DIR),
         bytes: total(&files),
-        asked: format!("{}: swap {}", named(swapping.iter().copied()), sum(&swaps)),
+        asked: format!("{}: swap {}", named(&swapping), sum(&swaps)),
         what: "their swap files".into(),
-        fields: swapping.iter().map(|t| t.fields.swap.clone()).collect(),
+        fields: keys(&swapping, |f| &f.swap, "targets.NAME.emulate.swap"),
     })
 }

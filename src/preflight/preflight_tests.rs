@@ -149,6 +149,14 @@ fn fleet(sizes: &[u64], emulate: &str) -> Scenario {
     scenario(&text)
 }
 
+fn refused_fleet(sizes: &[u64]) -> String {
+    let e = check_scenario(Path::new("p.toml"), &fleet(sizes, ""))
+        .expect_err("beyond this machine")
+        .to_string();
+    assert!(e.len() < 2048, "{e}");
+    e
+}
+
 #[test]
 fn a_fleet_s_memory_adds_up_against_the_ram() {
     // Each target 40 % of this machine's RAM: each fits, three do not.
@@ -156,9 +164,7 @@ fn a_fleet_s_memory_adds_up_against_the_ram() {
     let each = (ram / 5 * 2) >> 20;
     check_scenario(Path::new("p.toml"), &fleet(&[each], "")).expect("one alone fits");
     check_scenario(Path::new("p.toml"), &fleet(&[each, each], "")).expect("two fit");
-    let e = check_scenario(Path::new("p.toml"), &fleet(&[each, each, each], ""))
-        .expect_err("three exceed the RAM")
-        .to_string();
+    let e = refused_fleet(&[each, each, each]);
     let size = ByteSize(each << 20);
     assert!(
         e.contains(&format!(
@@ -173,9 +179,7 @@ fn a_fleet_s_memory_adds_up_against_the_ram() {
         "{e}"
     );
     // Sizes that differ are each shown.
-    let e = check_scenario(Path::new("p.toml"), &fleet(&[each, each + 1, each], ""))
-        .expect_err("three exceed the RAM")
-        .to_string();
+    let e = refused_fleet(&[each, each + 1, each]);
     assert!(
         e.contains(&format!(
             "memory {size} + {} + {size} = ",
@@ -187,9 +191,7 @@ fn a_fleet_s_memory_adds_up_against_the_ram() {
 
 #[test]
 fn a_fleet_target_beyond_the_machine_alone_is_named_alone() {
-    let e = check_scenario(Path::new("p.toml"), &fleet(&[256, 1 << 30], ""))
-        .expect_err("1 PiB")
-        .to_string();
+    let e = refused_fleet(&[256, 1 << 30]);
     assert!(
         e.contains("targets.b.emulate.memory = 1.0 PiB: this machine has"),
         "{e}"
@@ -244,6 +246,18 @@ fn a_fleet_s_swap_files_add_up_on_their_filesystem() {
         e.contains(
             "lower targets.a.emulate.swap or targets.b.emulate.swap or targets.c.emulate.swap"
         ),
+        "{e}"
+    );
+}
+
+#[test]
+fn a_large_fleet_is_named_in_part() {
+    // Twelve targets of a tenth of the RAM each.
+    let each = (machine::ram_bytes() / 10) >> 20;
+    let e = refused_fleet(&[each; 12]);
+    assert!(e.contains("'j', and 2 more: memory 12 x "), "{e}");
+    assert!(
+        e.contains("lower targets.NAME.emulate.memory, or emulate fewer targets"),
         "{e}"
     );
 }

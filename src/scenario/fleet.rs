@@ -14,6 +14,18 @@ use crate::quote::quote;
 /// The name of the one target of a scenario with `[target]`.
 pub const TARGET_NAME: &str = "target";
 
+/// The most target names an error lists (a hostile file may give thousands).
+pub const NAMES_SHOWN: usize = 10;
+
+/// `'a', 'b', 'c'`: quoted names, the first [`NAMES_SHOWN`] of them.
+pub fn listed(names: &[&str]) -> String {
+    let mut shown: Vec<String> = names.iter().take(NAMES_SHOWN).map(|n| quote(n)).collect();
+    if names.len() > NAMES_SHOWN {
+        shown.push(format!("and {} more", names.len() - NAMES_SHOWN));
+    }
+    shown.join(", ")
+}
+
 /// What every target inherits from the rest of the file, resolved.
 pub(super) struct Inherited {
     /// The source's engine kind: a checkpoint cannot cross kinds.
@@ -60,16 +72,16 @@ pub(super) fn resolve(file: &mut ScenarioFile, inherited: &Inherited) -> Result<
              and [[targets]] gives {} ({}): use rounds = 1 with a fleet, or one target",
             file.rounds.get(),
             names.len(),
-            names.join(", ")
+            listed(&names.iter().map(String::as_str).collect::<Vec<_>>())
         ));
     }
-    for (label, entry) in names.iter().zip(file.targets.iter_mut()) {
-        resolve_one(&format!("[[targets]] {label}"), entry, inherited)?;
+    for (name, entry) in names.iter().zip(file.targets.iter_mut()) {
+        resolve_one(&format!("[[targets]] {}", quote(name)), entry, inherited)?;
     }
     Ok(())
 }
 
-/// Each entry's name, quoted; refuses an entry without one and a name given twice.
+/// Each entry's name; refuses an entry without one and a name given twice.
 fn names(entries: &[TargetFile]) -> Result<Vec<String>, String> {
     let mut names: Vec<String> = Vec::with_capacity(entries.len());
     for (i, entry) in entries.iter().enumerate() {
@@ -80,16 +92,16 @@ fn names(entries: &[TargetFile]) -> Result<Vec<String>, String> {
                 i + 1
             ));
         };
-        let name = quote(name.as_str());
-        if let Some(first) = names.iter().position(|n| *n == name) {
+        if let Some(first) = names.iter().position(|n| n == name.as_str()) {
             return Err(format!(
-                "[[targets]] entries {} and {} are both named {name}: each target needs a \
+                "[[targets]] entries {} and {} are both named {}: each target needs a \
                  name of its own",
                 first + 1,
-                i + 1
+                i + 1,
+                quote(name.as_str())
             ));
         }
-        names.push(name);
+        names.push(name.as_str().to_string());
     }
     Ok(names)
 }

@@ -248,3 +248,39 @@ fn set_and_sweep_the_placement_policy() {
     assert_eq!(names, ["f-round-robin", "f-most-free", "f-projection"]);
     assert!(points.iter().all(|p| p.targets.len() == 3));
 }
+
+#[test]
+fn each_target_has_its_own_ssh() {
+    let remote = |host: &str| {
+        format!(
+            "endpoint = \"ssh://root@{host}/var/run/docker.sock\"\nssh = \"root@{host}\"\n\
+             ssh_identity = \"/keys/{host}\""
+        )
+    };
+    let text = format!(
+        "name = \"f\"\ncontainers = 4\n[transfer]\nmode = \"ssh\"\n{}",
+        fleet(&[("a", &remote("h1")), ("b", &remote("h2"))]).replace(HEAD, "")
+    );
+    let s = parse(&text).expect("valid");
+    let ssh: Vec<(String, Option<&Path>)> = s
+        .targets
+        .iter()
+        .map(|t| {
+            let destination = t.ssh.as_ref().map(ToString::to_string);
+            (destination.unwrap_or_default(), t.ssh_identity.as_deref())
+        })
+        .collect();
+    assert_eq!(
+        ssh,
+        [
+            ("root@h1".to_string(), Some(Path::new("/keys/h1"))),
+            ("root@h2".to_string(), Some(Path::new("/keys/h2")))
+        ]
+    );
+    assert_eq!(s.ssh, SshSettings::default(), "the source's own");
+    let e = error_of(&text.replace("ssh = \"root@h2\"\n", ""));
+    assert!(
+        e.contains("[[targets]] 'b' ssh is required with [transfer] mode = \"ssh\""),
+        "{e}"
+    );
+}

@@ -3,6 +3,7 @@
 //! sweep may give as lists. A `[[targets]]` entry is addressed by its name
 //! (`targets.b.emulate.memory`).
 
+use super::fleet::listed;
 use crate::quote::quote;
 
 /// Fields that may be lists, and the short tag each adds to a point's name.
@@ -75,19 +76,19 @@ fn entry_mut<'t, 'k>(
         ));
     };
     let Some(index) = entries.iter().position(|e| name_of(e) == Some(name)) else {
-        let names: Vec<String> = entries.iter().filter_map(name_of).map(quote).collect();
+        let names: Vec<&str> = entries.iter().filter_map(name_of).collect();
         return Err(format!(
             "{}: [[targets]] has no entry named {}; its entries are {}",
             quote(key),
             quote(name),
-            names.join(", ")
+            listed(&names)
         ));
     };
     if fields.is_empty() {
         return Err(format!(
-            "{} is a whole [[targets]] entry: set one of its fields, e.g. {}.endpoint=...",
+            "{} is a whole [[targets]] entry: set one of its fields, e.g. {}",
             quote(key),
-            quote(key)
+            quote(&format!("{key}.endpoint=..."))
         ));
     }
     let entry = entries[index]
