@@ -6,9 +6,11 @@
 //! only `/proc/meminfo` and `statvfs`, so a refusal is immediate and leaves
 //! nothing behind.
 
+mod fleet;
+
 use crate::host::{self, HostSpec};
 use crate::machine::{self, FsSpace};
-use crate::scenario::{BudgetFields, Scenario, TargetSpec, TransferMode};
+use crate::scenario::{BudgetFields, EmulatedBudget, Scenario, TargetSpec, TransferMode};
 use bytesize::ByteSize;
 use std::path::{Path, PathBuf};
 
@@ -35,55 +37,63 @@ struct DiskUse {
     /// `a swap file`.
     what: String,
     /// The fields to lower.
-    fields: Vec<&'static str>,
+    fields: Vec<String>,
 }
 
 /// Names of `host up`'s flags.
-const HOST_FLAGS: BudgetFields = BudgetFields {
-    memory: "--memory",
-    swap: "--swap",
-    cpus: "--cpus",
-    os_reserve: "--os-reserve",
-    bandwidth: "--bandwidth",
-};
+fn host_flags() -> BudgetFields {
+    BudgetFields {
+        memory: "--memory".into(),
+        swap: "--swap".into(),
+        cpus: "--cpus".into(),
+        os_reserve: "--os-reserve".into(),
+        bandwidth: "--bandwidth".into(),
+    }
+}
 
 /// Checks `migbench host up`'s budget (names its flags).
 pub fn check_host(spec: &HostSpec) -> Result<(), BudgetError> {
     let subject = format!("host {}", crate::quote::quote(&spec.name));
-    crate::scenario::check_budget(spec.memory_bytes, spec.swap_bytes, spec.cpus, &HOST_FLAGS)
-        .map_err(|problem| BudgetError {
+    let flags = host_flags();
+    crate::scenario::check_budget(spec.memory_bytes, spec.swap_bytes, spec.cpus, &flags).map_err(
+        |problem| BudgetError {
             subject: subject.clone(),
             problems: vec![problem],
-        })?;
-    let mut problems = host_problems(spec, &HOST_FLAGS);
-    problems.extend(disk_problems(
-        swap_use(spec, &HOST_FLAGS).into_iter().collect(),
-    ));
+        },
+    )?;
+    let mut problems = host_problems(spec, &flags);
+    problems.extend(disk_problems(swap_use(spec, &flags).into_iter().collect()));
     result(subject, problems)
 }
 
-/// Checks one scenario (one sweep point) against this machine.
+/// Checks one scenario (one sweep point) against this machine: each
+/// emulated target on its own, and a fleet's together (see `fleet`).
 pub fn check_scenario(path: &Path, scenario: &Scenario) -> Result<(), BudgetError> {
-    let fields = crate::scenario::SCENARIO_FIELDS;
     let mut problems = Vec::new();
     let mut disk = Vec::new();
-    let emulated = match &scenario.targets[0].spec {
-        TargetSpec::Emulated(budget) => {
-            let spec = HostSpec {
-                name: "preflight".into(),
-                memory_bytes: budget.memory.as_u64(),
-                swap_bytes: budget.swap.as_u64(),
-                cpus: budget.cpus,
-                os_reserve_bytes: budget.os_reserve.as_u64(),
-                ssh: false,
-                bandwidth_bits_per_s: budget.network.map(|n| n.bandwidth.bits_per_s()),
-            };
-            problems.extend(host_problems(&spec, &fields));
-            disk.extend(swap_use(&spec, &fields));
-            true
+    let emulated: Vec<fleet::Emulated> = scenario
+        .targets
+        .iter()
+        .filter_map(|target| match &target.spec {
+            TargetSpec::Emulated(budget) => Some(fleet::Emulated {
+                name: &target.name,
+                fields: BudgetFields::under(&format!("{}.emulate", target.key())),
+                spec: host_spec(budget),
+            }),
+            TargetSpec::Endpoint(_) => None,
+        })
+        .collect();
+    for target in &emulated {
+        problems.extend(host_problems(&target.spec, &target.fields));
+    }
+    match emulated.as_slice() {
+        [] => {}
+        [one] => disk.extend(swap_use(&one.spec, &one.fields)),
+        several => {
+            problems.extend(fleet::memory_problem(several));
+            disk.extend(fleet::swap_use(several));
         }
-        TargetSpec::Endpoint(_) => false,
-    };
+    }
     let containers = scenario.containers as u64;
     let each = (scenario.workload_memory_mib.saturating_mul(1 << 20))
         .saturating_add(CHECKPOINT_OVERHEAD_BYTES);
@@ -98,16 +108,17 @@ pub fn check_scenario(path: &Path, scenario: &Scenario) -> Result<(), BudgetErro
         bytes: checkpoints,
         asked: asked.clone(),
         what: "their checkpoints (transfer.checkpoint_dir)".into(),
-        fields: vec!["containers", "workload.memory_mib"],
+        fields: vec!["containers".into(), "workload.memory_mib".into()],
     });
-    if emulated && scenario.transfer_mode != TransferMode::SharedDir {
-        // Copied (or sent over SSH) once more, into the emulated target's data root, to be restored.
+    if !emulated.is_empty() && scenario.transfer_mode != TransferMode::SharedDir {
+        // Copied (or sent over SSH) once more, into the emulated target's data
+        // root, to be restored; each checkpoint goes to one target only.
         disk.push(DiskUse {
             path: PathBuf::from(host::HOSTS_DIR),
             bytes: checkpoints,
             asked,
             what: "their copies staged on the emulated target".into(),
-            fields: vec!["containers", "workload.memory_mib"],
+            fields: vec!["containers".into(), "workload.memory_mib".into()],
         });
     }
     problems.extend(disk_problems(disk));
@@ -115,6 +126,19 @@ pub fn check_scenario(path: &Path, scenario: &Scenario) -> Result<(), BudgetErro
         format!("scenario {}", crate::quote::quote_path(path)),
         problems,
     )
+}
+
+/// The host an emulated budget stands for, as `host up` would bring it up.
+fn host_spec(budget: &EmulatedBudget) -> HostSpec {
+    HostSpec {
+        name: "preflight".into(),
+        memory_bytes: budget.memory.as_u64(),
+        swap_bytes: budget.swap.as_u64(),
+        cpus: budget.cpus,
+        os_reserve_bytes: budget.os_reserve.as_u64(),
+        ssh: false,
+        bandwidth_bits_per_s: budget.network.map(|n| n.bandwidth.bits_per_s()),
+    }
 }
 
 fn result(subject: String, problems: Vec<String>) -> Result<(), BudgetError> {
@@ -174,7 +198,8 @@ fn network_problem(bits_per_s: u64, fields: &BudgetFields) -> Option<String> {
     let missing = host::network::missing_tools();
     if !missing.is_empty() {
         return Some(format!(
-            "{asked}: a host with a network of its own needs `ip` and `tc` (iproute2) and              `nsenter` (util-linux), and {} not found: install them, or leave {} out",
+            "{asked}: a host with a network of its own needs `ip` and `tc` (iproute2) and \
+             `nsenter` (util-linux), and {} not found: install them, or leave {} out",
             missing.join(", "),
             fields.bandwidth
         ));
@@ -193,7 +218,7 @@ fn swap_use(spec: &HostSpec, fields: &BudgetFields) -> Option<DiskUse> {
         bytes,
         asked: format!("{} = {}", fields.swap, ByteSize(spec.swap_bytes)),
         what: "the swap file".into(),
-        fields: vec![fields.swap],
+        fields: vec![fields.swap.clone()],
     })
 }
 
@@ -254,7 +279,7 @@ fn disk_problem(space: &FsSpace, group: &[&DiskUse], total: u64) -> String {
             paths.push(path);
         }
         for field in &disk_use.fields {
-            if !fields.contains(field) {
+            if !fields.contains(&field.as_str()) {
                 fields.push(field);
             }
         }

@@ -6,7 +6,9 @@
 //! [`Scenario::load`] turns it, plus any `--set key=value` overrides (which win
 //! over the file at every level, see `overrides`), into the validated
 //! [`Scenario`] that the rest of migbench uses. Its `source_text` is the
-//! effective scenario, written to the run directory.
+//! effective scenario, written to the run directory. Its targets are
+//! `[target]` (a fleet of one) or `[[targets]]` (a fleet, each entry named),
+//! resolved and checked alike (`fleet`).
 //!
 //! Hostile input is bounded: a file is read only if it is a regular UTF-8
 //! file of at most 16 MiB with at most 20000 items, and errors quote at most a
@@ -19,6 +21,7 @@ mod convert;
 mod defaults;
 mod excerpt;
 mod file;
+mod fleet;
 mod metrics_url;
 mod overrides;
 mod ranged;
@@ -28,17 +31,16 @@ mod ssh_fields;
 mod ssh_settings;
 mod sweep;
 mod table_keys;
+mod target_file;
 mod validated;
 
 pub use bandwidth::{format_bits_per_s, Bandwidth};
-pub use budget::{
-    check_budget, BudgetFields, EmulateFile as EmulatedBudget, NetworkFile, SCENARIO_FIELDS,
-};
-pub use convert::TARGET_NAME;
+pub use budget::{check_budget, BudgetFields, EmulateFile as EmulatedBudget, NetworkFile};
 pub use file::{
     CollapseFile as CollapseRules, GuardPolicy, Mode, OnFailure, PlacementPolicy, ScenarioFile,
     ThresholdsFile as Thresholds, TransferMode,
 };
+pub use fleet::{listed as listed_names, NAMES_SHOWN, TARGET_NAME};
 pub use metrics_url::{check_metrics_url, MetricsSource};
 pub use scenario_error::ScenarioError;
 pub use ssh_settings::SshSettings;
@@ -87,6 +89,8 @@ impl Scenario {
     }
 }
 
+#[cfg(test)]
+mod fleet_tests;
 #[cfg(test)]
 mod hostile_tests;
 #[cfg(test)]

@@ -62,7 +62,7 @@ impl TryFrom<EmulateRaw> for EmulateFile {
             raw.memory.as_u64(),
             raw.swap.as_u64(),
             raw.cpus,
-            &SCENARIO_FIELDS,
+            &BudgetFields::under(""),
         )?;
         Ok(EmulateFile {
             memory: raw.memory,
@@ -106,21 +106,34 @@ fn exact_size<S: serde::Serializer>(size: &ByteSize, serializer: S) -> Result<S:
 
 /// What the user calls each field of a budget (scenario keys, or `host up` flags).
 pub struct BudgetFields {
-    pub memory: &'static str,
-    pub swap: &'static str,
-    pub cpus: &'static str,
-    pub os_reserve: &'static str,
-    pub bandwidth: &'static str,
+    pub memory: String,
+    pub swap: String,
+    pub cpus: String,
+    pub os_reserve: String,
+    pub bandwidth: String,
 }
 
-/// A scenario's names.
-pub const SCENARIO_FIELDS: BudgetFields = BudgetFields {
-    memory: "target.emulate.memory",
-    swap: "target.emulate.swap",
-    cpus: "target.emulate.cpus",
-    os_reserve: "target.emulate.os_reserve",
-    bandwidth: "target.emulate.network.bandwidth",
-};
+impl BudgetFields {
+    /// The keys of a budget under `prefix` (`targets.a.emulate`); with no
+    /// prefix, the names within the `emulate` table, which the parser's
+    /// errors already locate (`field targets.emulate: memory: ...`).
+    pub fn under(prefix: &str) -> BudgetFields {
+        let key = |field: &str| {
+            if prefix.is_empty() {
+                field.to_string()
+            } else {
+                format!("{prefix}.{field}")
+            }
+        };
+        BudgetFields {
+            memory: key("memory"),
+            swap: key("swap"),
+            cpus: key("cpus"),
+            os_reserve: key("os_reserve"),
+            bandwidth: key("network.bandwidth"),
+        }
+    }
+}
 
 /// Refuses budgets no machine can give: too little memory for an engine, a
 /// memory + swap sum past 8 EiB, a CPU quota that is not a number of cores.

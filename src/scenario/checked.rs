@@ -2,6 +2,7 @@
 //! numbers), so a bad one is reported with its line, column and field, and
 //! quoted only in part.
 
+use super::fleet::TARGET_NAME;
 use crate::quote::quote;
 use serde::{Deserialize, Serialize};
 use std::path::{Path, PathBuf};
@@ -43,6 +44,51 @@ impl RunName {
     /// The name.
     pub fn into_inner(self) -> String {
         self.0
+    }
+}
+
+/// The longest name of a fleet's target: it names the target in records,
+/// charts and `--set targets.NAME...`, and an emulated host after it.
+const MAX_TARGET_NAME_CHARS: usize = 20;
+
+/// A `[[targets]]` entry's name: 1 to 20 lowercase letters, digits, `-`,
+/// not [`TARGET_NAME`] (the one target of `[target]` is named so).
+#[derive(Debug, Clone, PartialEq, Eq, Deserialize, Serialize)]
+#[serde(try_from = "String", into = "String")]
+pub struct TargetName(String);
+
+impl TryFrom<String> for TargetName {
+    type Error = String;
+
+    fn try_from(value: String) -> Result<Self, String> {
+        let allowed = |c: char| c.is_ascii_lowercase() || c.is_ascii_digit() || c == '-';
+        let short = (1..=MAX_TARGET_NAME_CHARS).contains(&value.len());
+        if !short || !value.chars().all(allowed) {
+            return Err(format!(
+                "must be 1 to {MAX_TARGET_NAME_CHARS} lowercase letters, digits or '-', got {}",
+                quote(&value)
+            ));
+        }
+        if value == TARGET_NAME {
+            return Err(format!(
+                "must not be '{TARGET_NAME}': that names the one target of [target]; \
+                 give the entry another name"
+            ));
+        }
+        Ok(TargetName(value))
+    }
+}
+
+impl From<TargetName> for String {
+    fn from(value: TargetName) -> String {
+        value.0
+    }
+}
+
+impl TargetName {
+    /// The name as written.
+    pub fn as_str(&self) -> &str {
+        &self.0
     }
 }
 

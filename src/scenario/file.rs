@@ -1,13 +1,13 @@
 //! The scenario file as written: serde structs with documented defaults.
 
-use super::budget::EmulateFile;
 use super::checked::{AbsoluteDir, Endpoint, RunName};
 use super::defaults;
-use super::metrics_url::MetricsUrl;
 use super::ranged::{Factor, Percent, Ranged, Rate};
-use super::ssh_fields::{IdentityFile, SshTarget};
+use super::ssh_fields::IdentityFile;
 use crate::engine::{EngineKind, Strategy};
 use serde::{Deserialize, Serialize};
+
+pub use super::target_file::{PlacementFile, PlacementPolicy, TargetFile};
 
 /// Root of a scenario file.
 #[derive(Debug, Clone, Deserialize, Serialize)]
@@ -51,8 +51,14 @@ pub struct ScenarioFile {
     pub workload: WorkloadFile,
     #[serde(default)]
     pub source: SourceFile,
-    #[serde(default)]
+    /// The one target; empty when `[[targets]]` gives a fleet.
+    #[serde(default, skip_serializing_if = "TargetFile::is_empty")]
     pub target: TargetFile,
+    /// A fleet: each entry a target like `[target]`, with a name of its own.
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub targets: Vec<TargetFile>,
+    #[serde(default)]
+    pub placement: PlacementFile,
     #[serde(default)]
     pub transfer: TransferFile,
     #[serde(default)]
@@ -75,31 +81,6 @@ pub enum Mode {
     /// Live migration: each container goes checkpoint -> transfer -> restore
     /// -> verify as one migration, `concurrency` migrations in flight.
     Pipeline,
-}
-
-/// `[placement] policy`: which target of a fleet takes the next container.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Default, Deserialize, Serialize)]
-#[serde(rename_all = "kebab-case")]
-pub enum PlacementPolicy {
-    /// Each target in turn.
-    #[default]
-    RoundRobin,
-    /// The target with the most memory left: its budget minus its
-    /// non-reclaimable footprint (and what is on its way to it).
-    MostFree,
-    /// The target whose own projection has the most headroom before its
-    /// thrashing onset.
-    Projection,
-}
-
-impl PlacementPolicy {
-    pub fn as_str(self) -> &'static str {
-        match self {
-            PlacementPolicy::RoundRobin => "round-robin",
-            PlacementPolicy::MostFree => "most-free",
-            PlacementPolicy::Projection => "projection",
-        }
-    }
 }
 
 impl Mode {
@@ -206,38 +187,6 @@ pub struct SourceFile {
     #[serde(skip_serializing_if = "Option::is_none")]
     pub engine: Option<EngineKind>,
     /// The private key for an `ssh://` endpoint; default: the user's ssh config and agent.
-    #[serde(skip_serializing_if = "Option::is_none")]
-    pub ssh_identity: Option<IdentityFile>,
-}
-
-/// `[target]`: either a running engine or an emulated host.
-#[derive(Debug, Clone, Default, Deserialize, Serialize)]
-#[serde(deny_unknown_fields)]
-pub struct TargetFile {
-    /// Engine endpoint; default: the source's endpoint (unless `emulate` is given).
-    /// A `--set` of either one drops the other.
-    #[serde(skip_serializing_if = "Option::is_none")]
-    pub endpoint: Option<Endpoint>,
-    /// An emulated memory-bounded host brought up for the run.
-    #[serde(skip_serializing_if = "Option::is_none")]
-    pub emulate: Option<EmulateFile>,
-    /// Which engine: the source's unless given (a checkpoint cannot cross kinds).
-    #[serde(skip_serializing_if = "Option::is_none")]
-    pub engine: Option<EngineKind>,
-    /// The target machine's Prometheus node exporter (`http://HOST:PORT/metrics`),
-    /// scraped for its memory, swap, CPU and pressure; not with `emulate`
-    /// (an emulated host's cgroup is read directly).
-    #[serde(skip_serializing_if = "Option::is_none")]
-    pub metrics: Option<MetricsUrl>,
-    /// How often it is scraped, ms (default: the sampler's interval, at least 1000).
-    #[serde(skip_serializing_if = "Option::is_none")]
-    pub metrics_interval_ms: Option<Ranged<100, 600_000>>,
-    /// The target machine's SSH destination, `[user@]host[:port]`, for
-    /// `transfer.mode = "ssh"` (an emulated host's own sshd otherwise).
-    #[serde(skip_serializing_if = "Option::is_none")]
-    pub ssh: Option<SshTarget>,
-    /// The private key for the target's `ssh://` endpoint and its `ssh`
-    /// destination; default: the user's ssh config and agent.
     #[serde(skip_serializing_if = "Option::is_none")]
     pub ssh_identity: Option<IdentityFile>,
 }

@@ -79,19 +79,19 @@ fn impossible_numbers_are_refused() {
     let cases = [
         (
             "[target]\nemulate = { memory = \"1GiB\", cpus = nan }",
-            "target.emulate.cpus",
+            "field target.emulate: cpus: ",
         ),
         (
             "[target]\nemulate = { memory = \"1GiB\", cpus = inf }",
-            "target.emulate.cpus",
+            "field target.emulate: cpus: ",
         ),
         (
             "[target]\nemulate = { memory = \"0\" }",
-            "target.emulate.memory",
+            "field target.emulate: memory: ",
         ),
         (
             "[target]\nemulate = { memory = \"16EiB\", swap = \"16EiB\" }",
-            "target.emulate.memory + target.emulate.swap",
+            "field target.emulate: memory + swap: ",
         ),
         (
             "[target]\nemulate = { memory = \"99999999999999999999EiB\" }",
@@ -155,4 +155,20 @@ fn a_huge_dense_file_is_refused_before_it_is_parsed() {
     let list = vec!["1"; 2_000_000].join(",");
     let e = refused(&format!("name = \"x\"\ncontainers = [{list}]\n"), &[]);
     assert!(e.contains("by line 2"), "{e}");
+}
+
+#[test]
+fn a_huge_fleet_gives_short_messages() {
+    let mut text = String::from("name = \"x\"\ncontainers = 1\n");
+    for i in 0..3000 {
+        text.push_str(&format!("[[targets]]\nname = \"t{i}\"\n"));
+    }
+    let h = "y".repeat(128 << 10);
+    let e = refused(&text, &[format!("targets.{h}.endpoint=unix:///x")]);
+    assert!(e.contains("'t9', and 2990 more"), "{e}");
+    let e = refused(&format!("rounds = 2\n{text}"), &[]);
+    assert!(e.contains("gives 3000 ('t0', "), "{e}");
+    text.push_str("[[targets]]\nname = \"t7\"\n");
+    let e = refused(&text, &[]);
+    assert!(e.contains("entries 8 and 3001 are both named 't7'"), "{e}");
 }

@@ -5,8 +5,8 @@
 //! `checkpoint.concurrency` and `restore.concurrency`), setting one way of
 //! giving the target clears the other (`target.endpoint` drops
 //! `target.emulate`, and `target.emulate...` drops `target.endpoint` and
-//! `target.metrics`), and a table value (`checkpoint={ pause_ms = 0 }`)
-//! replaces the whole table.
+//! `target.metrics`; the same for a `[[targets]]` entry, `targets.b.endpoint`),
+//! and a table value (`checkpoint={ pause_ms = 0 }`) replaces the whole table.
 //! Overrides apply in order, so a later one wins over an earlier one.
 //! Each assignment is checked as soon as it is applied, so an error names it.
 
@@ -17,19 +17,32 @@ use super::table_keys::{first_point, is_sweepable, remove, set};
 use serde::Deserialize;
 use std::path::Path;
 
-/// Fields cleared when a key is set: the shorthand's long forms, the other target.
-fn shadowed(key: &str) -> &'static [&'static str] {
-    match key {
-        "concurrency" => &["checkpoint.concurrency", "restore.concurrency"],
-        "target.endpoint" => &["target.emulate"],
-        // An emulated host is read through its cgroup, not a remote exporter.
-        _ if key.starts_with("target.emulate") => &[
-            "target.endpoint",
-            "target.metrics",
-            "target.metrics_interval_ms",
-        ],
-        _ => &[],
+/// Fields cleared when a key is set: the shorthand's long forms, the other
+/// way of giving the same target (`target`'s, or a `[[targets]]` entry's).
+fn shadowed(key: &str) -> Vec<String> {
+    if key == "concurrency" {
+        return vec![
+            "checkpoint.concurrency".into(),
+            "restore.concurrency".into(),
+        ];
     }
+    let (target, field) = match key.split_once('.') {
+        Some(("target", field)) => ("target".to_string(), field),
+        Some(("targets", rest)) => match rest.split_once('.') {
+            Some((name, field)) => (format!("targets.{name}"), field),
+            None => return Vec::new(),
+        },
+        _ => return Vec::new(),
+    };
+    let cleared: &[&str] = match field {
+        "endpoint" => &["emulate"],
+        // An emulated host is read through its cgroup, not a remote exporter.
+        _ if field == "emulate" || field.starts_with("emulate.") => {
+            &["endpoint", "metrics", "metrics_interval_ms"]
+        }
+        _ => &[],
+    };
+    cleared.iter().map(|f| format!("{target}.{f}")).collect()
 }
 
 /// Applies `assignments` to `table` (the file, already checked), in order.
@@ -51,7 +64,7 @@ pub fn apply(
         let value = parse_value(raw_value.trim());
         set(&mut table, key, value.clone()).map_err(error)?;
         for long_form in shadowed(key) {
-            remove(&mut table, long_form);
+            remove(&mut table, &long_form);
         }
         check(&table, key, &value).map_err(error)?;
     }

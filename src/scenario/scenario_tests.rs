@@ -206,11 +206,11 @@ fn cross_field_errors_name_the_field() {
         "{e}"
     );
     let e = error_of("name = \"x\"\ncontainers = 1\n[target]\nemulate = { memory = \"1MiB\" }\n");
-    assert!(e.contains("target.emulate.memory"), "{e}");
+    assert!(e.contains("field target.emulate: memory: "), "{e}");
     let e = error_of(
         "name = \"x\"\ncontainers = 1\n[target]\nemulate = { memory = \"1GiB\", cpus = 0 }\n",
     );
-    assert!(e.contains("target.emulate.cpus"), "{e}");
+    assert!(e.contains("field target.emulate: cpus: "), "{e}");
 }
 
 #[test]

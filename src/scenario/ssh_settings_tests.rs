@@ -27,23 +27,33 @@ fn a_remote_docker_target_over_ssh_parses() {
     .expect("valid");
     assert_eq!(s.transfer_mode, TransferMode::Ssh);
     assert_eq!(
-        s.ssh.target.as_ref().map(ToString::to_string).as_deref(),
+        s.targets[0]
+            .ssh
+            .as_ref()
+            .map(ToString::to_string)
+            .as_deref(),
         Some("root@10.1.0.2:2222")
     );
-    assert_eq!(s.ssh.target_identity, Some(PathBuf::from("/root/.ssh/lab")));
+    assert_eq!(
+        s.targets[0].ssh_identity,
+        Some(PathBuf::from("/root/.ssh/lab"))
+    );
     assert_eq!(
         s.targets[0].endpoint(),
         Some("ssh://root@10.1.0.2:2222/var/run/docker.sock")
     );
     // The effective scenario reads back the same.
     let again = Scenario::parse(Path::new("again.toml"), &s.source_text, &[]).expect("reads back");
-    assert_eq!(again.ssh, s.ssh);
+    assert_eq!(again.targets, s.targets);
     // An emulated host needs nothing more: its own sshd is the destination.
     let emulated = parse(&format!(
         "{HEAD}[target]\nemulate = {{ memory = \"512MiB\" }}\n[transfer]\nmode = \"ssh\"\n"
     ))
     .expect("valid");
-    assert_eq!(emulated.ssh, SshSettings::default());
+    assert_eq!(
+        (&emulated.targets[0].ssh, &emulated.targets[0].ssh_identity),
+        (&None, &None)
+    );
 }
 
 #[test]

@@ -5,6 +5,7 @@ use super::file::{
     CollapseFile as CollapseRules, GuardPolicy, Mode, OnFailure, PlacementPolicy,
     ThresholdsFile as Thresholds, TransferMode,
 };
+use super::fleet::TARGET_NAME;
 use super::metrics_url::MetricsSource;
 use super::ssh_settings::SshSettings;
 use crate::engine::Strategy;
@@ -36,6 +37,16 @@ pub struct FleetTarget {
 }
 
 impl FleetTarget {
+    /// The prefix of its keys in the file and in `--set`: `target` for the
+    /// one target of `[target]`, `targets.NAME` for a `[[targets]]` entry.
+    pub fn key(&self) -> String {
+        if self.name == TARGET_NAME {
+            "target".to_string()
+        } else {
+            format!("targets.{}", self.name)
+        }
+    }
+
     /// Its endpoint when it is a running engine.
     pub fn endpoint(&self) -> Option<&str> {
         match &self.spec {
@@ -80,7 +91,7 @@ pub struct Scenario {
     /// How each migration picks its target in a fleet of several.
     pub placement: PlacementPolicy,
     pub transfer_mode: TransferMode,
-    /// The SSH destination and identities (`[target] ssh`, `ssh_identity`).
+    /// The source's SSH identity (each target's SSH is in its [`FleetTarget`]).
     pub ssh: SshSettings,
     pub checkpoint_dir: PathBuf,
     pub sample_interval: Duration,
