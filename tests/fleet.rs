@@ -104,13 +104,31 @@ fn every_policy_places_on_every_target_and_report_rebuilds_each_verdict() {
         );
         let live = summary(run);
         let fleet = &live["fleet"];
-        assert_eq!(fleet["targets"].as_array().map(Vec::len), Some(2), "{fleet}");
+        assert_eq!(
+            fleet["targets"].as_array().map(Vec::len),
+            Some(2),
+            "{fleet}"
+        );
         assert_eq!(fleet["placed"], 4, "{fleet}");
         let policy = fleet["policy"].as_str().unwrap_or_default().to_string();
         assert!(
             ["round-robin", "most-free", "projection"].contains(&policy.as_str()),
             "{fleet}"
         );
+        for chart in [
+            "fleet_timeline.png",
+            "fleet_placed.png",
+            "fleet_timeline.svg",
+        ] {
+            let path = run.join("charts").join(chart);
+            assert!(
+                std::fs::metadata(&path).is_ok_and(|m| m.len() > 0),
+                "{} not drawn",
+                path.display()
+            );
+        }
+        let report = std::fs::read_to_string(run.join("report.md")).expect("report.md");
+        assert!(report.contains("## Fleet"), "{report}");
         std::fs::remove_file(run.join("summary.json")).expect("summary.json");
         let report = common::migbench()
             .arg("report")
@@ -142,9 +160,9 @@ fn a_collapsed_target_takes_nothing_more_while_another_keeps_receiving() {
     let file = fleet_scenario(
         dir.path(),
         "fleetclose",
-        10,
+        14,
         "[collapse]\nswap_share_pct = 25\n\
-         [[targets]]\nname = \"a\"\nemulate = { memory = \"40MiB\", swap = \"128MiB\" }\n\
+         [[targets]]\nname = \"a\"\nemulate = { memory = \"64MiB\", swap = \"128MiB\" }\n\
          [[targets]]\nname = \"b\"\nemulate = { memory = \"512MiB\", swap = \"0\" }\n",
     );
     let results = dir.path().join("results");
@@ -175,7 +193,10 @@ fn a_collapsed_target_takes_nothing_more_while_another_keeps_receiving() {
         .filter(|r| r.start_ms > closed_ms)
         .count();
     assert!(later_on_b > 0, "b kept receiving: {fleet}");
-    assert!(fleet["targets"][1]["collapse"]["point"].is_null(), "{fleet}");
+    assert!(
+        fleet["targets"][1]["collapse"]["point"].is_null(),
+        "{fleet}"
+    );
     assert_eq!(live["ending"], "finished", "{live}");
     // a's containers stayed there and were checked.
     let on_a = restores_on(&rows, "a").len();
@@ -207,7 +228,9 @@ fn sigint_mid_evacuation_tears_down_every_target() {
         String::from_utf8_lossy(&output.stderr)
     );
     let rows = ops(&run);
-    assert!(rows.iter().any(|r| r.phase == Phase::Restore && r.outcome.is_ok()));
+    assert!(rows
+        .iter()
+        .any(|r| r.phase == Phase::Restore && r.outcome.is_ok()));
     assert_eq!(summary(&run)["ending"], "interrupted");
     assert_nothing_left_behind();
 }

@@ -12,10 +12,10 @@ const FLEET: &str = "[[targets]]\nname = \"a\"\nendpoint = \"unix:///fake/a.sock
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn round_robin_alternates_and_a_closed_target_takes_nothing_more() {
     let source = Arc::new(FakeEngine::new("fake://source", Script::default()));
-    // a's second restore never returns: a timeout, a's collapse.
+    // a's restore of container 2 (its second) never returns: a timeout, a's collapse.
     let a = Arc::new(FakeEngine::new(
         "fake://a",
-        Script::default().hanging(Op::Restore, 1),
+        Script::default().hanging(Op::Restore, 2),
     ));
     let b = Arc::new(FakeEngine::new("fake://b", Script::default()));
     let toml = format!("containers = 6\nmode = \"pipeline\"\ntimeout_s = 1\n{FLEET}");
@@ -53,7 +53,7 @@ async fn the_run_stops_when_every_target_is_closed() {
     ));
     let b = Arc::new(FakeEngine::new(
         "fake://b",
-        Script::default().hanging(Op::Restore, 0),
+        Script::default().hanging(Op::Restore, 1),
     ));
     let toml = format!("containers = 6\nmode = \"pipeline\"\ntimeout_s = 1\n{FLEET}");
     let (summary, rows) = run_plan(&toml, (source, vec![a, b]), false, false).await;
