@@ -8,13 +8,13 @@
 //! watches for the hard failure (`hard`), where the target fails outright,
 //! which `guard.policy = "observe"` runs on to.
 
-mod fleet;
+mod fleet_detector;
 mod hard;
 mod projection;
 mod rules;
 mod verdict;
 
-pub use fleet::{first_of, FleetDetector, TargetFound, WatchedTarget};
+pub use fleet_detector::{first_of, FleetDetector, TargetFound, WatchedTarget};
 pub use hard::{is_memory_error, FailureCause, FailureWatch, HardFailure};
 pub use projection::{project, reached, Budget, Fit, Projection, Reached};
 pub use rules::{Detector, TargetBudget};

@@ -6,12 +6,14 @@
 //! only `/proc/meminfo` and `statvfs`, so a refusal is immediate and leaves
 //! nothing behind.
 
-mod fleet;
+mod disk_use;
+mod fleet_budget;
 
 use crate::host::{self, HostSpec};
 use crate::machine::{self, FsSpace};
 use crate::scenario::{BudgetFields, EmulatedBudget, Scenario, TargetSpec, TransferMode};
 use bytesize::ByteSize;
+use disk_use::DiskUse;
 use std::path::{Path, PathBuf};
 
 /// Checkpoint bytes per container beyond its workload's memory (the process's
@@ -26,18 +28,6 @@ pub struct BudgetError {
     /// `scenario 'x.toml'`, `host 'lab'`.
     pub subject: String,
     pub problems: Vec<String>,
-}
-
-/// One thing written to disk: on which path, how much, and how the user asked for it.
-struct DiskUse {
-    path: PathBuf,
-    bytes: u64,
-    /// `target.emulate.swap = 1 TiB`.
-    asked: String,
-    /// `a swap file`.
-    what: String,
-    /// The fields to lower.
-    fields: Vec<String>,
 }
 
 /// Names of `host up`'s flags.
@@ -67,15 +57,15 @@ pub fn check_host(spec: &HostSpec) -> Result<(), BudgetError> {
 }
 
 /// Checks one scenario (one sweep point) against this machine: each
-/// emulated target on its own, and a fleet's together (see `fleet`).
+/// emulated target on its own, and a fleet's together (see `fleet_budget`).
 pub fn check_scenario(path: &Path, scenario: &Scenario) -> Result<(), BudgetError> {
     let mut problems = Vec::new();
     let mut disk = Vec::new();
-    let emulated: Vec<fleet::Emulated> = scenario
+    let emulated: Vec<fleet_budget::Emulated> = scenario
         .targets
         .iter()
         .filter_map(|target| match &target.spec {
-            TargetSpec::Emulated(budget) => Some(fleet::Emulated {
+            TargetSpec::Emulated(budget) => Some(fleet_budget::Emulated {
                 name: &target.name,
                 fields: BudgetFields::under(&format!("{}.emulate", target.key())),
                 spec: host_spec(budget),
@@ -90,8 +80,8 @@ pub fn check_scenario(path: &Path, scenario: &Scenario) -> Result<(), BudgetErro
         [] => {}
         [one] => disk.extend(swap_use(&one.spec, &one.fields)),
         several => {
-            problems.extend(fleet::memory_problem(several));
-            disk.extend(fleet::swap_use(several));
+            problems.extend(fleet_budget::memory_problem(several));
+            disk.extend(fleet_budget::swap_use(several));
         }
     }
     let containers = scenario.containers as u64;

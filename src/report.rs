@@ -12,6 +12,7 @@ mod criu_table;
 pub(crate) mod fleet_fixture;
 mod fleet_table;
 mod markdown;
+mod markdown_table;
 mod outputs;
 mod rebuild;
 mod series;

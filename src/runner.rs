@@ -4,6 +4,7 @@
 
 mod batch;
 mod cleanup;
+mod connect_engine;
 mod container_spec;
 mod context;
 mod downtime_from_log;
@@ -30,8 +31,10 @@ mod run_options;
 mod scheduling_tests;
 mod selfcost;
 mod setup;
+mod slot;
 mod soak;
 mod strategy_check;
+mod target_plan;
 mod targets_up;
 mod transfer_in_restore;
 mod verify;

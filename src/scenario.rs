@@ -36,11 +36,12 @@ mod validated;
 
 pub use bandwidth::{format_bits_per_s, Bandwidth};
 pub use budget::{check_budget, BudgetFields, EmulateFile as EmulatedBudget, NetworkFile};
+pub use checked::TARGET_NAME;
 pub use file::{
     CollapseFile as CollapseRules, GuardPolicy, Mode, OnFailure, PlacementPolicy, ScenarioFile,
     ThresholdsFile as Thresholds, TransferMode,
 };
-pub use fleet::{listed as listed_names, NAMES_SHOWN, TARGET_NAME};
+pub use fleet::{listed as listed_names, NAMES_SHOWN};
 pub use metrics_url::{check_metrics_url, MetricsSource};
 pub use scenario_error::ScenarioError;
 pub use ssh_settings::SshSettings;

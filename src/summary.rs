@@ -8,7 +8,7 @@
 
 pub mod criu_split;
 mod ending;
-mod fleet;
+mod fleet_summary;
 mod harness_cost;
 mod host_budget;
 mod lazy_restore;
@@ -24,7 +24,7 @@ pub mod transfer;
 
 pub use criu_split::{criu_splits, CriuSplit};
 pub use ending::{Ending, RunVerdict};
-pub use fleet::{judge, FleetSummary, HostsNeeded, Judgement, TargetJudged, TargetSummary};
+pub use fleet_summary::{judge, FleetSummary, HostsNeeded, Judgement, TargetJudged, TargetSummary};
 pub use harness_cost::HarnessCost;
 pub use host_budget::HostBudget;
 pub use lazy_restore::LazyRestores;

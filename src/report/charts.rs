@@ -17,33 +17,10 @@ mod timeline;
 
 use super::series::Series;
 use crate::summary::Summary;
-use plotters::prelude::*;
 
+use chart::render;
 pub use chart::{Chart, RunData};
 use std::path::{Path, PathBuf};
-
-/// Renders `chart` as `<dir>/<stem>.svg` and `.png`; returns (title, png path relative to the run).
-fn render<C: Chart>(dir: &Path, chart: &C) -> Result<(String, String), String> {
-    style::register_font();
-    let charts_dir = dir.join("charts");
-    std::fs::create_dir_all(&charts_dir)
-        .map_err(|e| format!("cannot create '{}': {e}", charts_dir.display()))?;
-    let svg = charts_dir.join(format!("{}.svg", chart.file_stem()));
-    let png = charts_dir.join(format!("{}.png", chart.file_stem()));
-    {
-        let root = SVGBackend::new(&svg, chart.size()).into_drawing_area();
-        chart.draw(&root)?;
-        root.present()
-            .map_err(|e| format!("'{}': {e}", svg.display()))?;
-    }
-    {
-        let root = BitMapBackend::new(&png, chart.size()).into_drawing_area();
-        chart.draw(&root)?;
-        root.present()
-            .map_err(|e| format!("'{}': {e}", png.display()))?;
-    }
-    Ok((chart.title(), format!("charts/{}.png", chart.file_stem())))
-}
 
 fn keep<C: Chart>(dir: &Path, chart: C, out: &mut Vec<(String, String)>) {
     match render(dir, &chart) {

@@ -1,6 +1,6 @@
 //! `migbench compare`: one row per run, as a console table, compare.md and a chart.
 
-use super::table::markdown_table;
+use super::markdown_table::markdown_table;
 use crate::record::Phase;
 use crate::scenario::Scenario;
 use crate::summary::{self, Summary};

@@ -1,7 +1,7 @@
 //! report.md's "Where the time goes" section: each phase split into CRIU's
 //! own time and the engine's overhead, for engines that give CRIU's statistics.
 
-use super::table::markdown_table;
+use super::markdown_table::markdown_table;
 use crate::summary::CriuSplit;
 
 /// The section, or nothing when no operation carried CRIU's statistics.

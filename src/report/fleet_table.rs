@@ -2,7 +2,7 @@
 //! target, and how many hosts of the fleet's budget the batch would need.
 //! A fleet of one says nothing here: the run's own summary is its target's.
 
-use super::table::markdown_table;
+use super::markdown_table::markdown_table;
 use crate::record;
 use crate::scenario::Scenario;
 use crate::summary::{FleetSummary, Percentiles, Summary, TargetSummary};

@@ -1,7 +1,8 @@
 //! report.md: scenario, environment, summary table, collapse, verification,
 //! failures and the charts.
 
-use super::table::{findings, markdown_table, phase_rows};
+use super::markdown_table::markdown_table;
+use super::table::{findings, phase_rows};
 use crate::record::{self, OpRecord};
 use crate::summary::{HostBudget, Summary};
 use anyhow::Context;

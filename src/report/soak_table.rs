@@ -1,8 +1,8 @@
 //! report.md's "Soak" section: the machine after each round (rounds.csv),
 //! and how much each series grew from the first round to the last.
 
+use super::markdown_table::markdown_table;
 use super::soak_growth::{growth, MIB};
-use super::table::markdown_table;
 use crate::record::RoundRow;
 
 /// The section, or nothing for a run of one round.

@@ -248,16 +248,6 @@ pub fn aligned(header: &[String], rows: &[Vec<String>]) -> Vec<String> {
         .collect()
 }
 
-/// A Markdown table.
-pub fn markdown_table(header: &[String], rows: &[Vec<String>]) -> String {
-    let mut out = format!("| {} |\n", header.join(" | "));
-    out.push_str(&format!("|{}\n", "---|".repeat(header.len())));
-    for row in rows {
-        out.push_str(&format!("| {} |\n", row.join(" | ")));
-    }
-    out
-}
-
 #[cfg(test)]
 mod tests {
     use super::findings;

@@ -4,18 +4,18 @@
 //! end, cleanup.
 
 use super::cleanup;
+use super::connect_engine::connect_checked;
 use super::context::{RunContext, RunPlan, Slot};
 use super::environment::{criu_version, Environment, TargetEnvironment};
 use super::run_options::{RunError, RunOptions};
 use super::strategy_check::refuse_unsupported_strategy;
 use super::targets_up::{self, TargetUp};
-use crate::engine::{self, image, Check, ConnectOptions, Engine, EngineInfo, EngineKind, Role};
+use crate::engine::{image, Engine, EngineInfo, Role};
 use crate::host::HostState;
 use crate::record::{self, CsvAppender, OpRecord, Phase, RoundRow, SampleRow};
 use crate::scenario::Scenario;
 use std::path::{Path, PathBuf};
 use std::sync::Arc;
-use std::time::Duration;
 
 /// Everything a run needs before its first phase.
 pub struct Prepared {
@@ -34,39 +34,6 @@ pub struct Prepared {
 fn io(what: &str, path: &Path) -> impl FnOnce(std::io::Error) -> RunError {
     let message = format!("{what} '{}'", path.display());
     move |e| RunError::Io(format!("{message}: {e}"))
-}
-
-/// How much longer than `timeout_s` the engine client waits for an answer: the
-/// run's own timeout fires first, so a hang is always a `timeout` row.
-const API_TIMEOUT_MARGIN: Duration = Duration::from_secs(10);
-
-/// Connects to an engine and checks it is ready for its `role` (its own
-/// readiness checks: mode, runtime, data root); the client waits for any one
-/// answer a little longer than the scenario's operation timeout. `options`:
-/// the budget an emulated host's containers belong to, SSH access, and how
-/// checkpoints reach the engine's store.
-pub async fn connect_checked(
-    kind: EngineKind,
-    endpoint: &str,
-    role: Role,
-    options: &ConnectOptions,
-    op_timeout: Duration,
-) -> Result<(Arc<dyn Engine>, EngineInfo), RunError> {
-    let name = match role {
-        Role::Source => "source",
-        Role::Target => "target",
-    };
-    let not_ready = |e: crate::engine::EngineError| RunError::Environment(format!("{name} {e}"));
-    let engine = engine::open(kind, endpoint, op_timeout + API_TIMEOUT_MARGIN, options)
-        .await
-        .map_err(not_ready)?;
-    let info = engine.info().await.map_err(not_ready)?;
-    if let Some(refusal) = engine.readiness(role).await.iter().find_map(Check::refusal) {
-        return Err(RunError::Environment(format!(
-            "{name} {kind} engine '{endpoint}' is not ready: {refusal}"
-        )));
-    }
-    Ok((engine, info))
 }
 
 /// Creates `<results>/<name>-<UTC time>-<pid>`: the run id names containers,

@@ -2,9 +2,9 @@
 //! budget, its own network when asked), each engine connected and checked,
 //! and how checkpoints reach each settled. Torn down together at the end.
 
+use super::connect_engine::connect_checked;
 use super::context::TargetPlan;
 use super::run_options::RunError;
-use super::setup::connect_checked;
 use crate::engine::{Engine, EngineInfo, Intake, Role};
 use crate::host::{self, HostSpec, HostState};
 use crate::scenario::{FleetTarget, Scenario, TargetSpec, TransferMode};

@@ -2,7 +2,6 @@
 //! numbers), so a bad one is reported with its line, column and field, and
 //! quoted only in part.
 
-use super::fleet::TARGET_NAME;
 use crate::quote::quote;
 use serde::{Deserialize, Serialize};
 use std::path::{Path, PathBuf};
@@ -46,6 +45,9 @@ impl RunName {
         self.0
     }
 }
+
+/// The name of the one target of a scenario with `[target]`.
+pub const TARGET_NAME: &str = "target";
 
 /// The longest name of a fleet's target: it names the target in records,
 /// charts and `--set targets.NAME...`, and an emulated host after it.

@@ -2,7 +2,7 @@
 //! [`TARGET_NAME`]) or `[[targets]]` (a fleet, each entry named). Every
 //! target is resolved and checked by the same rules, its errors naming it.
 
-use super::checked::{Endpoint, TargetName};
+use super::checked::{Endpoint, TargetName, TARGET_NAME};
 use super::file::{ScenarioFile, TargetFile, TransferMode};
 use super::metrics_url::{default_interval_ms, MetricsSource};
 use super::ranged::Ranged;
@@ -10,9 +10,6 @@ use super::ssh_settings;
 use super::validated::{FleetTarget, TargetSpec};
 use crate::engine::EngineKind;
 use crate::quote::quote;
-
-/// The name of the one target of a scenario with `[target]`.
-pub const TARGET_NAME: &str = "target";
 
 /// The most target names an error lists (a hostile file may give thousands).
 pub const NAMES_SHOWN: usize = 10;

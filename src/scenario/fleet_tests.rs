@@ -2,6 +2,7 @@
 //! `[target]` as a fleet of one; `[placement]`; `--set targets.NAME...`.
 
 use super::*;
+use crate::scenario::TARGET_NAME;
 use std::path::Path;
 
 fn parse(text: &str) -> Result<Scenario, ScenarioError> {

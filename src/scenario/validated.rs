@@ -1,11 +1,11 @@
 //! A validated scenario: what a run is given, every default filled in.
 
 use super::budget::EmulateFile as EmulatedBudget;
+use super::checked::TARGET_NAME;
 use super::file::{
     CollapseFile as CollapseRules, GuardPolicy, Mode, OnFailure, PlacementPolicy,
     ThresholdsFile as Thresholds, TransferMode,
 };
-use super::fleet::TARGET_NAME;
 use super::metrics_url::MetricsSource;
 use super::ssh_settings::SshSettings;
 use crate::engine::Strategy;

@@ -16,7 +16,7 @@ use crate::scenario::{Mode, Thresholds};
 use serde::{Deserialize, Serialize};
 use std::collections::HashMap;
 
-use super::fleet::{FleetSummary, TargetJudged};
+use super::fleet_summary::{FleetSummary, TargetJudged};
 use super::peaks::{peaks, Peaks};
 use super::percentiles::Percentiles;
 

@@ -7,6 +7,7 @@ use crate::summary::{Summary, TargetSummary};
 use plotters::coord::Shift;
 use plotters::prelude::*;
 use std::borrow::Cow;
+use std::path::Path;
 
 /// One chart: a title, a file stem and a drawing on any backend.
 pub trait Chart {
@@ -99,4 +100,27 @@ impl RunData<'_> {
             .or(restores.last())
             .map(|op| op.index)
     }
+}
+
+/// Renders `chart` as `<dir>/<stem>.svg` and `.png`; returns (title, png path relative to the run).
+pub fn render<C: Chart>(dir: &Path, chart: &C) -> Result<(String, String), String> {
+    super::style::register_font();
+    let charts_dir = dir.join("charts");
+    std::fs::create_dir_all(&charts_dir)
+        .map_err(|e| format!("cannot create '{}': {e}", charts_dir.display()))?;
+    let svg = charts_dir.join(format!("{}.svg", chart.file_stem()));
+    let png = charts_dir.join(format!("{}.png", chart.file_stem()));
+    {
+        let root = SVGBackend::new(&svg, chart.size()).into_drawing_area();
+        chart.draw(&root)?;
+        root.present()
+            .map_err(|e| format!("'{}': {e}", svg.display()))?;
+    }
+    {
+        let root = BitMapBackend::new(&png, chart.size()).into_drawing_area();
+        chart.draw(&root)?;
+        root.present()
+            .map_err(|e| format!("'{}': {e}", png.display()))?;
+    }
+    Ok((chart.title(), format!("charts/{}.png", chart.file_stem())))
 }

@@ -135,7 +135,7 @@ mod tests {
             summary: &summary,
             series: &series,
         });
-        let (title, file) = super::super::render(dir.path(), &chart).expect("drawn");
+        let (title, file) = super::super::chart::render(dir.path(), &chart).expect("drawn");
         assert_eq!(file, "charts/fleet_placed.png");
         assert!(title.ends_with("(most-free)"), "{title}");
         let charts = dir.path().join("charts");

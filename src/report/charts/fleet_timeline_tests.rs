@@ -18,7 +18,7 @@ fn each_target_has_its_own_panel_in_svg_and_png() {
         summary: &summary,
         series: &series,
     });
-    let (_, file) = super::super::render(dir.path(), &chart).expect("drawn");
+    let (_, file) = super::super::chart::render(dir.path(), &chart).expect("drawn");
     assert_eq!(file, "charts/fleet_timeline.png");
     let charts = dir.path().join("charts");
     for name in ["fleet_timeline.svg", "fleet_timeline.png"] {

@@ -173,5 +173,5 @@ pub fn first_of(verdicts: &[&Verdict]) -> Verdict {
 }
 
 #[cfg(test)]
-#[path = "fleet_tests.rs"]
+#[path = "fleet_detector_tests.rs"]
 mod tests;

@@ -3,7 +3,7 @@
 //! against its disk (each one's CPU quota need only fit the cores alone:
 //! quotas share the cores, they do not reserve them).
 
-use super::DiskUse;
+use super::disk_use::DiskUse;
 use crate::host::{self, HostSpec};
 use crate::machine;
 use crate::scenario::{listed_names, BudgetFields, NAMES_SHOWN};

@@ -314,5 +314,5 @@ fn hosts_needed(
 }
 
 #[cfg(test)]
-#[path = "fleet_tests.rs"]
+#[path = "fleet_summary_tests.rs"]
 mod tests;
