@@ -71,3 +71,27 @@ async fn the_run_stops_when_every_target_is_closed() {
         .filter(|r| r.outcome == Outcome::NotMigrated)
         .all(|r| r.target.is_empty()));
 }
+
+/// Batch mode places each restore as it begins: checkpoints first (no
+/// target yet), then the restores spread over the fleet.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_batch_places_its_restores_over_the_fleet() {
+    let source = Arc::new(FakeEngine::new("fake://source", Script::default()));
+    let a = Arc::new(FakeEngine::new("fake://a", Script::default()));
+    let b = Arc::new(FakeEngine::new("fake://b", Script::default()));
+    let toml = format!("containers = 4\nmode = \"batch\"\n{FLEET}");
+    let (summary, rows) = run_plan(&toml, (source, vec![a, b]), false, false).await;
+    for i in 0..4 {
+        assert_eq!(
+            row(&rows, Phase::Checkpoint, i).target,
+            "",
+            "not placed yet"
+        );
+        let restore = row(&rows, Phase::Restore, i);
+        assert_eq!(restore.target, ["a", "b"][i % 2], "{i}");
+        assert_eq!(restore.target_host, format!("fake-{}", restore.target));
+        assert_eq!(row(&rows, Phase::Verify, i).outcome, Outcome::Ok);
+    }
+    let fleet = summary.fleet.expect("a fleet summary");
+    assert_eq!((fleet.targets[0].placed, fleet.targets[1].placed), (2, 2));
+}
