@@ -14,7 +14,7 @@ mod projection;
 mod rules;
 mod verdict;
 
-pub use fleet_detector::{first_of, FleetDetector, TargetFound, WatchedTarget};
+pub use fleet_detector::{first_of, is_row_of, FleetDetector, TargetFound, WatchedTarget};
 pub use hard::{is_memory_error, FailureCause, FailureWatch, HardFailure};
 pub use projection::{project, reached, Budget, Fit, Projection, Reached};
 pub use rules::{Detector, TargetBudget};

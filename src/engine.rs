@@ -22,6 +22,8 @@ mod docker;
 mod endpoint;
 #[cfg(test)]
 pub mod fake;
+#[cfg(test)]
+mod fake_script;
 mod fsutil;
 pub mod image;
 mod kind;

@@ -74,12 +74,9 @@ impl FleetDetector {
         }
     }
 
-    pub fn len(&self) -> usize {
+    /// How many targets it watches.
+    pub fn target_count(&self) -> usize {
         self.detectors.len()
-    }
-
-    pub fn is_empty(&self) -> bool {
-        self.detectors.is_empty()
     }
 
     pub fn name(&self, target: usize) -> &str {
@@ -90,10 +87,10 @@ impl FleetDetector {
     /// target's in a fleet of one (runs recorded before fleets), no one's
     /// in a fleet (a launch, a checkpoint, a migration never placed).
     pub fn index_of(&self, name: &str) -> Option<usize> {
-        match (name, self.names.len()) {
-            ("", 1) => Some(0),
-            _ => self.names.iter().position(|n| n == name),
-        }
+        let fleet_size = self.names.len();
+        self.names
+            .iter()
+            .position(|n| is_row_of(name, n, fleet_size))
     }
 
     pub fn detector(&self, target: usize) -> Option<&Detector> {
@@ -139,6 +136,13 @@ impl FleetDetector {
             })
             .collect()
     }
+}
+
+/// Whether a row naming `row_target` is target `name`'s, in a fleet of
+/// `fleet_size`: a row naming no target is the one target's in a fleet of
+/// one (runs recorded before fleets), no one's in a fleet.
+pub fn is_row_of(row_target: &str, name: &str, fleet_size: usize) -> bool {
+    row_target == name || (fleet_size == 1 && row_target.is_empty())
 }
 
 /// What one target's detector found.

@@ -14,13 +14,13 @@ use super::capabilities::{Capabilities, Intake, Strategy};
 use super::contract::{
     Checkpointed, ContainerSpec, Engine, EngineError, EngineInfo, LabelledContainer, Restored,
 };
+pub use super::fake_script::{Call, Op, Script};
 use super::kind::EngineKind;
 use super::readiness::{Check, Role};
 use async_trait::async_trait;
 use std::collections::{BTreeMap, HashMap};
 use std::path::Path;
 use std::sync::{Mutex, MutexGuard, OnceLock};
-use std::time::Duration;
 
 /// The label the runner puts the container's index in.
 const INDEX_LABEL: &str = "io.migbench.index";
@@ -30,59 +30,6 @@ const SEQ_FILE: &str = "seq";
 const ORIGINAL_LINES: u64 = 5;
 /// Counters a clone prints after its restore.
 const CLONE_LINES: u64 = 3;
-
-/// An operation the script can time, fail or hang.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord)]
-pub enum Op {
-    Create,
-    Start,
-    Checkpoint,
-    Restore,
-}
-
-/// What the engine does, per operation and container index.
-#[derive(Debug, Clone, Default)]
-pub struct Script {
-    /// How long each operation takes (none: at once).
-    pub latency: HashMap<Op, Duration>,
-    /// `(operation, container index)` that fail.
-    pub fails: Vec<(Op, usize)>,
-    /// `(operation, container index)` that never answer.
-    pub hangs: Vec<(Op, usize)>,
-    /// Containers whose clone starts counting again at 1 (state not kept).
-    pub restarts: Vec<usize>,
-}
-
-impl Script {
-    pub fn latency(mut self, op: Op, latency: Duration) -> Script {
-        self.latency.insert(op, latency);
-        self
-    }
-
-    pub fn failing(mut self, op: Op, index: usize) -> Script {
-        self.fails.push((op, index));
-        self
-    }
-
-    pub fn hanging(mut self, op: Op, index: usize) -> Script {
-        self.hangs.push((op, index));
-        self
-    }
-
-    pub fn restarting(mut self, index: usize) -> Script {
-        self.restarts.push(index);
-        self
-    }
-}
-
-/// One call the engine answered (or was still answering), in order.
-#[derive(Debug, Clone, PartialEq)]
-pub struct Call {
-    pub op: Op,
-    pub index: usize,
-    pub started: std::time::Instant,
-    pub ended: Option<std::time::Instant>,
-}
 
 #[derive(Debug, Clone)]
 struct Container {

@@ -17,16 +17,11 @@ const VERIFY_CONCURRENCY: usize = 8;
 
 /// A restore of the batch: in a fleet, the container is placed first and
 /// its checkpoint staged on its target (when the target stages them).
-async fn deliver(ctx: &RunContext, mut slot: Slot) -> Slot {
+async fn deliver(ctx: &RunContext, slot: Slot) -> Slot {
     if ctx.placer.is_none() {
         return phases::restore(ctx, slot).await;
     }
-    ctx.place(&mut slot);
-    let slot = if ctx.target_of(&slot).staging_root.is_some() {
-        phases::transfer(ctx, slot).await
-    } else {
-        slot
-    };
+    let slot = phases::place_and_stage(ctx, slot).await;
     phases::restore(ctx, slot).await
 }
 

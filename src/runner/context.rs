@@ -34,7 +34,7 @@ pub struct RunPlan {
 impl RunPlan {
     /// The target a slot was placed on (the one target until then: a
     /// fleet's slots are placed before anything reaches a target).
-    pub fn target_of(&self, slot: &Slot) -> &TargetPlan {
+    pub fn target_of(&self, slot: &Slot) -> &Arc<TargetPlan> {
         let index = slot.target.unwrap_or(0).min(self.targets.len() - 1);
         &self.targets[index]
     }

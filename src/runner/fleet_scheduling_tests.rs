@@ -1,7 +1,7 @@
 //! A fleet's scheduling on the scripted engine: placement in turn, and a
 //! target the guard closed takes nothing more while the others go on.
 
-use super::scheduling_tests::{row, run_plan};
+use super::scheduling_harness::{row, run_plan};
 use crate::engine::fake::{FakeEngine, Op, Script};
 use crate::record::{Outcome, Phase};
 use std::sync::Arc;

@@ -111,13 +111,25 @@ pub async fn transfer(ctx: &RunContext, mut slot: Slot) -> Slot {
     slot
 }
 
+/// Places `slot` on a target of the fleet (if it has none yet), then
+/// stages its checkpoint there when that target takes checkpoints into a
+/// directory of its own: what comes before its restore.
+pub async fn place_and_stage(ctx: &RunContext, mut slot: Slot) -> Slot {
+    ctx.place(&mut slot);
+    if ctx.target_of(&slot).staging_root.is_some() {
+        transfer(ctx, slot).await
+    } else {
+        slot
+    }
+}
+
 /// Restore: the target engine creates the clone from the checkpoint and
 /// starts it (how the checkpoint reaches its store is the engine's business).
 /// Timed as a whole, as the lab did. When the checkpoint reaches the target
 /// inside the restore (a Podman import's body, an SSH stream), that upload is
 /// also the migration's transfer row: a part of the restore (see `upload`).
 pub async fn restore(ctx: &RunContext, mut slot: Slot) -> Slot {
-    let target = ctx.plan.targets[slot.target.unwrap_or(0)].clone();
+    let target = ctx.target_of(&slot).clone();
     let (Some(checkpoint), None) = (slot.checkpoint.clone(), slot.stopped_at) else {
         if target.transfer_in_restore {
             ctx.skip(Phase::Transfer, &mut slot, "no checkpoint to transfer");

@@ -61,13 +61,7 @@ async fn migrate_one(ctx: &RunContext, limits: &StepLimits, slot: Slot) -> Slot 
         let _permit = limits.checkpoint.acquire().await.ok();
         phases::checkpoint(ctx, slot).await
     };
-    let mut slot = slot;
-    ctx.place(&mut slot);
-    let slot = if ctx.target_of(&slot).staging_root.is_some() {
-        phases::transfer(ctx, slot).await
-    } else {
-        slot
-    };
+    let slot = phases::place_and_stage(ctx, slot).await;
     let slot = {
         let _permit = limits.restore.acquire().await.ok();
         phases::restore(ctx, slot).await

@@ -48,8 +48,8 @@ impl Recorder {
     /// Runs until every sender is dropped.
     pub async fn run(mut self, mut events: mpsc::UnboundedReceiver<Event>) -> Recorded {
         let mut kept = Recording {
-            hard_failure_seen: vec![false; self.detector.len()],
-            fit_window: vec![Vec::new(); self.detector.len()],
+            hard_failure_seen: vec![false; self.detector.target_count()],
+            fit_window: vec![Vec::new(); self.detector.target_count()],
             ..Recording::default()
         };
         // Rows are synced by the appends that find the last sync old enough;
@@ -95,7 +95,7 @@ impl Recorder {
 
     /// The name alerts give target `target` ("" in a fleet of one).
     fn label(&self, target: usize) -> String {
-        match self.detector.len() {
+        match self.detector.target_count() {
             1 => String::new(),
             _ => self.detector.name(target).to_string(),
         }
@@ -120,7 +120,7 @@ impl Recorder {
 
     /// A target's hard failure closes it (an `observe` run goes on to it).
     fn watch_hard_failures(&mut self, kept: &mut Recording) {
-        for target in 0..self.detector.len() {
+        for target in 0..self.detector.target_count() {
             if kept.hard_failure_seen[target] {
                 continue;
             }

@@ -80,7 +80,7 @@ async fn report_rebuilds_the_live_collapse_point_verdict_and_notes() {
         &scenario,
         &serde_json::Value::Null,
         recorded,
-        super::super::Stopped {
+        super::super::why_ended::Stopped {
             interrupted: false,
             by_guard: false,
             migrated: 1,

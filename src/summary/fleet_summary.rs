@@ -4,7 +4,7 @@
 //! each target's verdict alone, like the rest of the summary.
 
 use super::percentiles::Percentiles;
-use crate::collapse::{Budget, HardFailure, Projection, Reached, TargetFound, Verdict};
+use crate::collapse::{is_row_of, Budget, HardFailure, Projection, Reached, TargetFound, Verdict};
 use crate::record::{OpRecord, Phase, SampleRow};
 use serde::{Deserialize, Serialize};
 
@@ -30,13 +30,14 @@ pub struct Judgement {
 /// Each target's verdict with its projection, fitted on its own samples
 /// over the first `fit_restores` restores; and the run's as one.
 pub fn judge(found: Vec<TargetFound>, samples: &[SampleRow], fit_restores: u64) -> Judgement {
-    let single = found.len() == 1;
+    let fleet_size = found.len();
+    let single = fleet_size == 1;
     let targets: Vec<TargetJudged> = found
         .into_iter()
         .map(|t| {
             let own: Vec<SampleRow> = samples
                 .iter()
-                .filter(|s| s.target == t.name || (single && s.target.is_empty()))
+                .filter(|s| is_row_of(&s.target, &t.name, fleet_size))
                 .cloned()
                 .collect();
             let projection = t.budget.and_then(|b| {
@@ -169,11 +170,10 @@ impl FleetSummary {
         judged: Vec<TargetJudged>,
     ) -> FleetSummary {
         let restored = |op: &&OpRecord| op.phase == Phase::Restore && op.outcome.is_ok();
-        // Runs recorded before fleets name no target: all their rows are the one target's.
-        let single = judged.len() == 1;
+        let fleet_size = judged.len();
         let targets: Vec<TargetSummary> = judged
             .into_iter()
-            .map(|j| target_summary(j, single, ops, samples))
+            .map(|j| target_summary(j, fleet_size, ops, samples))
             .collect();
         let collapse_ms: Vec<f64> = targets.iter().filter_map(collapsed_at_ms).collect();
         let first = collapse_ms.iter().copied().fold(f64::INFINITY, f64::min);
@@ -218,10 +218,6 @@ impl FleetSummary {
             targets,
         }
     }
-
-    pub fn target(&self, name: &str) -> Option<&TargetSummary> {
-        self.targets.iter().find(|t| t.name == name)
-    }
 }
 
 /// When a target collapsed or failed outright, whichever came first.
@@ -236,11 +232,11 @@ fn collapsed_at_ms(target: &TargetSummary) -> Option<f64> {
 
 fn target_summary(
     judged: TargetJudged,
-    single: bool,
+    fleet_size: usize,
     ops: &[OpRecord],
     samples: &[SampleRow],
 ) -> TargetSummary {
-    let ours = |target: &str| target == judged.name || (single && target.is_empty());
+    let ours = |target: &str| is_row_of(target, &judged.name, fleet_size);
     let mine: Vec<&OpRecord> = ops.iter().filter(|op| ours(&op.target)).collect();
     let ok_in = |phase: Phase| {
         mine.iter()

@@ -81,7 +81,7 @@ fn the_fleet_counts_what_it_placed_before_its_first_and_last_collapse() {
     assert_eq!(fleet.placed, 5);
     assert_eq!(fleet.placed_before_first_collapse, 2);
     assert_eq!(fleet.placed_before_last_collapse, Some(4));
-    let b = fleet.target("b").expect("b");
+    let b = &fleet.targets[1];
     assert_eq!((b.placed, b.verified, b.failed), (3, 2, 1));
     assert_eq!(b.host, "emulated:b");
     assert!((fleet.evacuation_wall_s - 4.6).abs() < 1e-9);
